@@ -1,0 +1,610 @@
+//! The conversation actor: owns one conversation from admission to a terminal status. It starts
+//! the sandbox, waits for health, drives the agent-server, persists the agent's events in order
+//! (batched) and publishes them as `agent.*`, enforces `max_iterations` and the timeout, obeys
+//! stop, pause, messages and heartbeats from its mailbox, and always reclaims the sandbox.
+
+use super::conversation::{Conversation, ConversationEvent, ConversationStatus, TriggerType};
+use super::service::{AgentsConfig, Inner};
+use crate::bus::EVENTS_CHANNEL;
+use crate::permission::{PermissionMap, PermissionSet};
+use crate::project::Caller;
+use crate::project::agents::Agent;
+use crate::project::query::{Answer, Query};
+use crate::sandbox::{AgentProgram, AgentStart, Sandbox, SandboxSpec};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Events written per store call at most; a batch is also flushed every [`FLUSH_EVERY`].
+const BATCH: usize = 200;
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// How often the sandbox is checked for having died.
+const LIVENESS_EVERY: Duration = Duration::from_millis(500);
+
+/// A message to a conversation actor.
+#[derive(Debug)]
+pub enum Control {
+    /// Ends the conversation as `stopped`; answered once the sandbox is gone.
+    Stop(oneshot::Sender<()>),
+    /// Interrupts the run: a chat waits for its next message, anything else stops.
+    Pause,
+    /// A user message: the agent runs on it.
+    Message(String),
+    /// Someone is looking: a paused chat's sandbox is kept.
+    Heartbeat,
+}
+
+pub(super) struct RunConfig {
+    health_timeout: Duration,
+    max_run: Duration,
+    chat_idle: Duration,
+    limits: crate::sandbox::SandboxLimits,
+    api_url: String,
+}
+
+impl From<&AgentsConfig> for RunConfig {
+    fn from(c: &AgentsConfig) -> Self {
+        Self {
+            health_timeout: c.health_timeout,
+            max_run: c.max_run,
+            chat_idle: c.chat_idle,
+            limits: c.limits,
+            api_url: c.api_url.clone(),
+        }
+    }
+}
+
+/// Corral itself acting on a project (Paca's built-in agent bot user id).
+pub(super) fn system_caller() -> Caller {
+    let all: PermissionMap = [("*".to_owned(), true)].into();
+    Caller {
+        user_id: Some(crate::ids::UserId(uuid::Uuid::from_u128(2))),
+        username: "corral".into(),
+        full_name: "Corral".into(),
+        global: PermissionSet::from_map(&all),
+        agent_member: None,
+    }
+}
+
+/// Publishes a conversation-level event (`agent.conversation.*`) with Paca's payload.
+pub(super) async fn announce(inner: &Inner, c: &Conversation, event_type: &str) {
+    publish(inner, c, event_type).await;
+}
+
+async fn publish(inner: &Inner, c: &Conversation, event_type: &str) {
+    let message = json!({
+        "type": event_type, "project_id": c.project_id,
+        "payload": {"project_id": c.project_id, "conversation_id": c.id, "agent_id": c.agent_id,
+                    "status": c.status.as_str()},
+    });
+    if let Err(e) = inner
+        .bus
+        .publish(EVENTS_CHANNEL, &message.to_string())
+        .await
+    {
+        tracing::warn!(conversation = %c.id, %e, "publishing a conversation event failed");
+    }
+}
+
+/// The agent and its opened environment, read from the project.
+/// What a run is configured with, read from the project (secrets opened).
+struct Setup {
+    agent: Agent,
+    env: BTreeMap<String, String>,
+    skills: Vec<Value>,
+    mcp_config: Value,
+}
+
+async fn agent_setup(inner: &Inner, c: &Conversation) -> Result<Setup, String> {
+    let caller = system_caller();
+    let agent = match inner
+        .projects
+        .query(c.project_id, caller.clone(), Query::GetAgent(c.agent_id))
+        .await
+    {
+        Ok(Answer::Agent(a)) => *a,
+        Ok(_) => return Err("unexpected answer reading the agent".into()),
+        Err(e) => return Err(format!("the agent is gone: {e}")),
+    };
+    let vars = match inner
+        .projects
+        .query(
+            c.project_id,
+            caller.clone(),
+            Query::ListAgentEnvVars(c.agent_id),
+        )
+        .await
+    {
+        Ok(Answer::AgentEnvVars(v)) => v,
+        Ok(_) => return Err("unexpected answer reading the agent's environment".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut env = BTreeMap::new();
+    for v in vars {
+        let value = inner.secrets.open(&v.value).map_err(|e| e.to_string())?;
+        env.insert(v.key, value);
+    }
+    let skills = match inner
+        .projects
+        .query(
+            c.project_id,
+            caller.clone(),
+            Query::ListAgentSkills(c.agent_id),
+        )
+        .await
+    {
+        Ok(Answer::AgentSkills(skills)) => skills
+            .into_iter()
+            .filter(|k| k.is_enabled)
+            .map(|k| {
+                json!({"name": k.skill_name, "content": k.skill_content,
+                       "trigger": if k.triggers.is_empty() { Value::Null }
+                                  else { json!({"type": "keyword", "keywords": k.triggers}) }})
+            })
+            .collect(),
+        Ok(_) => return Err("unexpected answer reading the agent's skills".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let servers = match inner
+        .projects
+        .query(c.project_id, caller, Query::ListAgentMcpServers(c.agent_id))
+        .await
+    {
+        Ok(Answer::AgentMcpServers(servers)) => servers,
+        Ok(_) => return Err("unexpected answer reading the agent's MCP servers".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut mcp = serde_json::Map::new();
+    for m in servers.into_iter().filter(|m| m.is_enabled) {
+        let server = if m.transport == "stdio" {
+            let mut server_env = serde_json::Map::new();
+            for (k, v) in &m.env {
+                let value = inner.secrets.open(v).map_err(|e| e.to_string())?;
+                server_env.insert(k.clone(), Value::String(value));
+            }
+            json!({"command": m.command, "args": m.args, "env": server_env})
+        } else {
+            json!({"url": m.url, "transport": m.transport})
+        };
+        mcp.insert(m.server_name, server);
+    }
+    Ok(Setup {
+        agent,
+        env,
+        skills,
+        mcp_config: json!({"mcpServers": mcp}),
+    })
+}
+
+struct Run<'a> {
+    inner: &'a Inner,
+    c: Conversation,
+    pending: Vec<ConversationEvent>,
+    next_index: i64,
+    max_iterations: i32,
+}
+
+impl Run<'_> {
+    async fn save(&mut self) {
+        self.c.updated_at = crate::clock::now();
+        if let Err(e) = self.inner.store.save_conversation(&self.c).await {
+            tracing::error!(conversation = %self.c.id, %e, "saving a conversation failed");
+        }
+    }
+
+    async fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.pending);
+        for chunk in batch.chunks(BATCH) {
+            if let Err(e) = self.inner.store.append_conversation_events(chunk).await {
+                tracing::error!(conversation = %self.c.id, %e, "persisting agent events failed");
+            }
+        }
+        for e in &batch {
+            let event_type = format!("agent.{}", e.event_type.to_lowercase());
+            publish(self.inner, &self.c, &event_type).await;
+        }
+    }
+
+    /// Records one agent event; `Some` when it ends the run.
+    fn take(&mut self, event: Value) -> Option<End> {
+        let kind = event["kind"].as_str().unwrap_or("Event").to_owned();
+        // Paca does not keep these; neither does Corral.
+        let skipped = matches!(
+            kind.as_str(),
+            "ConversationStateUpdateEvent" | "StreamingDeltaEvent" | "SystemPromptEvent"
+        );
+        let end = match kind.as_str() {
+            "ConversationStateUpdateEvent" if event["key"] == "execution_status" => {
+                match event["value"].as_str().unwrap_or_default() {
+                    "finished" => Some(End::Finished),
+                    "error" | "stuck" => {
+                        Some(End::Failed(self.last_error().unwrap_or_else(|| {
+                            format!("the agent ended with {}", event["value"])
+                        })))
+                    }
+                    _ => None,
+                }
+            }
+            "ActionEvent" => {
+                self.c.iteration_count += 1;
+                (self.c.iteration_count > self.max_iterations).then(|| {
+                    End::Failed(format!(
+                        "iteration limit reached ({} iterations)",
+                        self.max_iterations
+                    ))
+                })
+            }
+            _ => None,
+        };
+        if !skipped {
+            self.pending.push(ConversationEvent {
+                conversation_id: self.c.id,
+                event_index: self.next_index,
+                event_type: kind,
+                event_source: event["source"].as_str().unwrap_or("agent").to_owned(),
+                payload: event,
+                created_at: crate::clock::now(),
+            });
+            self.next_index += 1;
+        }
+        end
+    }
+
+    fn last_error(&self) -> Option<String> {
+        self.pending
+            .iter()
+            .rev()
+            .find_map(|e| match e.event_type.as_str() {
+                "AgentErrorEvent" => e.payload["error"].as_str().map(str::to_owned),
+                "ObservationEvent" if e.payload["observation"]["ok"] == false => {
+                    e.payload["observation"]["content"]
+                        .as_str()
+                        .map(str::to_owned)
+                }
+                _ => None,
+            })
+    }
+}
+
+enum End {
+    Finished,
+    Failed(String),
+    Stopped(Option<oneshot::Sender<()>>),
+}
+
+/// Drives one conversation to a terminal status. Never returns before its sandbox is reclaimed.
+pub(super) async fn run(
+    inner: Arc<Inner>,
+    config: RunConfig,
+    conversation: Conversation,
+    mut control: mpsc::Receiver<Control>,
+) {
+    let setup = match agent_setup(&inner, &conversation).await {
+        Ok(setup) => setup,
+        Err(reason) => {
+            let mut run = Run {
+                inner: &inner,
+                c: conversation,
+                pending: Vec::new(),
+                next_index: 0,
+                max_iterations: 0,
+            };
+            finish(&mut run, None, End::Failed(reason)).await;
+            return;
+        }
+    };
+    let Setup {
+        agent,
+        env,
+        skills,
+        mcp_config,
+    } = setup;
+    let timeout = config.max_run.min(Duration::from_secs(
+        u64::try_from(agent.timeout_minutes).unwrap_or(30) * 60,
+    ));
+    let mut run = Run {
+        inner: &inner,
+        c: conversation,
+        pending: Vec::new(),
+        next_index: 0,
+        max_iterations: agent.max_iterations,
+    };
+    let now = crate::clock::now();
+    run.c.status = ConversationStatus::Running;
+    run.c.started_at = Some(now);
+    run.save().await;
+    publish(&inner, &run.c, "agent.conversation.started").await;
+
+    // The conversation's own credential: the agent member's role in this project, until the
+    // conversation ends.
+    let (token, token_hash) = crate::auth::api_key::new_agent_token();
+    let credential = crate::store::AgentCredential {
+        token_hash,
+        conversation_id: run.c.id,
+        project_id: run.c.project_id,
+        agent_id: run.c.agent_id,
+        member_id: agent.member_id,
+        created_at: now,
+    };
+    if let Err(e) = inner.store.insert_agent_credential(&credential).await {
+        finish(
+            &mut run,
+            None,
+            End::Failed(format!("issuing the agent's credential: {e}")),
+        )
+        .await;
+        return;
+    }
+    let mut env = env;
+    env.insert("PACA_API_KEY".into(), token);
+    let sandbox = match start_sandbox(&inner, &config, &run.c, &agent, env, timeout).await {
+        Ok(sandbox) => sandbox,
+        Err(reason) => {
+            finish(&mut run, None, End::Failed(reason)).await;
+            return;
+        }
+    };
+    run.c.sandbox_id = Some(sandbox.id.clone());
+    run.save().await;
+    let tools = (skills, mcp_config);
+    let end = drive(
+        &inner,
+        &config,
+        &mut run,
+        &sandbox,
+        (&agent, tools),
+        timeout,
+        &mut control,
+    )
+    .await;
+    finish(&mut run, Some(&sandbox), end).await;
+}
+
+async fn start_sandbox(
+    inner: &Inner,
+    config: &RunConfig,
+    c: &Conversation,
+    agent: &Agent,
+    mut env: BTreeMap<String, String>,
+    timeout: Duration,
+) -> Result<Sandbox, String> {
+    env.insert("PACA_API_URL".into(), config.api_url.clone());
+    env.insert("PACA_PROJECT_ID".into(), c.project_id.to_string());
+    env.insert("PACA_AGENT_ID".into(), c.agent_id.to_string());
+    if !agent.git_committer_name.is_empty() {
+        env.insert("GIT_AUTHOR_NAME".into(), agent.git_committer_name.clone());
+        env.insert(
+            "GIT_COMMITTER_NAME".into(),
+            agent.git_committer_name.clone(),
+        );
+    }
+    if !agent.git_committer_email.is_empty() {
+        env.insert("GIT_AUTHOR_EMAIL".into(), agent.git_committer_email.clone());
+        env.insert(
+            "GIT_COMMITTER_EMAIL".into(),
+            agent.git_committer_email.clone(),
+        );
+    }
+    let program = if agent.llm_provider == "scripted" {
+        AgentProgram::Scripted
+    } else {
+        AgentProgram::OpenHands
+    };
+    let spec = SandboxSpec {
+        conversation_id: c.id.0,
+        program,
+        env,
+        limits: crate::sandbox::SandboxLimits {
+            lifetime: timeout + Duration::from_secs(60),
+            ..config.limits
+        },
+    };
+    let sandbox = inner
+        .runtime
+        .start(&spec)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Err(e) = inner
+        .driver
+        .wait_healthy(&sandbox.endpoint, config.health_timeout)
+        .await
+    {
+        let _ = inner.runtime.stop(&sandbox).await;
+        return Err(format!("the sandbox did not become healthy: {e}"));
+    }
+    Ok(sandbox)
+}
+
+async fn drive(
+    inner: &Inner,
+    config: &RunConfig,
+    run: &mut Run<'_>,
+    sandbox: &Sandbox,
+    (agent, (skills, mcp_config)): (&Agent, (Vec<Value>, Value)),
+    timeout: Duration,
+    control: &mut mpsc::Receiver<Control>,
+) -> End {
+    let mut tags = BTreeMap::from([
+        ("project_id".to_owned(), run.c.project_id.to_string()),
+        ("conversation_id".to_owned(), run.c.id.to_string()),
+        ("agent_id".to_owned(), run.c.agent_id.to_string()),
+    ]);
+    if let Some(task) = run.c.task_id {
+        tags.insert("task_id".into(), task.to_string());
+    }
+    let api_key = inner.secrets.open(&agent.llm_api_key).unwrap_or_default();
+    let start = AgentStart {
+        model: agent.llm_model.clone(),
+        api_key,
+        base_url: agent.llm_base_url.clone(),
+        system_prompt: agent.prompts.system.clone(),
+        max_iterations: u32::try_from(agent.max_iterations).unwrap_or(500),
+        tags,
+        skills,
+        mcp_config,
+    };
+    let endpoint = sandbox.endpoint.clone();
+    let remote = match inner.driver.start_conversation(&endpoint, &start).await {
+        Ok(id) => id,
+        Err(e) => return End::Failed(format!("the agent-server refused the conversation: {e}")),
+    };
+    let mut events = inner.driver.events(&endpoint, &remote);
+    let chat = run.c.trigger_type == TriggerType::ChatMessage;
+    let message = if run.c.message.is_empty() {
+        default_prompt(run.c.trigger_type).to_owned()
+    } else {
+        run.c.message.clone()
+    };
+    // The agent's own instructions for this kind of trigger come first.
+    let trigger_prompt = match run.c.trigger_type {
+        TriggerType::TaskAssigned | TriggerType::CommentMention => &agent.prompts.task_trigger,
+        TriggerType::ChatMessage => &agent.prompts.chat_trigger,
+        TriggerType::DescriptionWrite => &agent.prompts.description_write_trigger,
+    };
+    let first = if trigger_prompt.trim().is_empty() {
+        message
+    } else {
+        format!("{trigger_prompt}\n\n{message}")
+    };
+    if let Err(e) = inner.driver.send_message(&endpoint, &remote, &first).await {
+        return End::Failed(format!("the agent-server refused the message: {e}"));
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut flush = tokio::time::interval(FLUSH_EVERY);
+    let mut liveness = tokio::time::interval(LIVENESS_EVERY);
+    let mut idle_since: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(Ok(event)) => {
+                    if run.pending.len() >= BATCH {
+                        run.flush().await;
+                    }
+                    match run.take(event) {
+                        Some(End::Finished) if chat => {
+                            run.flush().await;
+                            run.c.status = ConversationStatus::Paused;
+                            run.save().await;
+                            publish(inner, &run.c, "agent.conversation.paused").await;
+                            idle_since = Some(tokio::time::Instant::now());
+                        }
+                        Some(end) => return end,
+                        None => {}
+                    }
+                }
+                Some(Err(e)) => return End::Failed(format!("lost the agent's event stream: {e}")),
+                None => return End::Failed("the agent's event stream ended".into()),
+            },
+            message = control.recv() => match message {
+                Some(Control::Stop(done)) => {
+                    let _ = inner.driver.pause(&endpoint, &remote).await;
+                    return End::Stopped(Some(done));
+                }
+                Some(Control::Pause) => {
+                    let _ = inner.driver.pause(&endpoint, &remote).await;
+                    if !chat {
+                        return End::Stopped(None);
+                    }
+                    run.flush().await;
+                    run.c.status = ConversationStatus::Paused;
+                    run.save().await;
+                    publish(inner, &run.c, "agent.conversation.paused").await;
+                    idle_since = Some(tokio::time::Instant::now());
+                }
+                Some(Control::Message(text)) => {
+                    if let Err(e) = inner.driver.send_message(&endpoint, &remote, &text).await {
+                        return End::Failed(format!("the agent-server refused the message: {e}"));
+                    }
+                    if run.c.status == ConversationStatus::Paused {
+                        run.c.status = ConversationStatus::Running;
+                        run.save().await;
+                        publish(inner, &run.c, "agent.conversation.resumed").await;
+                    }
+                    idle_since = None;
+                }
+                Some(Control::Heartbeat) => {
+                    if idle_since.is_some() {
+                        idle_since = Some(tokio::time::Instant::now());
+                    }
+                }
+                None => return End::Stopped(None),
+            },
+            _ = flush.tick() => run.flush().await,
+            _ = liveness.tick() => {
+                if !inner.runtime.alive(sandbox).await {
+                    // Take what the stream still holds before judging.
+                    while let Ok(Ok(event)) = events.try_recv() {
+                        if let Some(end) = run.take(event) {
+                            return end;
+                        }
+                    }
+                    return End::Failed("the sandbox exited unexpectedly".into());
+                }
+                if idle_since.is_some_and(|t| t.elapsed() >= config.chat_idle) {
+                    return End::Stopped(None);
+                }
+                if idle_since.is_none() && tokio::time::Instant::now() >= deadline {
+                    return End::Failed(format!(
+                        "timed out after {} s (timeout_minutes {})",
+                        timeout.as_secs(),
+                        agent.timeout_minutes
+                    ));
+                }
+            }
+        }
+    }
+}
+
+async fn finish(run: &mut Run<'_>, sandbox: Option<&Sandbox>, end: End) {
+    run.flush().await;
+    if let Err(e) = run
+        .inner
+        .store
+        .revoke_agent_credentials(run.c.id, crate::clock::now())
+        .await
+    {
+        tracing::error!(conversation = %run.c.id, %e, "revoking the agent's credential failed");
+    }
+    if let Some(sandbox) = sandbox
+        && let Err(e) = run.inner.runtime.stop(sandbox).await
+    {
+        tracing::error!(conversation = %run.c.id, %e, "reclaiming a sandbox failed");
+    }
+    let (status, reason, done) = match end {
+        End::Finished => (ConversationStatus::Finished, None, None),
+        End::Failed(reason) => (ConversationStatus::Failed, Some(reason), None),
+        End::Stopped(done) => (ConversationStatus::Stopped, None, done),
+    };
+    let now = crate::clock::now();
+    run.c.status = status;
+    run.c.error_message = reason;
+    run.c.finished_at = Some(now);
+    run.c.sandbox_id = None;
+    run.save().await;
+    publish(
+        run.inner,
+        &run.c,
+        &format!("agent.conversation.{}", status.as_str()),
+    )
+    .await;
+    tracing::info!(conversation = %run.c.id, status = status.as_str(), reason = ?run.c.error_message, "conversation ended");
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}
+
+fn default_prompt(trigger: TriggerType) -> &'static str {
+    match trigger {
+        TriggerType::DescriptionWrite => {
+            "Please write a clear and detailed description for this task."
+        }
+        TriggerType::TaskAssigned => "You have been assigned a task. Please work on it.",
+        TriggerType::CommentMention => "You were mentioned in a comment on this task.",
+        TriggerType::ChatMessage => "Hello.",
+    }
+}

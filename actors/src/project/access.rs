@@ -1,0 +1,196 @@
+//! Who may do what in a project: the caller's global permissions plus, for members, their
+//! project role's. Anonymous callers may read public projects.
+
+use super::state::ProjectState;
+use crate::accounts::Principal;
+use crate::error::{Error, Result, codes};
+use crate::ids::UserId;
+use crate::permission::PermissionSet;
+
+pub const PROJECTS_READ: &str = "projects.read";
+pub const PROJECTS_WRITE: &str = "projects.write";
+pub const PROJECTS_CREATE: &str = "projects.create";
+pub const PROJECTS_DELETE: &str = "projects.delete";
+pub const MEMBERS_READ: &str = "project.members.read";
+pub const MEMBERS_WRITE: &str = "project.members.write";
+pub const ROLES_READ: &str = "project.roles.read";
+pub const ROLES_WRITE: &str = "project.roles.write";
+pub const TASKS_READ: &str = "tasks.read";
+pub const AGENTS_READ: &str = "agents.read";
+pub const AGENTS_WRITE: &str = "agents.write";
+pub const SPRINTS_READ: &str = "sprints.read";
+pub const SPRINTS_WRITE: &str = "sprints.write";
+pub const TASKS_WRITE: &str = "tasks.write";
+
+/// Who is asking, as far as a project is concerned.
+#[derive(Clone, Debug, Default)]
+pub struct Caller {
+    /// `None` for anonymous callers.
+    pub user_id: Option<UserId>,
+    pub username: String,
+    pub full_name: String,
+    pub global: PermissionSet,
+    /// An agent acting through its conversation credential: its member's project role is all
+    /// it may do (global permissions do not apply), and only in that member's project.
+    pub agent_member: Option<crate::ids::MemberId>,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+}
+
+impl From<&Principal> for Caller {
+    fn from(principal: &Principal) -> Self {
+        Self {
+            user_id: Some(principal.user.id),
+            username: principal.user.username.clone(),
+            full_name: principal.user.full_name.clone(),
+            global: principal.permissions.clone(),
+            agent_member: match principal.credential {
+                crate::accounts::Credential::Agent { member, .. } => Some(member),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The caller's effective permissions in the project.
+pub fn effective(state: &ProjectState, caller: &Caller) -> PermissionSet {
+    if let Some(member) = caller.agent_member {
+        let role = state
+            .live_member(member)
+            .and_then(|m| state.roles.get(&m.project_role_id));
+        let keys: crate::permission::PermissionMap = role
+            .map(|r| {
+                r.permissions
+                    .iter()
+                    .filter(|(_, granted)| **granted)
+                    .map(|(k, _)| (k.clone(), true))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return PermissionSet::from_map(&keys);
+    }
+    let mut keys: Vec<String> = caller.global.keys().map(str::to_owned).collect();
+    let role = caller
+        .user_id
+        .and_then(|u| state.member_of(u))
+        .and_then(|member| state.roles.get(&member.project_role_id));
+    if let Some(role) = role {
+        keys.extend(
+            role.permissions
+                .iter()
+                .filter(|(_, granted)| **granted)
+                .map(|(k, _)| k.clone()),
+        );
+    }
+    PermissionSet::from_map(&keys.into_iter().map(|k| (k, true)).collect())
+}
+
+fn unauthenticated() -> Error {
+    Error::unauthorized(codes::AUTH_UNAUTHENTICATED, "unauthenticated")
+}
+
+/// A write (or a members-only read): the permission, and a project that exists.
+pub fn require(state: &ProjectState, caller: &Caller, permission: &str) -> Result<()> {
+    if caller.user_id.is_none() {
+        return Err(unauthenticated());
+    }
+    if !effective(state, caller).grants(permission) {
+        return Err(Error::forbidden("insufficient permissions"));
+    }
+    require_live(state)
+}
+
+/// A read: public projects are open to anonymous callers; signed-in callers need the
+/// permission or global `projects.read` (Paca: a signed-in non-member of a public project is
+/// refused).
+pub fn require_read(state: &ProjectState, caller: &Caller, permission: &str) -> Result<()> {
+    if caller.user_id.is_none() {
+        return match state.live_project() {
+            Some(p) if p.is_public => Ok(()),
+            _ => Err(unauthenticated()),
+        };
+    }
+    let perms = effective(state, caller);
+    if !(caller.global.grants(PROJECTS_READ) || perms.grants(permission)) {
+        return Err(Error::forbidden("insufficient permissions"));
+    }
+    require_live(state)
+}
+
+fn require_live(state: &ProjectState) -> Result<()> {
+    state
+        .live_project()
+        .map(|_| ())
+        .ok_or_else(|| Error::not_found(codes::PROJECT_NOT_FOUND, "project: not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{MemberId, ProjectRoleId};
+    use crate::project::model::{Member, MemberType, ProjectRole};
+
+    fn role(permissions: &[&str]) -> ProjectRole {
+        ProjectRole {
+            id: ProjectRoleId::new(),
+            project_id: crate::ids::ProjectId::new(),
+            role_name: "r".into(),
+            permissions: permissions
+                .iter()
+                .map(|p| ((*p).to_owned(), true))
+                .collect(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn an_agent_gets_its_member_role_and_nothing_global() {
+        let mut state = ProjectState::default();
+        let viewer = role(&["tasks.read"]);
+        let member = Member {
+            id: MemberId::new(),
+            project_id: viewer.project_id,
+            user_id: None,
+            agent_id: Some(uuid::Uuid::new_v4()),
+            member_type: MemberType::Agent,
+            project_role_id: viewer.id,
+            username: "bot".into(),
+            full_name: "Bot".into(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            deleted_at: None,
+        };
+        state.roles.insert(viewer.id, viewer);
+        state.members.insert(member.id, member.clone());
+        let all: crate::permission::PermissionMap = [("*".to_owned(), true)].into();
+        let agent = Caller {
+            user_id: Some(UserId::new()),
+            global: PermissionSet::from_map(&all),
+            agent_member: Some(member.id),
+            ..Caller::default()
+        };
+        let granted = effective(&state, &agent);
+        assert!(granted.grants("tasks.read"));
+        assert!(
+            !granted.grants("tasks.write"),
+            "global permissions do not apply"
+        );
+        // A member of another project (or a removed one) grants nothing here.
+        let stranger = Caller {
+            agent_member: Some(MemberId::new()),
+            ..agent.clone()
+        };
+        assert!(!effective(&state, &stranger).grants("tasks.read"));
+        state
+            .members
+            .get_mut(&member.id)
+            .expect("member")
+            .deleted_at = Some(chrono::Utc::now());
+        assert!(!effective(&state, &agent).grants("tasks.read"));
+    }
+}

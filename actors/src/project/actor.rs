@@ -1,0 +1,387 @@
+//! The project actor: serializes a project's writes, commits them in groups, answers reads
+//! from committed state.
+//!
+//! Write path (ARCHITECTURE §3.2): a command is staged against the *working* state (committed
+//! plus everything staged since) and queued. When no batch is being written, the queue becomes
+//! the next batch: one transaction with every row image, event and notification, fenced on the
+//! project's sequence. Commands that arrive meanwhile queue for the batch after. On commit the
+//! batch is applied to the *committed* state, every command is answered, and the events go to
+//! the bus. On failure the batch's commands get the error, state is reloaded from the store,
+//! and queued commands are staged again.
+
+use super::access::Caller;
+use super::batch::{Change, CommitBatch, CommitOutcome, Event};
+use super::command::{self, Command, MemberProfile, Outcome, Staged};
+use super::query::{self, Answer, Query};
+use super::state::ProjectState;
+use crate::bus::{Bus, EVENTS_CHANNEL};
+use crate::error::{Error, Result};
+use crate::ids::ProjectId;
+use crate::store::{Store, StoreError, StoreResult};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Limits of one actor.
+#[derive(Clone, Copy, Debug)]
+pub struct ActorLimits {
+    /// Passivate after this long without a message.
+    pub idle_timeout: Duration,
+    /// Most commands in one transaction.
+    pub max_batch: usize,
+}
+
+pub enum ProjectMsg {
+    Command {
+        caller: Caller,
+        command: Box<Command>,
+        reply: RpcReplyPort<Result<Outcome>>,
+    },
+    Query {
+        caller: Caller,
+        query: Box<Query>,
+        reply: RpcReplyPort<Result<Answer>>,
+    },
+    /// The batch being written finished.
+    Committed(StoreResult<CommitOutcome>),
+    /// The bus carried an event of this project with this sequence (possibly from another
+    /// node).
+    Observed(i64),
+    /// Periodic check for idleness.
+    Tick,
+    /// Fails the actor, to exercise supervision (tests only).
+    #[doc(hidden)]
+    Crash,
+}
+
+pub struct ProjectActor;
+
+pub struct ActorArgs {
+    pub id: ProjectId,
+    pub state: ProjectState,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub limits: ActorLimits,
+}
+
+/// A staged command waiting for its batch to commit.
+struct Pending {
+    caller: Caller,
+    command: Command,
+    staged: Staged,
+    reply: RpcReplyPort<Result<Outcome>>,
+}
+
+pub struct ActorState {
+    id: ProjectId,
+    committed: ProjectState,
+    working: ProjectState,
+    /// The batch being written (empty when none is).
+    writing: Vec<Pending>,
+    /// Staged commands for the next batch.
+    queued: Vec<Pending>,
+    last_used: Instant,
+    store: Arc<dyn Store>,
+    limits: ActorLimits,
+    publish: mpsc::UnboundedSender<Vec<Event>>,
+    ticker: Option<ractor::concurrency::JoinHandle<()>>,
+}
+
+/// Publishes committed events to the bus in commit order. Live fan-out is best effort:
+/// consumers that miss a message catch up from the event log.
+async fn publish_events(bus: Arc<dyn Bus>, mut batches: mpsc::UnboundedReceiver<Vec<Event>>) {
+    while let Some(events) = batches.recv().await {
+        for event in events {
+            let message = serde_json::json!({
+                "type": event.event_type,
+                "payload": event.payload,
+                "seq": event.seq,
+                "project_id": event.project_id,
+            });
+            if let Err(err) = bus.publish(EVENTS_CHANNEL, &message.to_string()).await {
+                tracing::warn!(project_id = %event.project_id, seq = event.seq, %err, "event not published");
+            }
+            if event.event_type == "agent.triggered" {
+                let id = event.id.to_string();
+                let payload = event.payload.to_string();
+                let fields = [("trigger_id", id.as_str()), ("payload", payload.as_str())];
+                if let Err(err) = bus
+                    .stream_append(crate::bus::AGENT_TRIGGERS_STREAM, &fields, Some(100_000))
+                    .await
+                {
+                    tracing::error!(project_id = %event.project_id, seq = event.seq, %err, "agent trigger not queued");
+                }
+            }
+        }
+    }
+}
+
+impl Actor for ProjectActor {
+    type Msg = ProjectMsg;
+    type State = ActorState;
+    type Arguments = ActorArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: ActorArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let (publish, batches) = mpsc::unbounded_channel();
+        tokio::spawn(publish_events(args.bus, batches));
+        let period = (args.limits.idle_timeout / 2).max(Duration::from_millis(50));
+        let ticker = myself.send_interval(period, || ProjectMsg::Tick);
+        Ok(ActorState {
+            id: args.id,
+            working: args.state.clone(),
+            committed: args.state,
+            writing: Vec::new(),
+            queued: Vec::new(),
+            last_used: Instant::now(),
+            store: args.store,
+            limits: args.limits,
+            publish,
+            ticker: Some(ticker),
+        })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        if let Some(ticker) = state.ticker.take() {
+            ticker.abort();
+        }
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        message: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            ProjectMsg::Command {
+                caller,
+                command,
+                reply,
+            } => {
+                state.last_used = Instant::now();
+                let command = state.resolve(*command).await;
+                state.stage_and_queue(caller, command, reply);
+                state.flush_if_idle(&myself);
+            }
+            ProjectMsg::Query {
+                caller,
+                query,
+                reply,
+            } => {
+                state.last_used = Instant::now();
+                let _ = reply.send(query::answer(&state.committed, &caller, &query));
+            }
+            ProjectMsg::Committed(result) => {
+                state.committed_batch(result).await?;
+                state.flush_if_idle(&myself);
+            }
+            ProjectMsg::Observed(seq) => {
+                // Another node wrote: catch up now rather than at the next (fenced) write. With
+                // a batch in flight, its fence will tell.
+                if seq > state.committed.event_seq && state.writing.is_empty() {
+                    tracing::debug!(project_id = %state.id, seq, "another node advanced the project; reloading");
+                    state.reload().await?;
+                    state.flush_if_idle(&myself);
+                }
+            }
+            ProjectMsg::Tick => {
+                let idle = state.writing.is_empty()
+                    && state.queued.is_empty()
+                    && state.last_used.elapsed() >= state.limits.idle_timeout;
+                if idle {
+                    tracing::debug!(project_id = %state.id, "passivating idle project");
+                    myself.stop(Some("idle".into()));
+                }
+            }
+            ProjectMsg::Crash => return Err("crash requested".into()),
+        }
+        Ok(())
+    }
+}
+
+impl ActorState {
+    /// Fills in what a command needs from outside the project before staging.
+    async fn resolve(&self, command: Command) -> Command {
+        match command {
+            Command::AddMember {
+                user_id,
+                project_role_id,
+                profile: None,
+            } => {
+                let profile = match self.store.user_by_id(user_id).await {
+                    Ok(Some(record)) => Some(MemberProfile {
+                        username: record.user.username,
+                        full_name: record.user.full_name,
+                    }),
+                    Ok(None) => None,
+                    Err(err) => {
+                        tracing::warn!(%err, "looking up a new member");
+                        None
+                    }
+                };
+                Command::AddMember {
+                    user_id,
+                    project_role_id,
+                    profile,
+                }
+            }
+            Command::AddLink {
+                task_id,
+                target_task_id,
+                link_type,
+                target_elsewhere: false,
+            } if self.working.live_task(target_task_id).is_none() => {
+                let elsewhere = matches!(
+                    self.store.task_project(target_task_id).await,
+                    Ok(Some(project)) if project != self.id
+                );
+                Command::AddLink {
+                    task_id,
+                    target_task_id,
+                    link_type,
+                    target_elsewhere: elsewhere,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Stages a command on the working state and queues it, or answers its error at once.
+    fn stage_and_queue(
+        &mut self,
+        caller: Caller,
+        command: Command,
+        reply: RpcReplyPort<Result<Outcome>>,
+    ) {
+        match command::stage(
+            &self.working,
+            self.id,
+            &caller,
+            &command,
+            crate::clock::now(),
+        ) {
+            Ok(staged) => {
+                apply(&mut self.working, &staged);
+                self.queued.push(Pending {
+                    caller,
+                    command,
+                    staged,
+                    reply,
+                });
+            }
+            Err(err) => {
+                let _ = reply.send(Err(err));
+            }
+        }
+    }
+
+    /// Starts writing the queued commands when no batch is being written.
+    fn flush_if_idle(&mut self, myself: &ActorRef<ProjectMsg>) {
+        if !self.writing.is_empty() || self.queued.is_empty() {
+            return;
+        }
+        let take = self.queued.len().min(self.limits.max_batch);
+        self.writing = self.queued.drain(..take).collect();
+        let mut changes = Vec::new();
+        let mut events = Vec::new();
+        let mut task_counter = self.committed.task_counter;
+        for pending in &self.writing {
+            for change in &pending.staged.changes {
+                if let Change::Task(t) = change {
+                    task_counter = task_counter.max(t.task_number);
+                }
+            }
+            changes.extend(pending.staged.changes.iter().cloned());
+            events.extend(pending.staged.events.iter().cloned());
+        }
+        let batch = CommitBatch {
+            project_id: self.id,
+            base_seq: self.committed.event_seq,
+            new_seq: self.committed.event_seq + events.len() as i64,
+            task_counter,
+            changes,
+            events,
+        };
+        let store = self.store.clone();
+        let myself = myself.clone();
+        tokio::spawn(async move {
+            let result = store.commit_project(&batch).await;
+            // The actor may be gone (crash); then nobody is waiting.
+            let _ = myself.send_message(ProjectMsg::Committed(result));
+        });
+    }
+
+    async fn committed_batch(
+        &mut self,
+        result: StoreResult<CommitOutcome>,
+    ) -> Result<(), ActorProcessingErr> {
+        let writing = std::mem::take(&mut self.writing);
+        match result {
+            Ok(CommitOutcome::Committed) => {
+                let mut events = Vec::new();
+                for pending in writing {
+                    apply(&mut self.committed, &pending.staged);
+                    events.extend(pending.staged.events);
+                    let _ = pending.reply.send(Ok(pending.staged.outcome));
+                }
+                if !events.is_empty() {
+                    let _ = self.publish.send(events);
+                }
+                Ok(())
+            }
+            Ok(CommitOutcome::Fenced) => {
+                // Nothing of this batch was written: another node advanced the project. Catch
+                // up from the store and stage the same commands again, ahead of the queue.
+                tracing::info!(project_id = %self.id, "batch fenced by another writer; reloading and retrying");
+                let mut retry = writing;
+                retry.append(&mut self.queued);
+                self.queued = retry;
+                self.reload().await
+            }
+            Err(err) => {
+                // The outcome is unknown (the commit may have happened): report, reload, go on.
+                let error = match err {
+                    StoreError::Unavailable(m) => Error::Unavailable(m),
+                    other => Error::Internal(format!("committing project batch: {other}")),
+                };
+                for pending in writing {
+                    let _ = pending.reply.send(Err(error.clone()));
+                }
+                self.reload().await
+            }
+        }
+    }
+
+    /// Reloads committed state from the store and stages the queued commands again.
+    async fn reload(&mut self) -> Result<(), ActorProcessingErr> {
+        let state = self
+            .store
+            .load_project(self.id)
+            .await
+            .map_err(|e| format!("reloading project {}: {e}", self.id))?
+            .unwrap_or_default();
+        self.committed = state;
+        self.working = self.committed.clone();
+        for pending in std::mem::take(&mut self.queued) {
+            self.stage_and_queue(pending.caller, pending.command, pending.reply);
+        }
+        Ok(())
+    }
+}
+
+fn apply(state: &mut ProjectState, staged: &Staged) {
+    for change in &staged.changes {
+        state.apply(change);
+    }
+    state.event_seq += staged.events.len() as i64;
+}

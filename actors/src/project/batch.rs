@@ -1,0 +1,122 @@
+//! What one command stages, and what one group commit writes: row images, events and
+//! notifications.
+
+use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
+use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
+use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
+use crate::ids::{
+    AgentEnvVarId, CustomFieldId, EventId, LinkId, MemberId, NotificationId, ProjectId,
+    ProjectRoleId, SprintId, TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A row image to upsert, or a row to delete.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Project(Project),
+    Role(ProjectRole),
+    RoleDeleted(ProjectRoleId),
+    Member(Member),
+    TaskType(TaskType),
+    TaskTypeDeleted(TaskTypeId),
+    Status(TaskStatus),
+    StatusDeleted(TaskStatusId),
+    Task(Task),
+    Comment(Comment),
+    Sprint(Sprint),
+    SprintDeleted(SprintId),
+    View(View),
+    /// Deletes the view and its task positions.
+    ViewDeleted(ViewId),
+    Position(TaskPosition),
+    CustomField(CustomField),
+    CustomFieldDeleted(CustomFieldId),
+    Link(TaskLink),
+    LinkDeleted(LinkId),
+    Agent(Box<Agent>),
+    AgentEnvVar(AgentEnvVar),
+    AgentEnvVarDeleted(AgentEnvVarId),
+    AgentSkill(Box<AgentSkill>),
+    AgentSkillDeleted(crate::ids::AgentSkillId),
+    AgentMcpServer(Box<AgentMcpServer>),
+    AgentMcpServerDeleted(crate::ids::AgentMcpServerId),
+    Notification(Notification),
+}
+
+/// One entry of a project's event log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub project_id: ProjectId,
+    /// Gapless per project, from 1.
+    pub seq: i64,
+    pub id: EventId,
+    /// Paca's type name where Paca has one (`task.created`, …).
+    pub event_type: String,
+    pub actor_user_id: Option<UserId>,
+    pub actor_member_id: Option<MemberId>,
+    /// The task the event is about, for task activity feeds.
+    pub task_id: Option<TaskId>,
+    /// The entity the event is about when it is not the task (a comment, a role, …).
+    pub subject_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationKind {
+    Assigned,
+    Mentioned,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Assigned => "assigned",
+            Self::Mentioned => "mentioned",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "assigned" => Some(Self::Assigned),
+            "mentioned" => Some(Self::Mentioned),
+            _ => None,
+        }
+    }
+}
+
+/// A notification to one user, written with the change that caused it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub recipient_user_id: UserId,
+    pub actor_member_id: Option<MemberId>,
+    pub kind: NotificationKind,
+    pub task_id: Option<TaskId>,
+    pub project_id: ProjectId,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What one group commit writes, atomically, for one project.
+#[derive(Clone, Debug)]
+pub struct CommitBatch {
+    pub project_id: ProjectId,
+    /// The project's event sequence before this batch (the fence).
+    pub base_seq: i64,
+    /// After it.
+    pub new_seq: i64,
+    pub task_counter: i64,
+    pub changes: Vec<Change>,
+    pub events: Vec<Event>,
+}
+
+/// How a commit ended when it did not fail outright.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed,
+    /// Someone else advanced the project's sequence: this node's state is stale.
+    Fenced,
+}

@@ -1,0 +1,27 @@
+//! Projects: one [`actor::ProjectActor`] per project owns its settings, members, roles, task
+//! types, statuses, tasks and comments, and its event sequence.
+//!
+//! - Writes are [`command::Command`]s. The actor stages each against its working state, groups
+//!   everything that arrives while a batch is being written into the next transaction (rows,
+//!   events and notifications together, fenced on the project's sequence), and replies only
+//!   after the commit. Events are published to the bus after the commit.
+//! - Reads are [`query::Query`]s answered from the committed state.
+//! - [`registry::Projects`] activates actors on demand, passivates idle ones, restarts failed
+//!   ones from the store, and bounds what is in flight per project.
+
+pub mod access;
+pub mod actor;
+pub mod agents;
+pub mod batch;
+pub mod command;
+pub mod mention;
+pub mod model;
+pub mod planning;
+pub mod prefix;
+pub mod query;
+pub mod reads;
+pub mod registry;
+pub mod state;
+
+pub use access::Caller;
+pub use registry::{Projects, ProjectsConfig};

@@ -1,0 +1,76 @@
+//! Reads the store answers directly (ARCHITECTURE §3.3): the project directory, event log
+//! pages and task activity feeds. Each is authorized by the project's actor first, so the
+//! rules stay in one place.
+
+use super::access::{Caller, PROJECTS_READ};
+use super::batch::Event;
+use super::model::Project;
+use super::query::{Answer, Query};
+use super::registry::Projects;
+use crate::error::{Error, Result};
+use crate::ids::{ProjectId, TaskId};
+use crate::store::ActivityEntry;
+
+/// Most events one page of the log returns.
+pub const EVENTS_PAGE_MAX: u32 = 1000;
+pub const EVENTS_PAGE_DEFAULT: u32 = 100;
+
+impl Projects {
+    /// Projects the caller may see (all of them with global `projects.read`), oldest first.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Project>, u64)> {
+        let Some(user) = caller.user_id else {
+            return Err(Error::unauthorized(
+                crate::error::codes::AUTH_UNAUTHENTICATED,
+                "unauthenticated",
+            ));
+        };
+        let member = (!caller.global.grants(PROJECTS_READ)).then_some(user);
+        Ok(self.store().list_projects(member, offset, limit).await?)
+    }
+
+    /// Events after `since`, in order, without gaps.
+    pub async fn events(
+        &self,
+        id: ProjectId,
+        caller: Caller,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        self.authorize_task_read(id, caller, None).await?;
+        let limit = limit.clamp(1, EVENTS_PAGE_MAX);
+        Ok(self.store().project_events(id, since.max(0), limit).await?)
+    }
+
+    /// A task's activity feed: its history from the event log, with comments as they are now.
+    pub async fn task_activity(
+        &self,
+        id: ProjectId,
+        caller: Caller,
+        task: TaskId,
+    ) -> Result<Vec<ActivityEntry>> {
+        self.authorize_task_read(id, caller, Some(task)).await?;
+        Ok(self.store().task_activity(id, task).await?)
+    }
+
+    async fn authorize_task_read(
+        &self,
+        id: ProjectId,
+        caller: Caller,
+        task: Option<TaskId>,
+    ) -> Result<()> {
+        match self
+            .query(id, caller, Query::AuthorizeTaskRead(task))
+            .await?
+        {
+            Answer::Allowed => Ok(()),
+            _ => Err(Error::Internal(
+                "unexpected answer to an authorization".into(),
+            )),
+        }
+    }
+}

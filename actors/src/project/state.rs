@@ -1,0 +1,176 @@
+//! The state a project actor owns, and how a committed change updates it.
+
+use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
+use super::batch::Change;
+use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
+use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
+use crate::ids::{
+    AgentEnvVarId, AgentId, CommentId, CustomFieldId, LinkId, MemberId, ProjectRoleId, SprintId,
+    TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Everything one project owns. Deleted projects, members, tasks and comments stay (soft
+/// delete); deleted roles, task types and statuses are gone.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectState {
+    pub project: Option<Project>,
+    pub roles: BTreeMap<ProjectRoleId, ProjectRole>,
+    pub members: HashMap<MemberId, Member>,
+    pub task_types: BTreeMap<TaskTypeId, TaskType>,
+    pub statuses: BTreeMap<TaskStatusId, TaskStatus>,
+    /// Shared so reads can hand out whole boards without copying tasks.
+    pub tasks: HashMap<TaskId, Arc<Task>>,
+    pub task_numbers: HashMap<i64, TaskId>,
+    pub comments: HashMap<CommentId, Comment>,
+    pub sprints: BTreeMap<SprintId, Sprint>,
+    pub views: BTreeMap<ViewId, View>,
+    /// Manual order: per view, each positioned task's place.
+    pub positions: HashMap<ViewId, HashMap<TaskId, TaskPosition>>,
+    pub custom_fields: BTreeMap<CustomFieldId, CustomField>,
+    pub links: BTreeMap<LinkId, TaskLink>,
+    /// Agents, deleted ones included (soft delete, like their memberships).
+    pub agents: BTreeMap<AgentId, Agent>,
+    pub agent_env: BTreeMap<AgentEnvVarId, AgentEnvVar>,
+    pub agent_skills: BTreeMap<crate::ids::AgentSkillId, AgentSkill>,
+    pub agent_mcp: BTreeMap<crate::ids::AgentMcpServerId, AgentMcpServer>,
+    /// The last task number handed out.
+    pub task_counter: i64,
+    /// The sequence of the last event.
+    pub event_seq: i64,
+}
+
+impl ProjectState {
+    /// The project, if it exists and is not deleted.
+    pub fn live_project(&self) -> Option<&Project> {
+        self.project.as_ref().filter(|p| p.deleted_at.is_none())
+    }
+
+    /// The user's active membership.
+    pub fn member_of(&self, user: UserId) -> Option<&Member> {
+        self.members
+            .values()
+            .find(|m| m.user_id == Some(user) && m.deleted_at.is_none())
+    }
+
+    pub fn live_member(&self, id: MemberId) -> Option<&Member> {
+        self.members.get(&id).filter(|m| m.deleted_at.is_none())
+    }
+
+    pub fn live_agent(&self, id: AgentId) -> Option<&Agent> {
+        self.agents.get(&id).filter(|a| a.deleted_at.is_none())
+    }
+
+    pub fn live_task(&self, id: TaskId) -> Option<&Task> {
+        self.tasks
+            .get(&id)
+            .map(|t| &**t)
+            .filter(|t| t.deleted_at.is_none())
+    }
+
+    pub fn live_comment(&self, id: CommentId) -> Option<&Comment> {
+        self.comments.get(&id).filter(|c| c.deleted_at.is_none())
+    }
+
+    pub fn custom_field(&self, key: &str) -> Option<&CustomField> {
+        self.custom_fields.values().find(|f| f.field_key == key)
+    }
+
+    pub fn default_task_type(&self) -> Option<&TaskType> {
+        self.task_types.values().find(|t| t.is_default)
+    }
+
+    pub fn default_status(&self) -> Option<&TaskStatus> {
+        self.statuses.values().find(|s| s.is_default)
+    }
+
+    /// Applies a change that is (or is about to be) durable.
+    pub fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Project(p) => self.project = Some(p.clone()),
+            Change::Role(r) => {
+                self.roles.insert(r.id, r.clone());
+            }
+            Change::RoleDeleted(id) => {
+                self.roles.remove(id);
+            }
+            Change::Member(m) => {
+                self.members.insert(m.id, m.clone());
+            }
+            Change::TaskType(t) => {
+                self.task_types.insert(t.id, t.clone());
+            }
+            Change::TaskTypeDeleted(id) => {
+                self.task_types.remove(id);
+            }
+            Change::Status(s) => {
+                self.statuses.insert(s.id, s.clone());
+            }
+            Change::StatusDeleted(id) => {
+                self.statuses.remove(id);
+            }
+            Change::Task(t) => {
+                self.task_counter = self.task_counter.max(t.task_number);
+                self.task_numbers.insert(t.task_number, t.id);
+                self.tasks.insert(t.id, Arc::new(t.clone()));
+            }
+            Change::Comment(c) => {
+                self.comments.insert(c.id, c.clone());
+            }
+            Change::Sprint(sp) => {
+                self.sprints.insert(sp.id, sp.clone());
+            }
+            Change::SprintDeleted(id) => {
+                self.sprints.remove(id);
+            }
+            Change::View(v) => {
+                self.views.insert(v.id, v.clone());
+            }
+            Change::ViewDeleted(id) => {
+                self.views.remove(id);
+                self.positions.remove(id);
+            }
+            Change::Position(p) => {
+                self.positions
+                    .entry(p.view_id)
+                    .or_default()
+                    .insert(p.task_id, p.clone());
+            }
+            Change::CustomField(f) => {
+                self.custom_fields.insert(f.id, f.clone());
+            }
+            Change::CustomFieldDeleted(id) => {
+                self.custom_fields.remove(id);
+            }
+            Change::Link(l) => {
+                self.links.insert(l.id, l.clone());
+            }
+            Change::LinkDeleted(id) => {
+                self.links.remove(id);
+            }
+            Change::Agent(a) => {
+                self.agents.insert(a.id, (**a).clone());
+            }
+            Change::AgentEnvVar(v) => {
+                self.agent_env.insert(v.id, v.clone());
+            }
+            Change::AgentEnvVarDeleted(id) => {
+                self.agent_env.remove(id);
+            }
+            Change::AgentSkill(k) => {
+                self.agent_skills.insert(k.id, (**k).clone());
+            }
+            Change::AgentSkillDeleted(id) => {
+                self.agent_skills.remove(id);
+            }
+            Change::AgentMcpServer(m) => {
+                self.agent_mcp.insert(m.id, (**m).clone());
+            }
+            Change::AgentMcpServerDeleted(id) => {
+                self.agent_mcp.remove(id);
+            }
+            Change::Notification(_) => {}
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The store port: what the core needs from a database. `corral-persistence` implements it for
+//! SQLite and PostgreSQL; both pass the same conformance suite.
+//!
+//! The traits are split per aggregate; [`Store`] is all of them together. Reads return
+//! `Ok(None)` for "no such row"; writes that target one row return whether a row changed.
+
+use crate::ids::{ApiKeyId, GlobalRoleId, SessionFamilyId, TokenId, UserId};
+use crate::permission::PermissionMap;
+use crate::user::{ApiKey, GlobalRole, User, UserRecord};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the payload names the constraint.
+    #[error("unique constraint violated: {0}")]
+    Conflict(String),
+    /// The database cannot be reached.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user to insert.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub id: UserId,
+    pub username: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub role_id: GlobalRoleId,
+    pub must_change_password: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Fields of a user to change; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    pub full_name: Option<String>,
+    pub role_id: Option<GlobalRoleId>,
+    pub is_active: Option<bool>,
+}
+
+/// Users holding a role that are not deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RoleHolders {
+    pub users: u64,
+    /// Of those, the ones not disabled.
+    pub enabled: u64,
+}
+
+/// What recording the use of a refresh token found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshUse {
+    /// First use: the caller may rotate.
+    First,
+    /// The token was used before, at this time.
+    Reused { first_used_at: DateTime<Utc> },
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn insert_user(&self, user: &NewUser) -> StoreResult<()>;
+    /// A user that is not deleted.
+    async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    /// A user that is not deleted.
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// Whether any user, deleted or not, ever had this username.
+    async fn username_ever_used(&self, username: &str) -> StoreResult<bool>;
+    /// Users that are not deleted, oldest first, and their total count.
+    async fn list_users(&self, offset: u64, limit: u64) -> StoreResult<(Vec<User>, u64)>;
+    async fn update_user(
+        &self,
+        id: UserId,
+        changes: &UserChanges,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        must_change_password: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn delete_user(&self, id: UserId, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// How many users that are not deleted hold the role.
+    async fn role_holders(&self, role: GlobalRoleId) -> StoreResult<RoleHolders>;
+}
+
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    async fn insert_role(&self, role: &GlobalRole) -> StoreResult<()>;
+    async fn role_by_id(&self, id: GlobalRoleId) -> StoreResult<Option<GlobalRole>>;
+    async fn role_by_name(&self, name: &str) -> StoreResult<Option<GlobalRole>>;
+    /// All roles, by name.
+    async fn list_roles(&self) -> StoreResult<Vec<GlobalRole>>;
+    async fn update_role(
+        &self,
+        id: GlobalRoleId,
+        name: &str,
+        permissions: &PermissionMap,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Deletes the role; deleted users that held it keep no role.
+    async fn delete_role(&self, id: GlobalRoleId) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    async fn insert_api_key(&self, key: &ApiKey, key_hash: &str) -> StoreResult<()>;
+    async fn api_key_by_id(&self, id: ApiKeyId) -> StoreResult<Option<ApiKey>>;
+    /// The user's keys that are not revoked, newest first.
+    async fn list_api_keys(&self, user: UserId) -> StoreResult<Vec<ApiKey>>;
+    /// Revokes a key that is not yet revoked.
+    async fn revoke_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// The key with this SHA-256 hex hash and its owner, if the owner is not deleted.
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<(ApiKey, UserRecord)>>;
+    async fn touch_api_key(&self, id: ApiKeyId, at: DateTime<Utc>) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session_family(
+        &self,
+        id: SessionFamilyId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The user (not deleted) and whether the session family is live (exists, not revoked).
+    async fn session_user(
+        &self,
+        user: UserId,
+        family: SessionFamilyId,
+    ) -> StoreResult<Option<(UserRecord, bool)>>;
+    async fn revoke_session_family(
+        &self,
+        id: SessionFamilyId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn revoke_user_sessions(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Records the use of a refresh token, atomically: the first caller gets `First`.
+    async fn record_refresh_use(
+        &self,
+        token: TokenId,
+        family: SessionFamilyId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<RefreshUse>;
+    /// Forgets refresh-token uses older than `before` (their tokens have expired).
+    async fn prune_refresh_uses(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+/// Every store port, plus liveness.
+#[async_trait]
+pub trait Store:
+    UserStore
+    + RoleStore
+    + ApiKeyStore
+    + SessionStore
+    + ProjectStore
+    + ConversationStore
+    + Send
+    + Sync
+    + 'static
+{
+    /// Round-trips to the database.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Which database this is, for logs and readiness output.
+    fn backend(&self) -> &'static str;
+}
+
+/// An entry of a task's activity feed, derived from the event log (and, for comments, the
+/// comment as it is now).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivityEntry {
+    /// The event's id, or the comment's for comments.
+    pub id: uuid::Uuid,
+    pub task_id: crate::ids::TaskId,
+    pub actor_member_id: Option<crate::ids::MemberId>,
+    pub actor_name: String,
+    pub actor_username: String,
+    /// `task.created`, `task.updated`, `task.deleted` or `comment`.
+    pub activity_type: String,
+    pub content: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A notification as its recipient sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationView {
+    pub id: crate::ids::NotificationId,
+    pub kind: String,
+    pub actor_full_name: String,
+    pub actor_username: String,
+    pub task_id: Option<crate::ids::TaskId>,
+    pub task_title: String,
+    pub task_number: Option<i64>,
+    pub project_id: crate::ids::ProjectId,
+    pub project_name: String,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Project data: what project actors load and commit, and the reads that span projects or
+/// history (answered by the store directly).
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
+    /// Everything the project's actor owns, or `None` if the project never existed.
+    async fn load_project(
+        &self,
+        id: crate::ids::ProjectId,
+    ) -> StoreResult<Option<crate::project::state::ProjectState>>;
+    /// Writes one batch atomically, fenced on the project's event sequence.
+    async fn commit_project(
+        &self,
+        batch: &crate::project::batch::CommitBatch,
+    ) -> StoreResult<crate::project::batch::CommitOutcome>;
+    /// Events after `since`, in order, at most `limit`.
+    async fn project_events(
+        &self,
+        id: crate::ids::ProjectId,
+        since: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::project::batch::Event>>;
+    /// Projects that are not deleted, oldest first: all of them, or those `member` belongs to.
+    async fn list_projects(
+        &self,
+        member: Option<UserId>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<crate::project::model::Project>, u64)>;
+    /// The project a task belongs to, if the task exists.
+    async fn task_project(
+        &self,
+        task: crate::ids::TaskId,
+    ) -> StoreResult<Option<crate::ids::ProjectId>>;
+    /// A task's activity feed, oldest first.
+    async fn task_activity(
+        &self,
+        project: crate::ids::ProjectId,
+        task: crate::ids::TaskId,
+    ) -> StoreResult<Vec<ActivityEntry>>;
+    /// The newest `limit` notifications of a user and how many are unread.
+    async fn list_notifications(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> StoreResult<(Vec<NotificationView>, u64)>;
+    async fn mark_notification_read(
+        &self,
+        user: UserId,
+        id: crate::ids::NotificationId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn mark_all_notifications_read(
+        &self,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+}
+
+/// Agent conversations and their events (outside project actors: they are high-volume and
+/// owned by conversation actors).
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Inserts or updates the conversation row.
+    async fn save_conversation(
+        &self,
+        conversation: &crate::agents::conversation::Conversation,
+    ) -> StoreResult<()>;
+    /// Inserts a new conversation; `false` when one with its id already exists (a trigger
+    /// delivered twice, or taken by two nodes at once, starts one conversation).
+    async fn insert_conversation(
+        &self,
+        conversation: &crate::agents::conversation::Conversation,
+    ) -> StoreResult<bool>;
+    async fn conversation(
+        &self,
+        id: crate::ids::ConversationId,
+    ) -> StoreResult<Option<crate::agents::conversation::Conversation>>;
+    /// `agent.triggered` events since `since` that no conversation was started for (the
+    /// trigger stream lost them), oldest first.
+    async fn orphan_agent_triggers(
+        &self,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::project::batch::Event>>;
+    /// A project's conversations, newest first, and how many there are.
+    async fn list_conversations(
+        &self,
+        project: crate::ids::ProjectId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<crate::agents::conversation::Conversation>, u64)>;
+    /// Appends events (their indexes continue the conversation's; duplicates are ignored).
+    async fn append_conversation_events(
+        &self,
+        events: &[crate::agents::conversation::ConversationEvent],
+    ) -> StoreResult<()>;
+    /// Events by index, and how many there are.
+    async fn conversation_events(
+        &self,
+        id: crate::ids::ConversationId,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<crate::agents::conversation::ConversationEvent>, u64)>;
+    /// A node's conversations that are queued, running or paused (to recover after a restart).
+    async fn unfinished_conversations(
+        &self,
+        node: &str,
+    ) -> StoreResult<Vec<crate::agents::conversation::Conversation>>;
+    /// Records a conversation's credential (by the SHA-256 of its token).
+    async fn insert_agent_credential(&self, credential: &AgentCredential) -> StoreResult<()>;
+    /// The live (not revoked) credential with this token hash.
+    async fn agent_credential(&self, token_hash: &str) -> StoreResult<Option<AgentCredential>>;
+    async fn save_chat_session(
+        &self,
+        session: &crate::agents::conversation::ChatSession,
+    ) -> StoreResult<()>;
+    async fn chat_session(
+        &self,
+        id: crate::ids::ChatSessionId,
+    ) -> StoreResult<Option<crate::agents::conversation::ChatSession>>;
+    /// An agent's chat sessions with one member, most recent first.
+    async fn chat_sessions(
+        &self,
+        agent: crate::ids::AgentId,
+        member: crate::ids::MemberId,
+    ) -> StoreResult<Vec<crate::agents::conversation::ChatSession>>;
+    /// The newest conversation of a chat session.
+    async fn latest_chat_conversation(
+        &self,
+        session: crate::ids::ChatSessionId,
+    ) -> StoreResult<Option<crate::agents::conversation::Conversation>>;
+    /// Ends every credential of a conversation.
+    async fn revoke_agent_credentials(
+        &self,
+        conversation: crate::ids::ConversationId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+}
+
+/// A conversation's own credential, as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentCredential {
+    pub token_hash: String,
+    pub conversation_id: crate::ids::ConversationId,
+    pub project_id: crate::ids::ProjectId,
+    pub agent_id: crate::ids::AgentId,
+    pub member_id: crate::ids::MemberId,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,82 @@
+//! `/api/healthz` (liveness, Paca's static reply) and `/api/readyz` (checks the database and
+//! the bus; 503 naming the failing dependency).
+
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::json;
+use std::time::Duration;
+
+/// A dependency that does not answer within this is reported down.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+#[derive(Serialize)]
+pub struct Check {
+    backend: &'static str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct Readiness {
+    status: &'static str,
+    /// Names of the dependencies that are down.
+    failing: Vec<&'static str>,
+    database: Check,
+    bus: Check,
+}
+
+fn check<E: std::fmt::Display>(
+    backend: &'static str,
+    result: Result<Result<(), E>, tokio::time::error::Elapsed>,
+) -> Check {
+    let error = match result {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
+    };
+    Check {
+        backend,
+        status: if error.is_none() { "ok" } else { "unavailable" },
+        error,
+    }
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let (db, bus) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.bus.ping()),
+    );
+    let database = check(state.store.backend(), db);
+    let bus = check(state.bus.backend(), bus);
+    let mut failing = Vec::new();
+    if database.error.is_some() {
+        failing.push("database");
+    }
+    if bus.error.is_some() {
+        failing.push("bus");
+    }
+    let status = if failing.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let readiness = Readiness {
+        status: if failing.is_empty() {
+            "ok"
+        } else {
+            "unavailable"
+        },
+        failing,
+        database,
+        bus,
+    };
+    (status, Json(readiness))
+}

@@ -1,0 +1,17 @@
+//! One file per route group. Each handler extracts, calls one core operation and maps the reply.
+
+pub mod admin_users;
+pub mod agents;
+pub mod api_keys;
+pub mod auth;
+pub mod conversations;
+pub mod dto;
+pub mod global_roles;
+pub mod health;
+pub mod me;
+pub mod notifications;
+mod outcome;
+pub mod planning;
+pub mod projects;
+pub mod task_config;
+pub mod tasks;

@@ -1,0 +1,408 @@
+//! Every route and layer, in one place.
+
+use crate::access::{REQUEST_ID_HEADER, access};
+use crate::envelope::ApiError;
+use crate::handlers::{
+    admin_users, agents, api_keys, auth, conversations, global_roles, health, me, notifications,
+    planning, projects, task_config, tasks,
+};
+use crate::state::AppState;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{delete, get, patch, post, put};
+use axum::{BoxError, Router, middleware};
+use corral_actors::error::codes;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Request limits of the REST edge.
+#[derive(Clone, Debug)]
+pub struct HttpLimits {
+    /// Largest accepted request body (Paca's gateway: 10 MiB).
+    pub max_body_bytes: usize,
+    /// A request still running after this gets 503 `REQUEST_TIMEOUT`.
+    pub request_timeout: Duration,
+    /// Origins allowed to call with credentials; empty allows any origin without them (Paca).
+    pub cors_origins: Vec<HeaderValue>,
+}
+
+pub fn router(state: AppState, limits: &HttpLimits) -> Router {
+    let v1 = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/users/me", get(me::get).patch(me::update))
+        .route("/users/me/password", patch(me::change_password))
+        .route("/users/me/global-permissions", get(me::global_permissions))
+        .route(
+            "/users/me/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route("/users/me/api-keys/{key_id}", delete(api_keys::revoke))
+        .route(
+            "/admin/users",
+            get(admin_users::list).post(admin_users::create),
+        )
+        .route(
+            "/admin/users/{user_id}",
+            get(admin_users::get)
+                .patch(admin_users::update)
+                .delete(admin_users::delete),
+        )
+        .route(
+            "/admin/users/{user_id}/password",
+            patch(admin_users::reset_password),
+        )
+        .route(
+            "/admin/users/{user_id}/global-roles",
+            put(admin_users::assign_roles),
+        )
+        .route(
+            "/admin/global-roles",
+            get(global_roles::list).post(global_roles::create),
+        )
+        .route(
+            "/admin/global-roles/{role_id}",
+            patch(global_roles::update).delete(global_roles::delete),
+        )
+        .route("/users/me/notifications", get(notifications::list))
+        .route(
+            "/users/me/notifications/read-all",
+            post(notifications::mark_all_read),
+        )
+        .route(
+            "/users/me/notifications/{id}/read",
+            patch(notifications::mark_read),
+        )
+        .route("/projects", get(projects::list).post(projects::create))
+        .route(
+            "/projects/{project_id}",
+            get(projects::get)
+                .patch(projects::update)
+                .delete(projects::delete),
+        )
+        .route(
+            "/projects/{project_id}/members",
+            get(projects::list_members).post(projects::add_member),
+        )
+        .route(
+            "/projects/{project_id}/members/me/permissions",
+            get(projects::my_permissions),
+        )
+        .route(
+            "/projects/{project_id}/members/{member_id}",
+            patch(projects::update_member).delete(projects::remove_member),
+        )
+        .route(
+            "/projects/{project_id}/roles",
+            get(projects::list_roles).post(projects::create_role),
+        )
+        .route(
+            "/projects/{project_id}/roles/{role_id}",
+            patch(projects::update_role).delete(projects::delete_role),
+        )
+        .route(
+            "/projects/{project_id}/task-types",
+            get(task_config::list_types).post(task_config::create_type),
+        )
+        .route(
+            "/projects/{project_id}/task-types/{type_id}",
+            patch(task_config::update_type).delete(task_config::delete_type),
+        )
+        .route(
+            "/projects/{project_id}/task-types/{type_id}/set-default",
+            put(task_config::default_type),
+        )
+        .route(
+            "/projects/{project_id}/task-statuses",
+            get(task_config::list_statuses).post(task_config::create_status),
+        )
+        .route(
+            "/projects/{project_id}/task-statuses/positions",
+            put(task_config::reorder_statuses),
+        )
+        .route(
+            "/projects/{project_id}/task-statuses/{status_id}",
+            patch(task_config::update_status).delete(task_config::delete_status),
+        )
+        .route(
+            "/projects/{project_id}/task-statuses/{status_id}/set-default",
+            put(task_config::default_status),
+        )
+        .route(
+            "/projects/{project_id}/tasks",
+            get(tasks::list).post(tasks::create),
+        )
+        .route(
+            "/projects/{project_id}/tasks/by-number/{number}",
+            get(tasks::by_number),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}",
+            get(tasks::get).patch(tasks::update).delete(tasks::delete),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/activities",
+            get(tasks::activities),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/activities/comments",
+            post(tasks::add_comment),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/activities/comments/{comment_id}",
+            patch(tasks::update_comment).delete(tasks::delete_comment),
+        )
+        .route("/projects/{project_id}/events", get(tasks::events))
+        .route(
+            "/projects/{project_id}/sprints",
+            get(planning::list_sprints).post(planning::create_sprint),
+        )
+        .route(
+            "/projects/{project_id}/sprints/{sprint_id}",
+            get(planning::get_sprint)
+                .patch(planning::update_sprint)
+                .delete(planning::delete_sprint),
+        )
+        .route(
+            "/projects/{project_id}/sprints/{sprint_id}/complete",
+            post(planning::complete_sprint),
+        )
+        .route(
+            "/projects/{project_id}/views",
+            get(planning::list_views).post(planning::create_view),
+        )
+        .route(
+            "/projects/{project_id}/views/positions",
+            put(planning::reorder_views),
+        )
+        .route(
+            "/projects/{project_id}/views/{view_id}",
+            get(planning::get_view)
+                .patch(planning::update_view)
+                .delete(planning::delete_view),
+        )
+        .route(
+            "/projects/{project_id}/views/{view_id}/task-positions",
+            get(planning::list_positions).put(planning::place_tasks),
+        )
+        .route(
+            "/projects/{project_id}/views/{view_id}/task-positions/{task_id}",
+            put(planning::place_task),
+        )
+        .route(
+            "/projects/{project_id}/agents",
+            get(agents::list).post(agents::create),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}",
+            get(agents::get)
+                .patch(agents::update)
+                .delete(agents::delete),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/skills",
+            get(agents::list_skills).post(agents::add_skill),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/skills/{skill_id}",
+            patch(agents::update_skill).delete(agents::delete_skill),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/mcp-servers",
+            get(agents::list_mcp).post(agents::add_mcp),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/mcp-servers/{server_id}",
+            patch(agents::update_mcp).delete(agents::delete_mcp),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/env-vars",
+            get(agents::list_env).post(agents::create_env),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/env-vars/{env_var_id}",
+            patch(agents::update_env).delete(agents::delete_env),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/chat-sessions",
+            get(conversations::list_chats).post(conversations::start_chat),
+        )
+        .route(
+            "/projects/{project_id}/agents/{agent_id}/chat-sessions/{session_id}/messages",
+            post(conversations::chat_message),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/write-with-ai",
+            post(conversations::write_with_ai),
+        )
+        .route(
+            "/projects/{project_id}/conversations",
+            get(conversations::list),
+        )
+        .route(
+            "/projects/{project_id}/conversations/{conversation_id}",
+            get(conversations::get),
+        )
+        .route(
+            "/projects/{project_id}/conversations/{conversation_id}/events",
+            get(conversations::events),
+        )
+        .route(
+            "/projects/{project_id}/conversations/{conversation_id}/stop",
+            post(conversations::stop),
+        )
+        .route(
+            "/projects/{project_id}/conversations/{conversation_id}/pause",
+            post(conversations::pause),
+        )
+        .route(
+            "/projects/{project_id}/conversations/{conversation_id}/heartbeat",
+            post(conversations::heartbeat),
+        )
+        .route(
+            "/projects/{project_id}/conversations/{conversation_id}/messages",
+            post(conversations::send_message),
+        )
+        .route(
+            "/projects/{project_id}/custom-fields",
+            get(planning::list_fields).post(planning::create_field),
+        )
+        .route(
+            "/projects/{project_id}/custom-fields/{field_id}",
+            get(planning::get_field)
+                .patch(planning::update_field)
+                .delete(planning::delete_field),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/links",
+            get(planning::list_links).post(planning::create_link),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/links/{link_id}",
+            delete(planning::delete_link),
+        );
+
+    let routes = Router::new()
+        .route("/api/healthz", get(health::healthz))
+        .route("/api/readyz", get(health::readyz))
+        .nest("/api/v1", v1)
+        .with_state(state);
+    with_edge_layers(routes, limits)
+}
+
+/// What every route gets: request ids and the access log, CORS, the request timeout, the body
+/// limit, and enveloped 404/405.
+fn with_edge_layers(routes: Router, limits: &HttpLimits) -> Router {
+    routes
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(access))
+                .layer(cors(&limits.cors_origins))
+                .layer(HandleErrorLayer::new(timed_out))
+                .timeout(limits.request_timeout)
+                .layer(DefaultBodyLimit::max(limits.max_body_bytes)),
+        )
+}
+
+fn cors(origins: &[HeaderValue]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("x-agent-id"),
+        ])
+        .expose_headers([
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            header::RETRY_AFTER,
+        ])
+        .max_age(Duration::from_secs(600));
+    if origins.is_empty() {
+        layer.allow_origin(AllowOrigin::any())
+    } else {
+        layer
+            .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+            .allow_credentials(true)
+    }
+}
+
+async fn timed_out(err: BoxError) -> Response {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        ApiError::with_status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::REQUEST_TIMEOUT,
+            "the request took too long and was cancelled",
+        )
+    } else {
+        tracing::error!(error = %err, "middleware error");
+        ApiError::with_status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL_ERROR,
+            "internal server error",
+        )
+    }
+}
+
+async fn not_found() -> Response {
+    ApiError::with_status(StatusCode::NOT_FOUND, codes::NOT_FOUND, "route not found")
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::with_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
+        "method not allowed on this route",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn slow_requests_time_out_with_the_envelope() {
+        let slow = Router::new().route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
+        let limits = HttpLimits {
+            max_body_bytes: 1024,
+            request_timeout: Duration::from_millis(50),
+            cors_origins: Vec::new(),
+        };
+        let response = with_edge_layers(slow, &limits)
+            .oneshot(Request::get("/slow").body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(REQUEST_ID_HEADER));
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(json["error_code"], "REQUEST_TIMEOUT");
+        assert_eq!(json["success"], false);
+    }
+}

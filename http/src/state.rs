@@ -1,0 +1,31 @@
+//! What every handler can reach.
+
+use corral_actors::accounts::Accounts;
+use corral_actors::bus::Bus;
+use corral_actors::notification::Inbox;
+use corral_actors::project::Projects;
+use corral_actors::store::Store;
+use std::sync::Arc;
+
+/// Cookie attributes (Paca's: HttpOnly, `Secure` only when configured).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CookieSettings {
+    pub secure: bool,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub accounts: Accounts,
+    pub projects: Projects,
+    pub inbox: Inbox,
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn Bus>,
+    pub cookies: CookieSettings,
+    /// Take the client address for rate limits from `X-Forwarded-For` (behind a gateway).
+    pub trust_forwarded_for: bool,
+    /// Seals agent secrets before they reach a project actor.
+    pub secrets: corral_actors::secrets::Secrets,
+    /// Agent conversations of this node.
+    pub agents: corral_actors::agents::Agents,
+}

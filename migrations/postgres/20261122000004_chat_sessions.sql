@@ -1,0 +1,15 @@
+-- Chats between a member and an agent: a sequence of conversations; a paused one takes the
+-- next message in the same sandbox.
+
+CREATE TABLE agent_chat_sessions (
+    id              UUID PRIMARY KEY,
+    agent_id        UUID NOT NULL,
+    project_id      UUID NOT NULL,
+    member_id       UUID NOT NULL,
+    title           TEXT,
+    last_message_at TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX agent_chat_sessions_agent ON agent_chat_sessions (agent_id, member_id);
+CREATE INDEX agent_conversations_chat ON agent_conversations (chat_session_id, created_at);

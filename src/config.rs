@@ -1,0 +1,663 @@
+//! Configuration: one typed struct loaded from the environment (Paca's variable names where
+//! Paca has one), with defaults and one validation pass that reports every problem at once.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where project state lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (default: `corral.db` in the data directory).
+    Sqlite(PathBuf),
+    /// A `sqlite:` URL as given.
+    SqliteUrl(String),
+    Postgres {
+        url: String,
+        max_connections: u32,
+    },
+}
+
+/// Which bus carries events between actors and nodes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BusConfig {
+    InProcess,
+    Valkey { url: String, key_prefix: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind_addr: IpAddr,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub database: Database,
+    pub bus: BusConfig,
+    /// `None`: read or create `jwt_secret` in the data directory.
+    pub jwt_secret: Option<String>,
+    /// `None`: read or create `encryption_key` in the data directory.
+    pub encryption_key: Option<String>,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub refresh_session_ttl: Duration,
+    pub cookie_secure: bool,
+    pub admin_username: String,
+    pub admin_password: Option<String>,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+    pub cors_origins: Vec<String>,
+    pub login_per_ip_per_minute: NonZeroU32,
+    pub login_per_username_per_minute: NonZeroU32,
+    pub trust_forwarded_for: bool,
+    pub log_format: LogFormat,
+    pub project_max_in_flight: usize,
+    pub project_call_timeout: Duration,
+    pub project_idle_timeout: Duration,
+    pub project_max_batch: usize,
+    pub socket_buffer: usize,
+    pub session_cache_ttl: Duration,
+    pub socket_recheck: Duration,
+    pub agents: AgentSettings,
+}
+
+/// Where agents run and how much of the machine they may use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentSettings {
+    /// `local` (child processes) or `docker`.
+    pub runtime: SandboxKind,
+    pub max_running: usize,
+    pub max_per_project: usize,
+    pub max_run: Duration,
+    pub chat_idle: Duration,
+    pub health_timeout: Duration,
+    /// Cores per sandbox, in thousandths.
+    pub cpu_millis: u32,
+    pub memory_mb: u64,
+    pub pids: u32,
+    /// How the local runtime runs the scripted agent (empty: this binary's `scripted-agent`).
+    pub scripted_command: Vec<String>,
+    /// How the local runtime runs an OpenHands agent-server, if at all.
+    pub openhands_command: Vec<String>,
+    pub docker_socket: String,
+    pub agent_server_image: String,
+    /// An image whose command runs `corral scripted-agent`, for scripted agents on Docker.
+    pub scripted_image: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxKind {
+    Local,
+    Docker,
+}
+
+/// The variables, their defaults and meaning. The README's table says the same; a test keeps
+/// the two in step.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("PORT", "8080", "HTTP port"),
+    (
+        "BIND_ADDR",
+        "127.0.0.1",
+        "address to listen on (0.0.0.0 for all interfaces)",
+    ),
+    (
+        "DATA_DIR",
+        "./data",
+        "SQLite database, generated JWT secret, local blobs",
+    ),
+    (
+        "DATABASE_URL",
+        "(unset: SQLite in DATA_DIR)",
+        "postgres://… for PostgreSQL, or sqlite:…",
+    ),
+    ("DATABASE_MAX_CONNECTIONS", "16", "PostgreSQL pool size"),
+    (
+        "VALKEY_URL / REDIS_URL",
+        "(unset: in-process bus)",
+        "redis:// or valkey:// URL of Valkey",
+    ),
+    (
+        "VALKEY_KEY_PREFIX",
+        "(empty)",
+        "prefix for every Valkey key and channel",
+    ),
+    (
+        "JWT_SECRET",
+        "(generated into DATA_DIR/jwt_secret)",
+        "HS256 secret, at least 32 bytes; set the same on every node",
+    ),
+    (
+        "ENCRYPTION_KEY",
+        "(generated into DATA_DIR/encryption_key)",
+        "64 hex digits: the AES-256-GCM key sealing agent secrets; set the same on every node",
+    ),
+    ("JWT_ACCESS_TTL", "15m", "access token lifetime"),
+    (
+        "JWT_REFRESH_TTL",
+        "168h",
+        "refresh token lifetime with remember-me",
+    ),
+    (
+        "JWT_REFRESH_SESSION_TTL",
+        "24h",
+        "refresh token lifetime without remember-me",
+    ),
+    (
+        "COOKIE_SECURE",
+        "false",
+        "mark auth cookies Secure (set behind HTTPS)",
+    ),
+    (
+        "ADMIN_USERNAME",
+        "admin",
+        "administrator created on first start",
+    ),
+    (
+        "ADMIN_PASSWORD",
+        "(generated and printed once)",
+        "its password on first start (8+ characters)",
+    ),
+    ("MAX_BODY_BYTES", "10485760", "largest request body"),
+    (
+        "REQUEST_TIMEOUT",
+        "15s",
+        "requests still running after this are cancelled",
+    ),
+    (
+        "CORS_ORIGINS",
+        "(empty: any origin, no credentials)",
+        "comma-separated origins allowed with credentials",
+    ),
+    (
+        "LOGIN_RATE_PER_IP",
+        "20",
+        "login attempts per minute per client address",
+    ),
+    (
+        "LOGIN_RATE_PER_USERNAME",
+        "10",
+        "login attempts per minute per username",
+    ),
+    (
+        "SESSION_CACHE_TTL",
+        "1s",
+        "how long a node trusts a session it checked (changes on other nodes apply within it; 0s: always ask the store)",
+    ),
+    (
+        "TRUST_FORWARDED_FOR",
+        "false",
+        "take the client address from X-Forwarded-For (behind a gateway)",
+    ),
+    (
+        "PROJECT_MAX_IN_FLIGHT",
+        "1024",
+        "requests in flight per project before 429 PROJECT_BUSY",
+    ),
+    (
+        "PROJECT_CALL_TIMEOUT",
+        "10s",
+        "how long a request waits for its project (503 PROJECT_TIMEOUT)",
+    ),
+    (
+        "PROJECT_IDLE_TIMEOUT",
+        "5m",
+        "an idle project's actor is stopped after this",
+    ),
+    (
+        "PROJECT_MAX_BATCH",
+        "512",
+        "most writes one project commits in one transaction",
+    ),
+    (
+        "SOCKET_BUFFER",
+        "1024",
+        "packets a socket may have queued before it is disconnected as too slow",
+    ),
+    (
+        "SOCKET_RECHECK",
+        "30s",
+        "how often a socket's credential is checked again",
+    ),
+    (
+        "SANDBOX_RUNTIME",
+        "local",
+        "where agents run: local (child processes with resource limits) or docker",
+    ),
+    (
+        "AGENT_MAX_RUNNING",
+        "10",
+        "agent conversations running at once on this node; more wait in a fair queue",
+    ),
+    (
+        "AGENT_MAX_PER_PROJECT",
+        "4",
+        "agent conversations running at once per project",
+    ),
+    (
+        "AGENT_MAX_RUN",
+        "8h",
+        "the longest any conversation may run, whatever its agent's timeout_minutes",
+    ),
+    (
+        "AGENT_HEALTH_TIMEOUT",
+        "120s",
+        "how long a new sandbox has to answer its health check before the conversation fails",
+    ),
+    (
+        "CHAT_SANDBOX_IDLE_TIMEOUT",
+        "3m",
+        "a paused chat's sandbox is reclaimed after this long without a message or heartbeat",
+    ),
+    (
+        "SANDBOX_CPUS",
+        "2",
+        "CPU cores per sandbox (fractions allowed)",
+    ),
+    ("SANDBOX_MEMORY_MB", "4096", "memory per sandbox, in MiB"),
+    ("SANDBOX_PIDS", "512", "processes and threads per sandbox"),
+    (
+        "SANDBOX_SCRIPTED_COMMAND",
+        "(this binary: corral scripted-agent)",
+        "how the local runtime runs the scripted reference agent",
+    ),
+    (
+        "SANDBOX_OPENHANDS_COMMAND",
+        "(none)",
+        "how the local runtime runs an OpenHands agent-server, e.g. python3 -m openhands.agent_server",
+    ),
+    (
+        "DOCKER_SOCKET",
+        "/var/run/docker.sock",
+        "Docker Engine API for SANDBOX_RUNTIME=docker (a socket path or http://host:port)",
+    ),
+    (
+        "AGENT_SERVER_IMAGE",
+        "ghcr.io/paca-ai/paca-agent-server:latest",
+        "the agent-server image for SANDBOX_RUNTIME=docker",
+    ),
+    (
+        "SANDBOX_SCRIPTED_IMAGE",
+        "(none)",
+        "an image running `corral scripted-agent`, for scripted agents with SANDBOX_RUNTIME=docker",
+    ),
+    ("LOG_FORMAT", "text", "text or json"),
+    ("RUST_LOG", "info", "log filter"),
+];
+
+/// A source of variables (the process environment, or a map in tests).
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Env for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).filter(|v| !v.is_empty()).cloned()
+    }
+}
+
+/// Collects problems while parsing, so all are reported together.
+struct Parser<'a, E: Env> {
+    env: &'a E,
+    problems: Vec<String>,
+}
+
+impl<E: Env> Parser<'_, E> {
+    fn parsed<T>(
+        &mut self,
+        name: &str,
+        default: T,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> T {
+        match self.env.get(name) {
+            None => default,
+            Some(raw) => match parse(&raw) {
+                Ok(v) => v,
+                Err(why) => {
+                    self.problems.push(format!("{name}={raw:?}: {why}"));
+                    default
+                }
+            },
+        }
+    }
+
+    fn duration(&mut self, name: &str, default: Duration) -> Duration {
+        self.parsed(name, default, |raw| {
+            let d = humantime::parse_duration(raw)
+                .map_err(|e| format!("not a duration ({e}); use e.g. 15m, 24h"))?;
+            if d.is_zero() {
+                return Err("must be greater than zero".into());
+            }
+            Ok(d)
+        })
+    }
+
+    fn bool(&mut self, name: &str) -> bool {
+        self.parsed(name, false, |raw| match raw.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err("expected true or false".into()),
+        })
+    }
+
+    fn number<T: std::str::FromStr>(&mut self, name: &str, default: T) -> T
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.parsed(name, default, |raw| {
+            raw.parse().map_err(|e: T::Err| e.to_string())
+        })
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, Vec<String>> {
+        Self::load(&ProcessEnv)
+    }
+
+    pub fn load(env: &impl Env) -> Result<Self, Vec<String>> {
+        let mut p = Parser {
+            env,
+            problems: Vec::new(),
+        };
+        let bind_addr = p.parsed("BIND_ADDR", IpAddr::from([127, 0, 0, 1]), |raw| {
+            raw.parse().map_err(|_| "not an IP address".to_owned())
+        });
+        let port = p.number("PORT", 8080u16);
+        let data_dir = PathBuf::from(env.get("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let max_connections = p.number("DATABASE_MAX_CONNECTIONS", 16u32);
+        let database = match env.get("DATABASE_URL") {
+            None => Database::Sqlite(data_dir.join("corral.db")),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres {
+                    url,
+                    max_connections,
+                }
+            }
+            Some(url) if url.starts_with("sqlite:") => Database::SqliteUrl(url),
+            Some(url) => {
+                p.problems.push(format!(
+                    "DATABASE_URL={:?}: expected postgres://… or sqlite:…",
+                    redact(&url)
+                ));
+                Database::Sqlite(data_dir.join("corral.db"))
+            }
+        };
+        let key_prefix = env.get("VALKEY_KEY_PREFIX").unwrap_or_default();
+        let bus = match env.get("VALKEY_URL").or_else(|| env.get("REDIS_URL")) {
+            None => BusConfig::InProcess,
+            Some(url)
+                if ["redis://", "rediss://", "valkey://", "valkeys://"]
+                    .iter()
+                    .any(|s| url.starts_with(s)) =>
+            {
+                BusConfig::Valkey { url, key_prefix }
+            }
+            Some(url) => {
+                p.problems.push(format!(
+                    "VALKEY_URL/REDIS_URL={:?}: expected redis://… or valkey://…",
+                    redact(&url)
+                ));
+                BusConfig::InProcess
+            }
+        };
+        let encryption_key = env.get("ENCRYPTION_KEY");
+        if let Some(Err(e)) = encryption_key
+            .as_deref()
+            .map(corral_actors::secrets::Secrets::from_hex)
+        {
+            p.problems.push(format!("ENCRYPTION_KEY: {e}"));
+        }
+        let jwt_secret = env.get("JWT_SECRET");
+        if jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            p.problems
+                .push("JWT_SECRET: must be at least 32 bytes".into());
+        }
+        let access_ttl = p.duration("JWT_ACCESS_TTL", Duration::from_secs(15 * 60));
+        let refresh_ttl = p.duration("JWT_REFRESH_TTL", Duration::from_secs(168 * 3600));
+        let refresh_session_ttl =
+            p.duration("JWT_REFRESH_SESSION_TTL", Duration::from_secs(24 * 3600));
+        let cookie_secure = p.bool("COOKIE_SECURE");
+        let admin_username = env.get("ADMIN_USERNAME").unwrap_or_else(|| "admin".into());
+        if admin_username.chars().count() < 3 {
+            p.problems
+                .push("ADMIN_USERNAME: must be at least 3 characters".into());
+        }
+        let admin_password = env.get("ADMIN_PASSWORD");
+        if admin_password
+            .as_ref()
+            .is_some_and(|pw| pw.chars().count() < 8)
+        {
+            p.problems
+                .push("ADMIN_PASSWORD: must be at least 8 characters".into());
+        }
+        let max_body_bytes = p.parsed("MAX_BODY_BYTES", 10 * 1024 * 1024usize, |raw| {
+            match raw.parse::<usize>() {
+                Ok(0) => Err("must be greater than zero".into()),
+                Ok(n) => Ok(n),
+                Err(e) => Err(e.to_string()),
+            }
+        });
+        let request_timeout = p.duration("REQUEST_TIMEOUT", Duration::from_secs(15));
+        let cors_origins: Vec<String> = env
+            .get("CORS_ORIGINS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for origin in &cors_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://")) || origin == "*" {
+                p.problems
+                    .push(format!("CORS_ORIGINS: {origin:?} is not an http(s) origin"));
+            }
+        }
+        let nonzero = |raw: &str| {
+            raw.parse::<NonZeroU32>()
+                .map_err(|_| "expected a whole number greater than zero".to_owned())
+        };
+        let default_ip = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
+        let default_user = NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN);
+        let login_per_ip_per_minute = p.parsed("LOGIN_RATE_PER_IP", default_ip, nonzero);
+        let login_per_username_per_minute =
+            p.parsed("LOGIN_RATE_PER_USERNAME", default_user, nonzero);
+        let session_cache_ttl = p.parsed("SESSION_CACHE_TTL", Duration::from_secs(1), |raw| {
+            humantime::parse_duration(raw)
+                .map_err(|e| format!("not a duration ({e}); use e.g. 1s, 500ms, 0s"))
+        });
+        let trust_forwarded_for = p.bool("TRUST_FORWARDED_FOR");
+        let positive = |raw: &str| match raw.parse::<usize>() {
+            Ok(0) => Err("must be greater than zero".to_owned()),
+            Ok(n) => Ok(n),
+            Err(e) => Err(e.to_string()),
+        };
+        let project_max_in_flight = p.parsed("PROJECT_MAX_IN_FLIGHT", 1024, positive);
+        let project_call_timeout = p.duration("PROJECT_CALL_TIMEOUT", Duration::from_secs(10));
+        let project_idle_timeout = p.duration("PROJECT_IDLE_TIMEOUT", Duration::from_secs(300));
+        let project_max_batch = p.parsed("PROJECT_MAX_BATCH", 512, positive);
+        let socket_buffer = p.parsed("SOCKET_BUFFER", 1024, positive);
+        let socket_recheck = p.duration("SOCKET_RECHECK", Duration::from_secs(30));
+        let agents = AgentSettings {
+            runtime: p.parsed("SANDBOX_RUNTIME", SandboxKind::Local, |raw| match raw {
+                "local" => Ok(SandboxKind::Local),
+                "docker" => Ok(SandboxKind::Docker),
+                _ => Err("expected local or docker".into()),
+            }),
+            max_running: p.parsed("AGENT_MAX_RUNNING", 10, positive),
+            max_per_project: p.parsed("AGENT_MAX_PER_PROJECT", 4, positive),
+            max_run: p.duration("AGENT_MAX_RUN", Duration::from_secs(8 * 3600)),
+            chat_idle: p.duration("CHAT_SANDBOX_IDLE_TIMEOUT", Duration::from_secs(180)),
+            health_timeout: p.duration("AGENT_HEALTH_TIMEOUT", Duration::from_secs(120)),
+            cpu_millis: p.parsed("SANDBOX_CPUS", 2000, |raw| match raw.parse::<f64>() {
+                Ok(c) if c > 0.0 && c <= 256.0 => Ok((c * 1000.0).round() as u32),
+                _ => Err("expected a number of cores, e.g. 2 or 0.5".into()),
+            }),
+            memory_mb: p.parsed("SANDBOX_MEMORY_MB", 4096, |raw| match raw.parse::<u64>() {
+                Ok(m) if m >= 64 => Ok(m),
+                _ => Err("expected at least 64 (MiB)".into()),
+            }),
+            pids: p.parsed("SANDBOX_PIDS", 512, |raw| match raw.parse::<u32>() {
+                Ok(n) if n >= 16 => Ok(n),
+                _ => Err("expected at least 16".into()),
+            }),
+            scripted_command: env
+                .get("SANDBOX_SCRIPTED_COMMAND")
+                .map(|c| c.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            openhands_command: env
+                .get("SANDBOX_OPENHANDS_COMMAND")
+                .map(|c| c.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            docker_socket: env
+                .get("DOCKER_SOCKET")
+                .unwrap_or_else(|| "/var/run/docker.sock".into()),
+            agent_server_image: env
+                .get("AGENT_SERVER_IMAGE")
+                .unwrap_or_else(|| "ghcr.io/paca-ai/paca-agent-server:latest".into()),
+            scripted_image: env.get("SANDBOX_SCRIPTED_IMAGE").filter(|i| !i.is_empty()),
+        };
+        let log_format = p.parsed("LOG_FORMAT", LogFormat::Text, |raw| match raw {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("expected text or json".into()),
+        });
+
+        if !p.problems.is_empty() {
+            return Err(p.problems);
+        }
+        Ok(Self {
+            bind_addr,
+            port,
+            data_dir,
+            database,
+            bus,
+            jwt_secret,
+            encryption_key,
+            access_ttl,
+            refresh_ttl,
+            refresh_session_ttl,
+            cookie_secure,
+            admin_username,
+            admin_password,
+            max_body_bytes,
+            request_timeout,
+            cors_origins,
+            login_per_ip_per_minute,
+            login_per_username_per_minute,
+            session_cache_ttl,
+            trust_forwarded_for,
+            log_format,
+            project_max_in_flight,
+            project_call_timeout,
+            project_idle_timeout,
+            project_max_batch,
+            socket_buffer,
+            socket_recheck,
+            agents,
+        })
+    }
+}
+
+/// A URL without its password, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_embedded() {
+        let c = Config::load(&env(&[])).expect("defaults load");
+        assert_eq!(c.port, 8080);
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1");
+        assert_eq!(
+            c.database,
+            Database::Sqlite(PathBuf::from("./data/corral.db"))
+        );
+        assert_eq!(c.bus, BusConfig::InProcess);
+        assert_eq!(c.access_ttl, Duration::from_secs(900));
+        assert_eq!(c.refresh_ttl, Duration::from_secs(168 * 3600));
+        assert_eq!(c.max_body_bytes, 10 * 1024 * 1024);
+        assert_eq!(c.admin_username, "admin");
+    }
+
+    #[test]
+    fn backends_from_urls() {
+        let c = Config::load(&env(&[
+            ("DATABASE_URL", "postgres://u:p@db/corral"),
+            ("REDIS_URL", "redis://cache:6379"),
+        ]))
+        .expect("load");
+        assert!(matches!(c.database, Database::Postgres { .. }));
+        assert!(matches!(c.bus, BusConfig::Valkey { .. }));
+        let c = Config::load(&env(&[
+            ("VALKEY_URL", "valkey://v:6379"),
+            ("REDIS_URL", "bogus"),
+        ]))
+        .expect("VALKEY_URL wins");
+        assert!(matches!(c.bus, BusConfig::Valkey { ref url, .. } if url == "valkey://v:6379"));
+    }
+
+    #[test]
+    fn the_readme_documents_every_variable() {
+        let readme = include_str!("../README.md");
+        for (names, _, _) in VARIABLES {
+            for name in names.split(" / ") {
+                assert!(readme.contains(&format!("`{name}`")), "README lacks {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let problems = Config::load(&env(&[
+            ("PORT", "eighty"),
+            ("DATABASE_URL", "mysql://root:hunter2@db/x"),
+            ("JWT_SECRET", "short"),
+            ("JWT_ACCESS_TTL", "soon"),
+            ("ADMIN_PASSWORD", "123"),
+            ("LOGIN_RATE_PER_IP", "0"),
+            ("COOKIE_SECURE", "maybe"),
+            ("ENCRYPTION_KEY", "not-hex"),
+        ]))
+        .expect_err("invalid");
+        assert_eq!(problems.len(), 8, "{problems:#?}");
+        let all = problems.join("\n");
+        assert!(
+            all.contains("PORT") && all.contains("JWT_ACCESS_TTL") && all.contains("COOKIE_SECURE")
+        );
+        assert!(!all.contains("hunter2"), "passwords are redacted: {all}");
+    }
+}

@@ -1,0 +1,143 @@
+//! Kill the server (SIGKILL) in the middle of a load of concurrent editors, start it again on
+//! the same data, and check that every acknowledged change survived and the event sequence is
+//! still gapless.
+
+mod common;
+
+use common::load::{Acked, Board, editor, seed_tasks, verify};
+use common::{ADMIN, ADMIN_PASSWORD, Auth, Backend, Client, at, project};
+use corral_persistence::testing::{TestDatabase, TestValkey};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Starts the `corral` binary and returns it with its base URL.
+async fn spawn(env: &[(String, String)]) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_corral"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().expect("spawn corral");
+    let stdout = child.stdout.take().expect("stdout");
+    let base = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let base = lines.by_ref().map_while(Result::ok).find_map(|l| {
+            l.strip_prefix("corral listening on ")
+                .map(|u| u.trim().to_owned())
+        });
+        // Keep draining so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        base
+    })
+    .await
+    .expect("read stdout")
+    .expect("corral started");
+    (child, base)
+}
+
+async fn killed_mid_load_keeps_every_acknowledged_change(b: Backend) {
+    let dir = std::env::temp_dir().join(format!("corral-crash-{}", uuid::Uuid::new_v4()));
+    let mut env: Vec<(String, String)> = vec![
+        ("DATA_DIR".into(), dir.display().to_string()),
+        ("PORT".into(), "0".into()),
+        ("ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        (
+            "JWT_SECRET".into(),
+            "crash-test-secret-0123456789abcdef".into(),
+        ),
+        ("RUST_LOG".into(), "warn".into()),
+    ];
+    let (mut db, mut valkey) = (None, None);
+    if b == Backend::PostgresValkey {
+        let Some(d) = TestDatabase::create().await else {
+            return;
+        };
+        let Some(v) = TestValkey::create().await else {
+            return;
+        };
+        env.push(("DATABASE_URL".into(), d.url.clone()));
+        env.push(("VALKEY_URL".into(), v.url.clone()));
+        env.push(("VALKEY_KEY_PREFIX".into(), v.prefix.clone()));
+        db = Some(d);
+        valkey = Some(v);
+    }
+
+    let (mut server, base) = spawn(&env).await;
+    let admin = Client::new(&base);
+    admin.login_ok(ADMIN, ADMIN_PASSWORD).await;
+    let p = project(&admin, "Crashy").await;
+    let board = Board::load(&admin, &p).await;
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    seed_tasks(&admin, &board, &acked, 10).await;
+    let token = admin.access_token().expect("token");
+    let stop = Arc::new(AtomicBool::new(false));
+    let editors: Vec<_> = (0..50)
+        .map(|i| {
+            let client = Arc::new(Client::new(&base).with_auth(Auth::Bearer(token.clone())));
+            tokio::spawn(editor(
+                client,
+                board.clone(),
+                acked.clone(),
+                9000 + i,
+                100_000,
+                stop.clone(),
+            ))
+        })
+        .collect();
+    // Let the load run, then kill the process without warning.
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if acked
+            .lock()
+            .expect("lock")
+            .tasks
+            .values()
+            .map(|v| v.len())
+            .sum::<usize>()
+            > 300
+        {
+            break;
+        }
+    }
+    server.kill().expect("SIGKILL");
+    let _ = server.wait();
+    stop.store(true, Ordering::Relaxed);
+    for e in editors {
+        e.await.expect("editor");
+    }
+    let acked = std::mem::take(&mut *acked.lock().expect("lock"));
+    let acknowledged: usize = acked.tasks.values().map(|v| v.len()).sum();
+    assert!(
+        acknowledged > 50,
+        "the load ran before the kill ({acknowledged} acknowledged)"
+    );
+
+    let (mut restarted, base) = spawn(&env).await;
+    let admin = Client::new(&base);
+    admin.login_ok(ADMIN, ADMIN_PASSWORD).await;
+    verify(&admin, &p, &acked, false).await;
+    // The project keeps working after the restart, continuing the sequence.
+    let after = admin
+        .post(
+            &at(&p, "/tasks"),
+            &serde_json::json!({"title": "after the crash"}),
+        )
+        .await;
+    assert_eq!(after.status, 201);
+    common::load::all_events(&admin, &p).await;
+
+    let _ = restarted.kill();
+    let _ = restarted.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(db);
+    if let Some(v) = valkey.take() {
+        v.cleanup().await;
+    }
+}
+
+on_both_backends!(killed_mid_load_keeps_every_acknowledged_change);

@@ -1,0 +1,178 @@
+//! Paca's conventions at the edge: health, envelope, request ids, CORS, unknown routes, body
+//! limits and malformed bodies.
+
+mod common;
+
+use common::{Backend, TestServer};
+use serde_json::json;
+
+async fn health_and_readiness(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let c = s.client();
+    let h = c.get("/api/healthz").await;
+    assert_eq!((h.status, &h.body), (200, &json!({"status": "ok"})));
+    let r = c.get("/api/readyz").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["status"], "ok");
+    assert_eq!(r.body["failing"], json!([]));
+    let (db, bus) = match b {
+        Backend::Sqlite => ("sqlite", "in-process"),
+        Backend::PostgresValkey => ("postgres", "valkey"),
+    };
+    assert_eq!(
+        (
+            r.body["database"]["backend"].as_str(),
+            r.body["bus"]["backend"].as_str()
+        ),
+        (Some(db), Some(bus))
+    );
+}
+
+async fn request_ids_and_envelope(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let c = s.admin().await;
+    let given = c
+        .send(
+            "GET",
+            "/api/v1/users/me",
+            None,
+            &[("x-request-id", "trace-abc-123")],
+        )
+        .await;
+    assert_eq!(given.status, 200);
+    assert_eq!(given.header("x-request-id"), Some("trace-abc-123"));
+    assert_eq!(given.body["success"], json!(true));
+    assert_eq!(given.body["request_id"], json!("trace-abc-123"));
+    let generated = c.get("/api/v1/users/me").await;
+    let id = generated
+        .header("x-request-id")
+        .expect("generated id")
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    assert_eq!(generated.body["request_id"], json!(id));
+    // Errors carry it too.
+    let err = c
+        .send(
+            "GET",
+            "/api/v1/admin/users/not-a-uuid",
+            None,
+            &[("x-request-id", "err-1")],
+        )
+        .await;
+    err.assert_error(400, "BAD_REQUEST");
+    assert_eq!(err.body["request_id"], json!("err-1"));
+}
+
+async fn unknown_routes_and_methods(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let c = s.client();
+    c.get("/api/v1/nope").await.assert_error(404, "NOT_FOUND");
+    c.send("PUT", "/api/v1/auth/login", None, &[])
+        .await
+        .assert_error(405, "METHOD_NOT_ALLOWED");
+}
+
+async fn cors_allows_put(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let pre = s
+        .client()
+        .send(
+            "OPTIONS",
+            "/api/v1/admin/users/x/global-roles",
+            None,
+            &[
+                ("origin", "http://localhost:3000"),
+                ("access-control-request-method", "PUT"),
+                (
+                    "access-control-request-headers",
+                    "content-type,x-request-id",
+                ),
+            ],
+        )
+        .await;
+    assert!(pre.status < 300, "{pre:?}");
+    assert_eq!(pre.header("access-control-allow-origin"), Some("*"));
+    let methods = pre
+        .header("access-control-allow-methods")
+        .unwrap_or_default()
+        .to_uppercase();
+    for m in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+        assert!(methods.contains(m), "{m} missing from {methods}");
+    }
+    let headers = pre
+        .header("access-control-allow-headers")
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        headers.contains("x-request-id") && headers.contains("content-type"),
+        "{headers}"
+    );
+}
+
+async fn malformed_bodies_change_nothing(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let c = s.admin().await;
+    let before = c.get("/api/v1/admin/users").await.data()["total"].clone();
+    for body in [&b"{not json"[..], b"", b"[1,2]", b"\"string\""] {
+        c.raw("POST", "/api/v1/admin/users", body)
+            .await
+            .assert_error(400, "BAD_REQUEST");
+    }
+    let wrong_types = json!({"username": 42, "password": "long-enough", "full_name": "x"});
+    let r = c.post("/api/v1/admin/users", &wrong_types).await;
+    r.assert_error(400, "BAD_REQUEST");
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("username"),
+        "{r:?}"
+    );
+    assert_eq!(c.get("/api/v1/admin/users").await.data()["total"], before);
+}
+
+async fn oversized_bodies_are_refused(b: Backend) {
+    let Some(s) = TestServer::start_with(b, &[("MAX_BODY_BYTES", "2048")]).await else {
+        return;
+    };
+    let c = s.admin().await;
+    let big =
+        json!({"username": "bigbody", "password": "long-enough", "full_name": "x".repeat(4096)});
+    let r = c.post("/api/v1/admin/users", &big).await;
+    r.assert_error(413, "PAYLOAD_TOO_LARGE");
+    assert_eq!(
+        c.get("/api/v1/admin/users").await.data()["total"],
+        json!(1),
+        "nothing created"
+    );
+    // Just under the limit is fine.
+    let ok =
+        json!({"username": "smallbody", "password": "long-enough", "full_name": "x".repeat(1500)});
+    let r = c.post("/api/v1/admin/users", &ok).await;
+    r.assert_error(400, "BAD_REQUEST"); // over the 200-character full_name limit, but read
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("full_name")
+    );
+}
+
+on_both_backends!(
+    health_and_readiness,
+    request_ids_and_envelope,
+    unknown_routes_and_methods,
+    cors_allows_put,
+    malformed_bodies_change_nothing,
+    oversized_bodies_are_refused,
+);
