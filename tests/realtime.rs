@@ -258,12 +258,13 @@ async fn presence_comes_and_goes(b: Backend) {
     let p = project(&admin, "Presence").await;
     let (bob, bob_user) = s.user("bob", "USER").await;
     let viewer = id_named(&admin.get(&at(&p, "/roles")).await, "role_name", "Viewer");
-    admin
+    let added = admin
         .post(
             &at(&p, "/members"),
             &json!({"user_id": bob_user, "project_role_id": viewer}),
         )
         .await;
+    assert_eq!(added.status, 201, "{}", added.body);
     let task = admin
         .post(&at(&p, "/tasks"), &json!({"title": "shared"}))
         .await
@@ -271,9 +272,11 @@ async fn presence_comes_and_goes(b: Backend) {
         .clone();
 
     let mut a = Socket::with_token(&s.base, &admin.access_token().expect("token")).await;
-    a.call("join", json!({"projectId": p})).await;
+    let joined = a.call("join", json!({"projectId": p})).await;
+    assert_eq!(joined["ok"], true, "{joined}");
     let mut b_socket = Socket::with_token(&s.base, &bob.access_token().expect("token")).await;
-    b_socket.call("join", json!({"projectId": p})).await;
+    let joined = b_socket.call("join", json!({"projectId": p})).await;
+    assert_eq!(joined["ok"], true, "{joined}");
     let here = b_socket.collect("presence", 1, WAIT).await;
     assert_eq!(
         here.first().and_then(|x| x["username"].as_str()),

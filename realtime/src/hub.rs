@@ -484,6 +484,20 @@ fn register(socket: &SocketRef, realtime: &Realtime, user: UserId) {
     );
 }
 
+/// Waits until socketioxide has marked a new socket connected. It sends the CONNECT packet
+/// before it sets that flag, so a quick client's first `join` can run in between, and every
+/// `emit` there would fail as if the socket were closed (the acknowledgement would not). False
+/// if the socket is not connected within a second (it is gone).
+async fn settled(socket: &SocketRef) -> bool {
+    for _ in 0..1000 {
+        if socket.connected() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    socket.connected()
+}
+
 fn refuse(ack: AckSender, message: &str) {
     let _ = ack.send(&json!({"ok": false, "error": message}));
 }
@@ -497,6 +511,9 @@ async fn on_join(
     let Some(principal) = socket.extensions.get::<Principal>() else {
         return refuse(ack, "unauthenticated");
     };
+    if !settled(&socket).await {
+        return;
+    }
     let Ok(project) = join.project_id.parse::<ProjectId>() else {
         return refuse(ack, "invalid projectId");
     };
