@@ -530,7 +530,67 @@ async fn agent_skills_and_mcp_servers(b: Backend) {
         .assert_error(404, "AGENT_MCP_SERVER_NOT_FOUND");
 }
 
+/// The agent form's catalogs: providers with models and base URLs (raw, as Paca's client reads
+/// it) and the four built-in skill templates; any signed-in user, nobody else.
+async fn agent_catalogs(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let anonymous = s.client().get("/api/v1/agents/llm-models").await;
+    anonymous.assert_error(401, "AUTH_MISSING_TOKEN");
+    let (bob, _) = s.user("bob", "USER").await;
+    let models = bob.get("/api/v1/agents/llm-models").await;
+    assert_eq!(models.status, 200);
+    assert!(
+        models.body.get("success").is_none(),
+        "raw catalog: {}",
+        models.body
+    );
+    assert_eq!(
+        models.body["anthropic"]["base_url"],
+        "https://api.anthropic.com"
+    );
+    assert!(
+        models.body["scripted"]["models"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+    );
+    for (provider, info) in models.body.as_object().expect("providers") {
+        assert!(info["models"].is_array(), "{provider}");
+        assert!(
+            info["base_url"].is_string() || info["base_url"].is_null(),
+            "{provider}"
+        );
+    }
+    let templates = bob.get("/api/v1/agents/skill-templates").await;
+    assert_eq!(templates.status, 200);
+    let slugs: Vec<&str> = templates
+        .data()
+        .as_array()
+        .expect("templates")
+        .iter()
+        .map(|t| t["slug"].as_str().expect("slug"))
+        .collect();
+    assert_eq!(slugs, ["developer", "ba", "manual-tester", "po-assistant"]);
+    let developer = &templates.data()[0];
+    assert!(
+        developer["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("# Developer Skill"))
+    );
+    assert!(
+        developer["triggers"]
+            .as_array()
+            .is_some_and(|t| t.contains(&json!("bug")))
+    );
+    s.client()
+        .get("/api/v1/agents/skill-templates")
+        .await
+        .assert_error(401, "AUTH_MISSING_TOKEN");
+}
+
 on_both_backends!(
+    agent_catalogs,
     agent_skills_and_mcp_servers,
     agents_lifecycle,
     agent_validation,

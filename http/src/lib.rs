@@ -11,6 +11,7 @@ mod handlers;
 pub mod pagination;
 mod router;
 mod state;
+mod web;
 
 pub use router::{HttpLimits, router};
 pub use state::{AppState, CookieSettings};

@@ -3,8 +3,8 @@
 use crate::access::{REQUEST_ID_HEADER, access};
 use crate::envelope::ApiError;
 use crate::handlers::{
-    admin_users, agents, api_keys, auth, conversations, global_roles, health, me, notifications,
-    planning, projects, task_config, tasks,
+    admin_users, agent_catalog, agents, api_keys, auth, conversations, global_roles, health, me,
+    notifications, planning, projects, task_config, tasks,
 };
 use crate::state::AppState;
 use axum::error_handling::HandleErrorLayer;
@@ -16,6 +16,7 @@ use axum::{BoxError, Router, middleware};
 use corral_actors::error::codes;
 use std::time::Duration;
 use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Request limits of the REST edge.
@@ -76,6 +77,11 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route(
             "/users/me/notifications/{id}/read",
             patch(notifications::mark_read),
+        )
+        .route("/agents/llm-models", get(agent_catalog::llm_models))
+        .route(
+            "/agents/skill-templates",
+            get(agent_catalog::skill_templates),
         )
         .route("/projects", get(projects::list).post(projects::create))
         .route(
@@ -295,10 +301,14 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
 }
 
 /// What every route gets: request ids and the access log, CORS, the request timeout, the body
-/// limit, and enveloped 404/405.
+/// limit, and enveloped 404/405; paths outside the API serve the web UI (compressed).
 fn with_edge_layers(routes: Router, limits: &HttpLimits) -> Router {
     routes
-        .fallback(not_found)
+        .fallback_service(
+            Router::new()
+                .fallback(crate::web::serve)
+                .layer(CompressionLayer::new()),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         .layer(
             ServiceBuilder::new()
@@ -357,10 +367,6 @@ async fn timed_out(err: BoxError) -> Response {
             "internal server error",
         )
     }
-}
-
-async fn not_found() -> Response {
-    ApiError::with_status(StatusCode::NOT_FOUND, codes::NOT_FOUND, "route not found")
 }
 
 async fn method_not_allowed() -> Response {

@@ -1,6 +1,7 @@
 //! One file per route group. Each handler extracts, calls one core operation and maps the reply.
 
 pub mod admin_users;
+pub mod agent_catalog;
 pub mod agents;
 pub mod api_keys;
 pub mod auth;
