@@ -1,0 +1,94 @@
+// (b) Create a project and tasks; (c) two people on one board: drags and presence appear live.
+
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { adminSession, client, columnTitles, drag, launch, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+
+let browser;
+let session;
+before(async () => {
+  browser = await launch();
+  session = await adminSession();
+});
+after(async () => browser?.close());
+
+test('create a project (prefix suggested from the name) and tasks on its board', async () => {
+  const api = client(session);
+  const context = await signedInContext(browser, session);
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  await page.getByRole('button', { name: 'New project' }).click();
+  const name = unique('Board Test');
+  await page.getByLabel('Name').fill(name);
+  // Two words or more: the initials of up to four of them.
+  assert.equal(await page.getByLabel('Task ID prefix').inputValue(), 'BT' + name.split(' ')[2][0].toUpperCase());
+  await page.getByLabel('Task ID prefix').fill('BRD');
+  await page.getByRole('button', { name: 'Create project' }).click();
+
+  await page.getByTestId('board').waitFor();
+  const todo = page.locator('[data-testid="column"][data-status="Todo"]');
+  for (const title of ['Write the brief', 'Sketch the layout']) {
+    await todo.getByRole('button', { name: '+ Add task' }).click().catch(() => {});
+    await todo.getByLabel('New task in Todo').fill(title);
+    await todo.getByRole('button', { name: 'Add', exact: true }).click();
+    await todo.locator(`[data-testid="card"][data-title="${title}"]`).waitFor();
+  }
+  const projects = (await api.get('/projects?page_size=100')).items;
+  const project = projects.find((p) => p.name === name);
+  assert.ok(project, 'the project exists');
+  assert.equal(project.task_id_prefix, 'BRD');
+  const tasks = (await api.get(`/projects/${project.id}/tasks`)).items;
+  assert.deepEqual(tasks.map((t) => t.title).sort(), ['Sketch the layout', 'Write the brief']);
+  await page.getByText('BRD-2').waitFor();
+
+  await page.goto('/');
+  await page.locator('[data-testid="project-card"]', { hasText: name }).waitFor();
+  await shot(page, 'projects');
+  await context.close();
+});
+
+test('a drag in one browser appears in another without reload; presence shows who looks', async () => {
+  const api = client(session);
+  const { project } = await projectWithTasks(api, unique('Live Board'), ['First card', 'Second card', 'Third card']);
+  const todoId = (await api.get(`/projects/${project.id}/task-statuses`)).items.find((s) => s.name === 'Todo').id;
+  for (const t of (await api.get(`/projects/${project.id}/tasks`)).items) {
+    await api.patch(`/projects/${project.id}/tasks/${t.id}`, { status_id: todoId });
+  }
+  const a = await (await signedInContext(browser, session)).newPage();
+  const b = await (await signedInContext(browser, session)).newPage();
+  for (const p of [a, b]) {
+    await p.goto(`/projects/${project.id}/board`);
+    await p.locator('[data-testid="card"][data-title="Third card"]').waitFor();
+  }
+  await until(async () => (await a.locator('.live-dot.on').count()) > 0 && (await b.locator('.live-dot.on').count()) > 0, 'both sockets live');
+  // Let both joins settle before the move.
+  await a.waitForTimeout(300);
+
+  // Between columns.
+  await drag(
+    a,
+    a.locator('[data-testid="card"][data-title="First card"]'),
+    a.locator('[data-testid="column"][data-status="In Progress"] .cards'),
+  );
+  await until(async () => (await columnTitles(a, 'In Progress')).includes('First card'), 'the move in A');
+  await until(async () => (await columnTitles(b, 'In Progress')).includes('First card'), 'the move to show in B');
+  const moved = await until(async () => {
+    const t = (await api.get(`/projects/${project.id}/tasks`)).items.find((x) => x.title === 'First card');
+    return t.status_id !== todoId && t;
+  }, 'the status saved');
+  assert.ok(moved);
+
+  // Within a column: Third above Second.
+  await drag(a, a.locator('[data-testid="card"][data-title="Third card"]'), a.locator('[data-testid="card"][data-title="Second card"]'));
+  await until(async () => JSON.stringify(await columnTitles(a, 'Todo')) === JSON.stringify(['Third card', 'Second card']), 'the reorder in A');
+  await until(async () => JSON.stringify(await columnTitles(b, 'Todo')) === JSON.stringify(['Third card', 'Second card']), 'the reorder to show in B');
+
+  // Presence: A opens a card; B sees someone looking at it.
+  await a.locator('[data-testid="card"][data-title="Second card"]').click();
+  await a.getByTestId('task-drawer').waitFor();
+  await b.locator('[data-testid="card"][data-title="Second card"] [data-testid="card-presence"]').waitFor();
+  await shot(b, 'board');
+  await a.context().close();
+  await b.context().close();
+});

@@ -1,0 +1,178 @@
+// Query keys and fetchers for TanStack Query. Every project-scoped key starts with
+// ['project', projectId] so a realtime event can invalidate by prefix.
+
+import { useQuery } from '@tanstack/react-query';
+import { api, qs } from './client';
+import type {
+  Activity,
+  Agent,
+  ApiKey,
+  Conversation,
+  ConversationEvent,
+  CustomField,
+  GlobalRole,
+  Member,
+  Notification,
+  OffsetPage,
+  Page,
+  Project,
+  ProjectRole,
+  Sprint,
+  Task,
+  TaskList,
+  TaskStatus,
+  TaskType,
+  User,
+  View,
+} from './types';
+
+export const keys = {
+  me: ['me'] as const,
+  projects: ['projects'] as const,
+  project: (p: string) => ['project', p] as const,
+  members: (p: string) => ['project', p, 'members'] as const,
+  roles: (p: string) => ['project', p, 'roles'] as const,
+  types: (p: string) => ['project', p, 'types'] as const,
+  statuses: (p: string) => ['project', p, 'statuses'] as const,
+  fields: (p: string) => ['project', p, 'fields'] as const,
+  sprints: (p: string) => ['project', p, 'sprints'] as const,
+  views: (p: string, context: string, sprint?: string) => ['project', p, 'views', context, sprint ?? ''] as const,
+  tasks: (p: string, filter: TaskFilter = {}) => ['project', p, 'tasks', filter] as const,
+  task: (p: string, t: string) => ['project', p, 'task', t] as const,
+  activities: (p: string, t: string) => ['project', p, 'activities', t] as const,
+  agents: (p: string) => ['project', p, 'agents'] as const,
+  conversations: (p: string) => ['project', p, 'conversations'] as const,
+  conversation: (p: string, c: string) => ['project', p, 'conversation', c] as const,
+  conversationEvents: (p: string, c: string) => ['project', p, 'conversation-events', c] as const,
+  notifications: ['notifications'] as const,
+  apiKeys: ['api-keys'] as const,
+  adminUsers: ['admin', 'users'] as const,
+  globalRoles: ['admin', 'global-roles'] as const,
+};
+
+const P = (p: string) => `/projects/${p}`;
+/** Some routes answer `{items}`, others (members, roles) a bare array. */
+const items = <T>(r: T[] | { items: T[] }) => (Array.isArray(r) ? r : r?.items ?? []);
+
+export interface TaskFilter {
+  sprint_id?: string;
+  status_ids?: string;
+  assignee_id?: string;
+  task_type_ids?: string;
+  search?: string;
+  sort_by?: string;
+  view_id?: string;
+  sum_field?: string;
+  parent_task_id?: string;
+}
+
+/** Every task matching the filter (follows the cursor; 200 per page). */
+export async function fetchAllTasks(project: string, filter: TaskFilter = {}): Promise<TaskList> {
+  const all: Task[] = [];
+  let cursor: string | undefined;
+  let last: TaskList | undefined;
+  for (let i = 0; i < 50; i++) {
+    last = await api.get<TaskList>(`${P(project)}/tasks${qs({ ...filter, page_size: 200, cursor })}`);
+    all.push(...last.items);
+    if (!last.next_cursor) break;
+    cursor = last.next_cursor;
+  }
+  return { ...(last as TaskList), items: all };
+}
+
+export const useMe = () =>
+  useQuery({ queryKey: keys.me, queryFn: () => api.get<User>('/users/me', { noRefresh: false }), retry: false });
+
+export const useProjects = () =>
+  useQuery({ queryKey: keys.projects, queryFn: () => api.get<Page<Project>>('/projects?page_size=100') });
+
+export const useProject = (p: string) =>
+  useQuery({ queryKey: keys.project(p), queryFn: () => api.get<Project>(P(p)) });
+
+export const useMembers = (p: string) =>
+  useQuery({ queryKey: keys.members(p), queryFn: () => api.get<Member[] | { items: Member[] }>(`${P(p)}/members`).then(items) });
+
+export const useRoles = (p: string) =>
+  useQuery({ queryKey: keys.roles(p), queryFn: () => api.get<ProjectRole[] | { items: ProjectRole[] }>(`${P(p)}/roles`).then(items) });
+
+export const useTaskTypes = (p: string) =>
+  useQuery({ queryKey: keys.types(p), queryFn: () => api.get<{ items: TaskType[] }>(`${P(p)}/task-types`).then(items) });
+
+export const useStatuses = (p: string) =>
+  useQuery({
+    queryKey: keys.statuses(p),
+    queryFn: () =>
+      api
+        .get<{ items: TaskStatus[] }>(`${P(p)}/task-statuses`)
+        .then(items)
+        .then((s) => [...s].sort((a, b) => a.position - b.position)),
+  });
+
+export const useCustomFields = (p: string) =>
+  useQuery({ queryKey: keys.fields(p), queryFn: () => api.get<{ items: CustomField[] }>(`${P(p)}/custom-fields`).then(items) });
+
+export const useSprints = (p: string) =>
+  useQuery({ queryKey: keys.sprints(p), queryFn: () => api.get<{ items: Sprint[] }>(`${P(p)}/sprints`).then(items) });
+
+export const useViews = (p: string, context: string, sprint?: string, enabled = true) =>
+  useQuery({
+    queryKey: keys.views(p, context, sprint),
+    queryFn: () => api.get<{ items: View[] }>(`${P(p)}/views${qs({ context, sprint_id: sprint })}`).then(items),
+    enabled,
+  });
+
+export const useTasks = (p: string, filter: TaskFilter = {}, enabled = true) =>
+  useQuery({ queryKey: keys.tasks(p, filter), queryFn: () => fetchAllTasks(p, filter), enabled });
+
+export const useTask = (p: string, t: string | undefined) =>
+  useQuery({ queryKey: keys.task(p, t ?? ''), queryFn: () => api.get<Task>(`${P(p)}/tasks/${t}`), enabled: !!t });
+
+export const useActivities = (p: string, t: string | undefined) =>
+  useQuery({
+    queryKey: keys.activities(p, t ?? ''),
+    queryFn: () => api.get<{ items: Activity[] }>(`${P(p)}/tasks/${t}/activities`).then(items),
+    enabled: !!t,
+  });
+
+export const useAgents = (p: string, enabled = true) =>
+  useQuery({ queryKey: keys.agents(p), queryFn: () => api.get<{ items: Agent[] }>(`${P(p)}/agents`).then(items), enabled });
+
+export const useConversations = (p: string) =>
+  useQuery({
+    queryKey: keys.conversations(p),
+    queryFn: () => api.get<OffsetPage<Conversation>>(`${P(p)}/conversations?limit=200`).then(items),
+  });
+
+export const useConversation = (p: string, c: string) =>
+  useQuery({ queryKey: keys.conversation(p, c), queryFn: () => api.get<Conversation>(`${P(p)}/conversations/${c}`) });
+
+export const useConversationEvents = (p: string, c: string) =>
+  useQuery({
+    queryKey: keys.conversationEvents(p, c),
+    queryFn: () => api.get<OffsetPage<ConversationEvent>>(`${P(p)}/conversations/${c}/events?limit=200`).then(items),
+  });
+
+export const useNotifications = (enabled = true) =>
+  useQuery({
+    queryKey: keys.notifications,
+    queryFn: () => api.get<{ items: Notification[]; unread_count: number }>('/users/me/notifications'),
+    enabled,
+  });
+
+export const useApiKeys = () =>
+  useQuery({ queryKey: keys.apiKeys, queryFn: () => api.get<ApiKey[] | { items: ApiKey[] }>('/users/me/api-keys') });
+
+export const useAdminUsers = () =>
+  useQuery({ queryKey: keys.adminUsers, queryFn: () => api.get<Page<User>>('/admin/users?page_size=100') });
+
+export const useGlobalRoles = () =>
+  useQuery({
+    queryKey: keys.globalRoles,
+    queryFn: () => api.get<GlobalRole[] | { items: GlobalRole[] }>('/admin/global-roles'),
+  });
+
+/** Lists come as arrays or as `{items}` depending on the route. */
+export function listOf<T>(data: T[] | { items: T[] } | undefined): T[] {
+  if (!data) return [];
+  return Array.isArray(data) ? data : data.items ?? [];
+}

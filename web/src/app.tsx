@@ -1,0 +1,125 @@
+// Routes and the signed-in frame (top bar with projects, notifications, keys, admin).
+
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Link, Navigate, NavLink, Outlet, Route, Routes } from 'react-router-dom';
+import { ApiError } from './api/client';
+import { useNotifications } from './api/queries';
+import { Spinner } from './components/ui';
+import { RealtimeProvider, useConnected } from './realtime/context';
+import { grants, SessionProvider, useSession } from './session';
+import { ChangePasswordScreen, LoginScreen } from './screens/Login';
+import { ProjectsScreen } from './screens/Projects';
+import { ProjectLayout } from './screens/ProjectLayout';
+import { BoardScreen } from './screens/board/Board';
+import { BacklogScreen } from './screens/Backlog';
+import { TableScreen } from './screens/Table';
+import { TimelineScreen } from './screens/Timeline';
+import { AgentsScreen, ConversationScreen } from './screens/Agents';
+import { SettingsScreen } from './screens/Settings';
+import { NotificationsScreen } from './screens/Notifications';
+import { ApiKeysScreen } from './screens/ApiKeys';
+import { AdminScreen } from './screens/Admin';
+
+const queries = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: false,
+      retry: (n, err) => !(err instanceof ApiError && err.status < 500) && n < 2,
+    },
+  },
+});
+
+export function App() {
+  return (
+    <QueryClientProvider client={queries}>
+      <BrowserRouter>
+        <SessionProvider>
+          <Gate />
+        </SessionProvider>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}
+
+function Gate() {
+  const { state } = useSession();
+  if (state.kind === 'loading') {
+    return (
+      <div className="auth-page">
+        <Spinner />
+      </div>
+    );
+  }
+  if (state.kind === 'signed-out') return <LoginScreen />;
+  if (state.kind === 'must-change') return <ChangePasswordScreen />;
+  return (
+    <RealtimeProvider>
+      <Routes>
+        <Route element={<Frame />}>
+          <Route index element={<ProjectsScreen />} />
+          <Route path="projects" element={<ProjectsScreen />} />
+          <Route path="projects/:pid" element={<ProjectLayout />}>
+            <Route index element={<Navigate to="board" replace />} />
+            <Route path="board" element={<BoardScreen />} />
+            <Route path="backlog" element={<BacklogScreen />} />
+            <Route path="table" element={<TableScreen />} />
+            <Route path="timeline" element={<TimelineScreen />} />
+            <Route path="agents" element={<AgentsScreen />} />
+            <Route path="agents/conversations/:cid" element={<ConversationScreen />} />
+            <Route path="settings" element={<SettingsScreen />} />
+          </Route>
+          <Route path="notifications" element={<NotificationsScreen />} />
+          <Route path="api-keys" element={<ApiKeysScreen />} />
+          <Route path="admin" element={<AdminScreen />} />
+          <Route path="login" element={<Navigate to="/" replace />} />
+          <Route path="*" element={<div className="page">Page not found. <Link to="/">Back to projects</Link></div>} />
+        </Route>
+      </Routes>
+    </RealtimeProvider>
+  );
+}
+
+function Frame() {
+  const { state, logout, permissions } = useSession();
+  const notes = useNotifications();
+  const connected = useConnected();
+  const user = state.kind === 'signed-in' ? state.user : null;
+  const unread = notes.data?.unread_count ?? 0;
+  const admin = grants(permissions, 'users.read') || grants(permissions, 'global_roles.read');
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Corral
+        </Link>
+        <nav>
+          <NavLink to="/" end>
+            Projects
+          </NavLink>
+          <NavLink to="/notifications" data-testid="notifications-link">
+            Notifications
+            {unread > 0 && (
+              <span className="badge" data-testid="unread-count">
+                {unread}
+              </span>
+            )}
+          </NavLink>
+          <NavLink to="/api-keys">API keys</NavLink>
+          {admin && <NavLink to="/admin">Admin</NavLink>}
+        </nav>
+        <span className="spacer" />
+        <span className={`live-dot ${connected ? 'on' : 'off'}`} title={connected ? 'Live updates on' : 'Reconnecting…'} />
+        <span className="user" data-testid="current-user">
+          {user?.full_name || user?.username}
+        </span>
+        <button className="btn ghost" onClick={() => logout()}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+// BlockNote JSON helpers that do not need the editor: plain text and comments with mentions.
+
+export interface Mentionable {
+  /** What the server resolves: a user's id, or an agent's id. */
+  id: string;
+  /** What people type after @: a username or an agent handle. */
+  name: string;
+  label: string;
+  agent: boolean;
+}
+
+/** A comment's text as BlockNote paragraphs; `@name` of a known member becomes a mention node. */
+export function commentDoc(text: string, people: Mentionable[]): unknown[] {
+  const byName = new Map(people.map((p) => [p.name.toLowerCase(), p]));
+  return text.split('\n').map((line) => {
+    const content: unknown[] = [];
+    let rest = line;
+    const re = /@([A-Za-z0-9._@-]+)/;
+    for (;;) {
+      const m = re.exec(rest);
+      if (!m) break;
+      let name = m[1];
+      let who = byName.get(name.toLowerCase());
+      // Trailing punctuation is not part of the name ("@bob," or "@bob.").
+      while (!who && /[.\-_@]$/.test(name)) {
+        name = name.slice(0, -1);
+        who = byName.get(name.toLowerCase());
+      }
+      const before = rest.slice(0, m.index);
+      if (who) {
+        if (before) content.push({ type: 'text', text: before, styles: {} });
+        content.push({ type: 'teamMention', props: { id: who.id, name: who.name } });
+        rest = rest.slice(m.index + 1 + name.length);
+      } else {
+        content.push({ type: 'text', text: before + m[0], styles: {} });
+        rest = rest.slice(m.index + m[0].length);
+      }
+    }
+    if (rest) content.push({ type: 'text', text: rest, styles: {} });
+    return { type: 'paragraph', content };
+  });
+}
+
+export interface Piece {
+  text: string;
+  mention?: boolean;
+}
+
+/** One line of pieces per block, for showing BlockNote JSON without the editor. */
+export function docLines(doc: unknown): Piece[][] {
+  if (typeof doc === 'string') return [[{ text: doc }]];
+  if (!Array.isArray(doc)) return [];
+  const lines: Piece[][] = [];
+  const walk = (blocks: any[]) => {
+    for (const b of blocks) {
+      const line: Piece[] = [];
+      const content = Array.isArray(b?.content) ? b.content : typeof b?.content === 'string' ? [{ text: b.content }] : [];
+      for (const n of content) {
+        if (n?.type === 'teamMention') line.push({ text: `@${n.props?.name ?? ''}`, mention: true });
+        else if (n?.type === 'link') line.push({ text: (n.content ?? []).map((c: any) => c.text ?? '').join('') });
+        else line.push({ text: String(n?.text ?? '') });
+      }
+      lines.push(line);
+      if (Array.isArray(b?.children)) walk(b.children);
+    }
+  };
+  walk(doc);
+  return lines;
+}
+
+export function docText(doc: unknown): string {
+  return docLines(doc)
+    .map((l) => l.map((p) => p.text).join(''))
+    .join('\n');
+}

@@ -1,0 +1,87 @@
+// Small building blocks every screen uses: loading, errors, empty states, dialogs.
+
+import { useEffect, type ReactNode } from 'react';
+import { errorText } from '../api/client';
+
+export function Spinner({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="spinner" role="status" aria-live="polite">
+      <span className="spinner-dot" /> {label}
+    </div>
+  );
+}
+
+export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (!error) return null;
+  return (
+    <div className="error-box" role="alert">
+      <span>{errorText(error)}</span>
+      {onRetry && (
+        <button className="btn small" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty" data-testid="empty-state">
+      <strong>{title}</strong>
+      {children && <div className="muted">{children}</div>}
+    </div>
+  );
+}
+
+export function Modal({
+  title,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className={`modal${wide ? ' wide' : ''}`} role="dialog" aria-label={title}>
+        <div className="modal-head">
+          <h2>{title}</h2>
+          <button className="btn ghost" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </div>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** A submit button that shows progress while its action runs. */
+export function Busy({ busy, children, ...rest }: { busy: boolean; children: ReactNode } & React.ButtonHTMLAttributes<HTMLButtonElement>) {
+  return (
+    <button {...rest} disabled={busy || rest.disabled} aria-busy={busy}>
+      {busy ? <span className="spinner-dot" /> : null}
+      {children}
+    </button>
+  );
+}
+
+export function fmtDate(s?: string | null): string {
+  if (!s) return '';
+  return s.slice(0, 10);
+}
+
+export function fmtTime(s?: string | null): string {
+  if (!s) return '';
+  const d = new Date(s);
+  return d.toLocaleString();
+}

@@ -1,0 +1,231 @@
+// One Socket.IO connection per signed-in session: project follows with resume-from-sequence,
+// events turned into cache invalidations, notifications, and presence.
+
+import { io, type Socket } from 'socket.io-client';
+import type { QueryClient } from '@tanstack/react-query';
+import { refreshSession } from '../api/client';
+import { keys } from '../api/queries';
+
+export interface ProjectEvent {
+  type: string;
+  payload: Record<string, any>;
+  seq?: number;
+  project_id?: string;
+}
+
+export interface PresenceEntry {
+  project_id: string;
+  user_id: string;
+  username: string;
+  task_id: string | null;
+  editing: boolean;
+  state: 'here' | 'gone';
+}
+
+type EventListener = (e: ProjectEvent) => void;
+type StatusListener = (connected: boolean) => void;
+type PresenceListener = (project: string, entries: PresenceEntry[]) => void;
+
+export class Realtime {
+  private socket: Socket;
+  private follows = new Map<string, { count: number; seq: number | null }>();
+  private presence = new Map<string, Map<string, PresenceEntry>>();
+  private myPresence = new Map<string, { taskId: string | null; editing: boolean }>();
+  private eventListeners = new Set<EventListener>();
+  private statusListeners = new Set<StatusListener>();
+  private presenceListeners = new Set<PresenceListener>();
+  private pending = new Set<string>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  connected = false;
+
+  constructor(private queries: QueryClient) {
+    this.socket = io({
+      path: '/ws/socket.io',
+      withCredentials: true,
+      transports: ['websocket', 'polling'],
+      reconnectionDelayMax: 5000,
+    });
+    this.socket.on('connect', () => {
+      this.setConnected(true);
+      for (const project of this.follows.keys()) this.join(project);
+    });
+    this.socket.on('disconnect', () => {
+      this.setConnected(false);
+      this.presence.clear();
+      for (const p of this.follows.keys()) this.emitPresence(p);
+    });
+    this.socket.on('connect_error', () => {
+      this.setConnected(false);
+      // A refused handshake (expired access token) is not retried by the client itself.
+      if (!this.socket.active) this.retryAfterRefresh();
+    });
+    this.socket.on('auth_expired', () => this.retryAfterRefresh());
+    this.socket.on('overflow', () => {
+      // The server dropped us as too slow; reconnecting resumes from the last sequence.
+      setTimeout(() => this.socket.connect(), 200);
+    });
+    this.socket.on('event', (e: ProjectEvent) => this.onEvent(e));
+    this.socket.on('notification', () => this.invalidate(keys.notifications));
+    this.socket.on('presence', (p: PresenceEntry) => this.onPresence(p));
+  }
+
+  private retryAfterRefresh() {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(async () => {
+      this.retryTimer = null;
+      await refreshSession();
+      this.socket.connect();
+    }, 1000);
+  }
+
+  private setConnected(c: boolean) {
+    this.connected = c;
+    this.statusListeners.forEach((fn) => fn(c));
+  }
+
+  close() {
+    this.socket.removeAllListeners();
+    this.socket.disconnect();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  /** Follows a project while at least one screen needs it. Returns the unfollow. */
+  follow(project: string): () => void {
+    const f = this.follows.get(project);
+    if (f) {
+      f.count++;
+    } else {
+      this.follows.set(project, { count: 1, seq: null });
+      if (this.socket.connected) this.join(project);
+    }
+    return () => {
+      const cur = this.follows.get(project);
+      if (!cur) return;
+      cur.count--;
+      if (cur.count <= 0) {
+        this.follows.delete(project);
+        this.presence.delete(project);
+        this.myPresence.delete(project);
+        if (this.socket.connected) this.socket.emit('leave', { projectId: project });
+      }
+    };
+  }
+
+  private join(project: string) {
+    const f = this.follows.get(project);
+    const since = f?.seq ?? undefined;
+    this.socket.emit('join', { projectId: project, since }, (ack: { ok: boolean; seq?: number; error?: string }) => {
+      const cur = this.follows.get(project);
+      if (!cur || !ack?.ok) return;
+      if (typeof ack.seq === 'number') cur.seq = Math.max(cur.seq ?? 0, ack.seq);
+      // Without a known sequence we may have missed changes while offline: refetch.
+      if (since === undefined) this.invalidate(keys.project(project));
+      const mine = this.myPresence.get(project);
+      if (mine) this.socket.emit('presence', { projectId: project, taskId: mine.taskId, editing: mine.editing });
+    });
+  }
+
+  private onEvent(e: ProjectEvent) {
+    const project = e.project_id ?? e.payload?.project_id;
+    if (project && typeof e.seq === 'number') {
+      const f = this.follows.get(project);
+      if (f) f.seq = Math.max(f.seq ?? 0, e.seq);
+    }
+    if (project) invalidationsFor(project, e).forEach((k) => this.invalidate(k));
+    this.eventListeners.forEach((fn) => fn(e));
+  }
+
+  private onPresence(p: PresenceEntry) {
+    let m = this.presence.get(p.project_id);
+    if (!m) this.presence.set(p.project_id, (m = new Map()));
+    if (p.state === 'gone') m.delete(p.user_id);
+    else m.set(p.user_id, p);
+    this.emitPresence(p.project_id);
+  }
+
+  private emitPresence(project: string) {
+    const list = [...(this.presence.get(project)?.values() ?? [])];
+    this.presenceListeners.forEach((fn) => fn(project, list));
+  }
+
+  presenceOf(project: string): PresenceEntry[] {
+    return [...(this.presence.get(project)?.values() ?? [])];
+  }
+
+  /** Tells the project's other followers which task this user looks at or edits. */
+  setPresence(project: string, taskId: string | null, editing: boolean) {
+    const prev = this.myPresence.get(project);
+    if (prev && prev.taskId === taskId && prev.editing === editing) return;
+    this.myPresence.set(project, { taskId, editing });
+    if (this.socket.connected && this.follows.has(project)) {
+      this.socket.emit('presence', { projectId: project, taskId, editing });
+    }
+  }
+
+  onProjectEvent(fn: EventListener): () => void {
+    this.eventListeners.add(fn);
+    return () => this.eventListeners.delete(fn);
+  }
+
+  onStatus(fn: StatusListener): () => void {
+    this.statusListeners.add(fn);
+    return () => this.statusListeners.delete(fn);
+  }
+
+  onPresenceChange(fn: PresenceListener): () => void {
+    this.presenceListeners.add(fn);
+    return () => this.presenceListeners.delete(fn);
+  }
+
+  /** Batches invalidations: a burst of events refetches each query once. */
+  private invalidate(key: readonly unknown[]) {
+    this.pending.add(JSON.stringify(key));
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        const all = [...this.pending].map((k) => JSON.parse(k) as unknown[]);
+        this.pending.clear();
+        for (const k of all) this.queries.invalidateQueries({ queryKey: k });
+      }, 60);
+    }
+  }
+}
+
+/** Which cached queries an event makes stale. */
+export function invalidationsFor(p: string, e: ProjectEvent): (readonly unknown[])[] {
+  const t = e.type;
+  const taskId: string | undefined = e.payload?.task_id ?? (t.startsWith('task.') ? e.payload?.id : undefined);
+  if (t.startsWith('task.comment.') || t.startsWith('task.link.') || t.startsWith('task.attachment.')) {
+    return taskId ? [keys.activities(p, taskId), ['project', p, 'links', taskId]] : [keys.project(p)];
+  }
+  if (t.startsWith('task.') || t === 'workflow.assigned') {
+    const out: (readonly unknown[])[] = [['project', p, 'tasks']];
+    if (taskId) out.push(keys.task(p, taskId), keys.activities(p, taskId));
+    return out;
+  }
+  if (t === 'agent.session.started' || t === 'agent.triggered') {
+    const out: (readonly unknown[])[] = [keys.conversations(p)];
+    if (taskId) out.push(keys.activities(p, taskId));
+    return out;
+  }
+  if (t.startsWith('agent.conversation.') || (t.startsWith('agent.') && e.payload?.conversation_id)) {
+    const c = e.payload?.conversation_id;
+    const out: (readonly unknown[])[] = [keys.conversations(p)];
+    if (c) out.push(keys.conversation(p, c), keys.conversationEvents(p, c));
+    return out;
+  }
+  if (t.startsWith('agent.')) return [keys.agents(p), keys.members(p)];
+  if (t.startsWith('view.task_positions')) return [['project', p, 'tasks']];
+  if (t.startsWith('view.')) return [['project', p, 'views']];
+  if (t.startsWith('sprint.')) return [keys.sprints(p), ['project', p, 'tasks'], ['project', p, 'views']];
+  if (t.startsWith('task_status.')) return [keys.statuses(p)];
+  if (t.startsWith('task_type.')) return [keys.types(p)];
+  if (t.startsWith('custom_field.')) return [keys.fields(p), ['project', p, 'tasks']];
+  if (t.startsWith('project.member.')) return [keys.members(p)];
+  if (t.startsWith('project.role.')) return [keys.roles(p)];
+  if (t === 'project.updated') return [keys.project(p), keys.projects];
+  if (t.startsWith('notification.')) return [keys.notifications];
+  return [keys.project(p)];
+}

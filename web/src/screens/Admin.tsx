@@ -1,0 +1,198 @@
+// Administration: users (create, role, disable, reset password, delete) and global roles.
+
+import { useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client';
+import { keys, listOf, useAdminUsers, useGlobalRoles } from '../api/queries';
+import { Busy, Empty, ErrorBox, Spinner, fmtTime } from '../components/ui';
+
+function tempPassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, 'x');
+}
+
+export function AdminScreen() {
+  const users = useAdminUsers();
+  const roles = useGlobalRoles();
+  const queries = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const [form, setForm] = useState({ username: '', full_name: '', password: tempPassword(), role: 'USER' });
+  const roleList = listOf(roles.data);
+
+  async function run(name: string, fn: () => Promise<unknown>) {
+    setBusy(name);
+    setError(null);
+    try {
+      await fn();
+      await queries.invalidateQueries({ queryKey: ['admin'] });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(null);
+    }
+  }
+  function create(e: FormEvent) {
+    e.preventDefault();
+    run('create', async () => {
+      await api.post('/admin/users', form);
+      setInfo(`Created ${form.username} with temporary password ${form.password} (to be changed at first sign-in).`);
+      setForm({ username: '', full_name: '', password: tempPassword(), role: 'USER' });
+    });
+  }
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Administration</h1>
+      </div>
+      <section className="card-section">
+        <h2>Users</h2>
+        <form className="inline-form" onSubmit={create}>
+          <input aria-label="Username" placeholder="username" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} required />
+          <input aria-label="Full name" placeholder="Full name" value={form.full_name} onChange={(e) => setForm({ ...form, full_name: e.target.value })} />
+          <input aria-label="Temporary password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required minLength={8} />
+          <select aria-label="Global role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })}>
+            {(roleList.length ? roleList.map((r) => r.name) : ['USER', 'ADMIN', 'SUPER_ADMIN']).map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+          <Busy busy={busy === 'create'} className="btn primary" type="submit">
+            Create user
+          </Busy>
+        </form>
+        {info && <div className="notice">{info}</div>}
+        <ErrorBox error={error ?? users.error} />
+        {users.isPending && <Spinner />}
+        {users.isSuccess && users.data.items.length === 0 && <Empty title="No users" />}
+        <table className="grid" data-testid="admin-users">
+          <thead>
+            <tr>
+              <th>User</th>
+              <th>Role</th>
+              <th>State</th>
+              <th>Created</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {users.data?.items.map((u) => (
+              <tr key={u.id}>
+                <td>
+                  {u.full_name || u.username} <span className="muted">@{u.username}</span>
+                </td>
+                <td>
+                  <select
+                    aria-label={`Role of ${u.username}`}
+                    value={roleList.find((r) => r.name === u.role)?.id ?? ''}
+                    onChange={(e) => run('role', () => api.put(`/admin/users/${u.id}/global-roles`, { role_ids: [e.target.value] }))}
+                  >
+                    {!roleList.some((r) => r.name === u.role) && <option value="">{u.role}</option>}
+                    {roleList.map((r) => (
+                      <option key={r.id} value={r.id}>
+                        {r.name}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  {u.is_active ? 'active' : <span className="pill failed">disabled</span>}
+                  {u.must_change_password && <span className="muted small"> · must change password</span>}
+                </td>
+                <td>{fmtTime(u.created_at)}</td>
+                <td className="num">
+                  <button className="btn small ghost" onClick={() => run('active', () => api.patch(`/admin/users/${u.id}`, { is_active: !u.is_active }))}>
+                    {u.is_active ? 'Disable' : 'Enable'}
+                  </button>
+                  <button
+                    className="btn small ghost"
+                    onClick={() => {
+                      const pw = tempPassword();
+                      run('reset', async () => {
+                        await api.patch(`/admin/users/${u.id}/password`, { new_password: pw });
+                        setInfo(`Temporary password for ${u.username}: ${pw}`);
+                      });
+                    }}
+                  >
+                    Reset password
+                  </button>
+                  <button className="btn small ghost" onClick={() => confirm(`Delete ${u.username}?`) && run('delete', () => api.del(`/admin/users/${u.id}`))}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <GlobalRoles />
+    </div>
+  );
+}
+
+function GlobalRoles() {
+  const roles = useGlobalRoles();
+  const queries = useQueryClient();
+  const [name, setName] = useState('');
+  const [perms, setPerms] = useState('projects.read');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const list = listOf(roles.data);
+  const toMap = (s: string) => Object.fromEntries(s.split(/[\s,]+/).filter(Boolean).map((k) => [k, true]));
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post('/admin/global-roles', { name, permissions: toMap(perms) });
+      setName('');
+      await queries.invalidateQueries({ queryKey: keys.globalRoles });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function remove(id: string) {
+    try {
+      await api.del(`/admin/global-roles/${id}`);
+      await queries.invalidateQueries({ queryKey: keys.globalRoles });
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <section className="card-section">
+      <h2>Global roles</h2>
+      {roles.isPending && <Spinner />}
+      <table className="grid">
+        <tbody>
+          {list.map((r) => (
+            <tr key={r.id}>
+              <td>
+                {r.name} {r.is_system && <span className="pill">system</span>}
+              </td>
+              <td className="muted small">{Object.keys(r.permissions).filter((k) => r.permissions[k]).join(', ')}</td>
+              <td className="num">
+                {!r.is_system && (
+                  <button className="btn small ghost" onClick={() => remove(r.id)}>
+                    Delete
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="inline-form" onSubmit={create}>
+        <input aria-label="Role name" placeholder="Role name" value={name} onChange={(e) => setName(e.target.value)} required />
+        <input aria-label="Permissions" placeholder="permissions, e.g. projects.read users.read" value={perms} onChange={(e) => setPerms(e.target.value)} />
+        <Busy busy={busy} className="btn" type="submit">
+          Add role
+        </Busy>
+      </form>
+      <ErrorBox error={error} />
+    </section>
+  );
+}

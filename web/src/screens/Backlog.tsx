@@ -1,0 +1,427 @@
+// Backlog and sprints: create, start and complete sprints (choosing where unfinished tasks
+// go), and move tasks between the backlog and sprints.
+
+import { useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useParams, useSearchParams } from 'react-router-dom';
+import { api } from '../api/client';
+import { keys, useProject, useSprints, useStatuses, useTasks } from '../api/queries';
+import { isConflict, patchTask, storeTask } from '../api/tasks';
+import type { Sprint, Task, TaskStatus } from '../api/types';
+import { Busy, Empty, ErrorBox, Modal, Spinner, fmtDate } from '../components/ui';
+
+export function BacklogScreen() {
+  const { pid = '' } = useParams();
+  const sprints = useSprints(pid);
+  const tasks = useTasks(pid, {});
+  const statuses = useStatuses(pid);
+  const [creating, setCreating] = useState(false);
+  const [showDone, setShowDone] = useState(false);
+  const all = tasks.data?.items ?? [];
+  const list = sprints.data ?? [];
+  const open = list
+    .filter((s) => s.status !== 'completed')
+    .sort((a, b) => (a.status === b.status ? a.created_at.localeCompare(b.created_at) : a.status === 'active' ? -1 : 1));
+  const done = list.filter((s) => s.status === 'completed');
+  const backlog = all.filter((t) => !t.sprint_id);
+
+  return (
+    <div className="backlog-page">
+      <div className="toolbar">
+        <button className="btn primary" onClick={() => setCreating(true)}>
+          New sprint
+        </button>
+        {(tasks.isFetching || sprints.isFetching) && <span className="muted small">Updating…</span>}
+      </div>
+      <ErrorBox error={sprints.error ?? tasks.error ?? statuses.error} onRetry={() => (sprints.refetch(), tasks.refetch())} />
+      {(sprints.isPending || tasks.isPending) && <Spinner />}
+      {sprints.isSuccess && tasks.isSuccess && (
+        <>
+          {open.length === 0 && <Empty title="No open sprints">Create a sprint, then move tasks into it from the backlog.</Empty>}
+          {open.map((s) => (
+            <SprintBlock key={s.id} project={pid} sprint={s} tasks={all.filter((t) => t.sprint_id === s.id)} sprints={open} statuses={statuses.data ?? []} />
+          ))}
+          <TaskBlock title="Backlog" testid="backlog" project={pid} tasks={backlog} sprints={open} statuses={statuses.data ?? []}>
+            <QuickAddBacklog project={pid} />
+          </TaskBlock>
+          {done.length > 0 && (
+            <div className="section">
+              <button className="btn ghost" onClick={() => setShowDone((v) => !v)}>
+                {showDone ? '▾' : '▸'} Completed sprints ({done.length})
+              </button>
+              {showDone &&
+                done.map((s) => (
+                  <div key={s.id} className="sprint done" data-testid="completed-sprint">
+                    <strong>{s.name}</strong> <span className="pill done">completed</span>{' '}
+                    <span className="muted">
+                      {fmtDate(s.start_date)} – {fmtDate(s.end_date)} · {all.filter((t) => t.sprint_id === s.id).length} tasks
+                    </span>
+                  </div>
+                ))}
+            </div>
+          )}
+        </>
+      )}
+      {creating && <CreateSprint project={pid} onClose={() => setCreating(false)} />}
+    </div>
+  );
+}
+
+function points(tasks: Task[]): number {
+  return tasks.reduce((n, t) => n + (t.story_points ?? 0), 0);
+}
+
+function SprintBlock({
+  project,
+  sprint,
+  tasks,
+  sprints,
+  statuses,
+}: {
+  project: string;
+  sprint: Sprint;
+  tasks: Task[];
+  sprints: Sprint[];
+  statuses: TaskStatus[];
+}) {
+  const queries = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [completing, setCompleting] = useState(false);
+
+  async function start() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.patch(`/projects/${project}/sprints/${sprint.id}`, { status: 'active' });
+      await queries.invalidateQueries({ queryKey: keys.sprints(project) });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function remove() {
+    if (!confirm(`Delete ${sprint.name}? Its tasks go back to the backlog.`)) return;
+    try {
+      await api.del(`/projects/${project}/sprints/${sprint.id}`);
+      await queries.invalidateQueries({ queryKey: ['project', project] });
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <TaskBlock
+      title={sprint.name}
+      testid="sprint"
+      project={project}
+      tasks={tasks}
+      sprints={sprints}
+      statuses={statuses}
+      head={
+        <>
+          <span className={`pill ${sprint.status}`} data-testid="sprint-status">
+            {sprint.status}
+          </span>
+          <span className="muted small">
+            {fmtDate(sprint.start_date)}
+            {sprint.end_date ? ` – ${fmtDate(sprint.end_date)}` : ''}
+            {sprint.goal ? ` · ${sprint.goal}` : ''}
+          </span>
+          <span className="spacer" />
+          {sprint.status === 'planned' && (
+            <Busy busy={busy} className="btn small primary" onClick={start}>
+              Start sprint
+            </Busy>
+          )}
+          {sprint.status === 'active' && (
+            <button className="btn small primary" onClick={() => setCompleting(true)}>
+              Complete sprint
+            </button>
+          )}
+          <button className="btn small ghost" onClick={remove}>
+            Delete
+          </button>
+        </>
+      }
+    >
+      <ErrorBox error={error} />
+      {completing && (
+        <CompleteSprint
+          project={project}
+          sprint={sprint}
+          unfinished={tasks.filter((t) => statuses.find((s) => s.id === t.status_id)?.category !== 'done')}
+          targets={sprints.filter((s) => s.id !== sprint.id)}
+          onClose={() => setCompleting(false)}
+        />
+      )}
+    </TaskBlock>
+  );
+}
+
+function TaskBlock({
+  title,
+  testid,
+  project,
+  tasks,
+  sprints,
+  statuses,
+  head,
+  children,
+}: {
+  title: string;
+  testid: string;
+  project: string;
+  tasks: Task[];
+  sprints: Sprint[];
+  statuses: TaskStatus[];
+  head?: React.ReactNode;
+  children?: React.ReactNode;
+}) {
+  const proj = useProject(project);
+  const [params, setParams] = useSearchParams();
+  const sorted = [...tasks].sort((a, b) => a.task_number - b.task_number);
+  return (
+    <section className="sprint" data-testid={testid} data-name={title}>
+      <header>
+        <h3>{title}</h3>
+        <span className="muted small">
+          {tasks.length} tasks · {points(tasks)} points
+        </span>
+        {head}
+      </header>
+      {children}
+      {sorted.length === 0 ? (
+        <div className="muted empty-row">No tasks</div>
+      ) : (
+        <table className="tasks">
+          <tbody>
+            {sorted.map((t) => (
+              <tr key={t.id} data-testid="task-row" data-title={t.title}>
+                <td className="key">
+                  {proj.data?.task_id_prefix}-{t.task_number}
+                </td>
+                <td>
+                  <a
+                    href="#"
+                    onClick={(e) => {
+                      e.preventDefault();
+                      const next = new URLSearchParams(params);
+                      next.set('task', t.id);
+                      setParams(next);
+                    }}
+                  >
+                    {t.title}
+                  </a>
+                </td>
+                <td className="muted">{statuses.find((s) => s.id === t.status_id)?.name}</td>
+                <td className="num">{t.story_points ?? ''}</td>
+                <td>
+                  <MoveTo project={project} task={t} sprints={sprints} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function MoveTo({ project, task, sprints }: { project: string; task: Task; sprints: Sprint[] }) {
+  const queries = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function move(to: string) {
+    setBusy(true);
+    setError(null);
+    const sprint_id = to || null;
+    try {
+      let updated: Task;
+      try {
+        updated = await patchTask(project, task.id, { sprint_id }, task.version);
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        updated = await patchTask(project, task.id, { sprint_id }, err.current.version);
+      }
+      storeTask(queries, updated);
+      await queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <span className="move-to">
+      <select aria-label={`Move ${task.title}`} value={task.sprint_id ?? ''} disabled={busy} onChange={(e) => move(e.target.value)}>
+        <option value="">Backlog</option>
+        {sprints.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.name}
+          </option>
+        ))}
+      </select>
+      {error && <span className="error-text">{error}</span>}
+    </span>
+  );
+}
+
+function QuickAddBacklog({ project }: { project: string }) {
+  const queries = useQueryClient();
+  const [title, setTitle] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!title.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/projects/${project}/tasks`, { title: title.trim() });
+      setTitle('');
+      await queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="inline-form" onSubmit={submit}>
+      <input aria-label="New backlog task" placeholder="Add a task to the backlog" value={title} onChange={(e) => setTitle(e.target.value)} disabled={busy} />
+      <Busy busy={busy} className="btn small" type="submit">
+        Add
+      </Busy>
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+function CreateSprint({ project, onClose }: { project: string; onClose: () => void }) {
+  const queries = useQueryClient();
+  const today = new Date().toISOString().slice(0, 10);
+  const inTwoWeeks = new Date(Date.now() + 14 * 864e5).toISOString().slice(0, 10);
+  const [name, setName] = useState('');
+  const [goal, setGoal] = useState('');
+  const [start, setStart] = useState(today);
+  const [end, setEnd] = useState(inTwoWeeks);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/projects/${project}/sprints`, {
+        name: name.trim(),
+        goal: goal || undefined,
+        start_date: start || undefined,
+        end_date: end || undefined,
+      });
+      await queries.invalidateQueries({ queryKey: keys.sprints(project) });
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+  return (
+    <Modal title="New sprint" onClose={onClose}>
+      <form className="form" onSubmit={submit}>
+        <label>
+          Name
+          <input name="sprint_name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
+        </label>
+        <label>
+          Goal
+          <input name="goal" value={goal} onChange={(e) => setGoal(e.target.value)} />
+        </label>
+        <div className="row">
+          <label>
+            Start
+            <input type="date" name="start_date" value={start} onChange={(e) => setStart(e.target.value)} />
+          </label>
+          <label>
+            End
+            <input type="date" name="end_date" value={end} onChange={(e) => setEnd(e.target.value)} />
+          </label>
+        </div>
+        <ErrorBox error={error} />
+        <div className="actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <Busy busy={busy} className="btn primary" type="submit">
+            Create sprint
+          </Busy>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function CompleteSprint({
+  project,
+  sprint,
+  unfinished,
+  targets,
+  onClose,
+}: {
+  project: string;
+  sprint: Sprint;
+  unfinished: Task[];
+  targets: Sprint[];
+  onClose: () => void;
+}) {
+  const queries = useQueryClient();
+  const [to, setTo] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/projects/${project}/sprints/${sprint.id}/complete`, to ? { move_to_sprint_id: to } : {});
+      await queries.invalidateQueries({ queryKey: ['project', project] });
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }
+  return (
+    <Modal title={`Complete ${sprint.name}`} onClose={onClose}>
+      <form className="form" onSubmit={submit}>
+        <p>
+          {unfinished.length === 0
+            ? 'Every task of this sprint is done.'
+            : `${unfinished.length} unfinished task${unfinished.length === 1 ? '' : 's'} (${points(unfinished)} points) will move to:`}
+        </p>
+        {unfinished.length > 0 && (
+          <label>
+            Move unfinished tasks to
+            <select aria-label="Move unfinished tasks to" value={to} onChange={(e) => setTo(e.target.value)}>
+              <option value="">The backlog</option>
+              {targets.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name} ({s.status})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <ErrorBox error={error} />
+        <div className="actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <Busy busy={busy} className="btn primary" type="submit">
+            Complete sprint
+          </Busy>
+        </div>
+      </form>
+    </Modal>
+  );
+}
