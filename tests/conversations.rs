@@ -412,6 +412,12 @@ async fn the_agent_works_on_its_task(b: Backend) {
         comment["actor_id"], agent_member,
         "written as the agent member: {comment}"
     );
+    let agent = admin.get(&at(&p, &format!("/agents/{bot}"))).await;
+    assert_eq!(
+        (&comment["actor_name"], &comment["actor_username"]),
+        (&agent.data()["name"], &agent.data()["handle"]),
+        "the feed names the agent: {comment}"
+    );
     let mut heard = Vec::new();
     while let Some((name, data)) = socket.next_event(Duration::from_secs(2)).await {
         if name == "event" {

@@ -76,6 +76,26 @@ async fn unknown_routes_and_methods(b: Backend) {
     c.send("PUT", "/api/v1/auth/login", None, &[])
         .await
         .assert_error(405, "METHOD_NOT_ALLOWED");
+    // Outside the API, unknown paths belong to the web app, but writes do not.
+    c.send("POST", "/board", None, &[])
+        .await
+        .assert_error(405, "METHOD_NOT_ALLOWED");
+    c.get("/assets/missing-1234.js")
+        .await
+        .assert_error(404, "NOT_FOUND");
+}
+
+/// What Paca's web client asks for on its first page, before any project: the plugin list
+/// (empty: no plugin is installed), with or without a session.
+async fn first_load_plugin_list(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    for c in [s.client(), s.admin().await] {
+        let r = c.get("/api/v1/plugins").await;
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.data(), &json!({"plugins": []}));
+    }
 }
 
 async fn cors_allows_put(b: Backend) {
@@ -172,6 +192,7 @@ on_both_backends!(
     health_and_readiness,
     request_ids_and_envelope,
     unknown_routes_and_methods,
+    first_load_plugin_list,
     cors_allows_put,
     malformed_bodies_change_nothing,
     oversized_bodies_are_refused,

@@ -312,6 +312,10 @@ async fn presence_comes_and_goes(b: Backend) {
         (gone[0]["username"].as_str(), gone[0]["state"].as_str()),
         (Some("bob"), Some("gone"))
     );
+    // Presence is per socket: what left is the socket that arrived, not every tab of its user.
+    assert!(arrived[0]["socket_id"].is_string(), "{}", arrived[0]);
+    assert_eq!(gone[0]["socket_id"], arrived[0]["socket_id"]);
+    assert_ne!(here[0]["socket_id"], arrived[0]["socket_id"]);
 }
 
 /// A client that stops reading overflows its bounded buffer: it is told why and disconnected,

@@ -4,7 +4,7 @@ use crate::access::{REQUEST_ID_HEADER, access};
 use crate::envelope::ApiError;
 use crate::handlers::{
     admin_users, agent_catalog, agents, api_keys, auth, conversations, global_roles, health, me,
-    notifications, planning, projects, task_config, tasks,
+    notifications, planning, plugins, projects, task_config, tasks,
 };
 use crate::state::AppState;
 use axum::error_handling::HandleErrorLayer;
@@ -78,6 +78,7 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             "/users/me/notifications/{id}/read",
             patch(notifications::mark_read),
         )
+        .route("/plugins", get(plugins::list))
         .route("/agents/llm-models", get(agent_catalog::llm_models))
         .route(
             "/agents/skill-templates",

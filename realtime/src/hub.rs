@@ -82,9 +82,11 @@ struct Follower {
     replaying: Option<Vec<Arc<Value>>>,
 }
 
-/// Who is looking at a project and what they are editing (volatile: never stored).
+/// Who is looking at a project and what they are editing (volatile: never stored). One per
+/// socket: a user with two tabs is present twice, and closing one leaves the other.
 #[derive(Clone, Debug)]
 struct Presence {
+    socket_id: Sid,
     user_id: UserId,
     username: String,
     task_id: Option<String>,
@@ -94,7 +96,8 @@ struct Presence {
 impl Presence {
     fn message(&self, project: ProjectId, state: &str) -> Value {
         json!({
-            "project_id": project, "user_id": self.user_id, "username": self.username,
+            "project_id": project, "socket_id": self.socket_id.to_string(),
+            "user_id": self.user_id, "username": self.username,
             "task_id": self.task_id, "editing": self.editing, "state": state,
         })
     }
@@ -607,6 +610,7 @@ async fn on_join(
     // Show the newcomer who is here and announce them (viewing the board) before the
     // acknowledgement, so that once a join is acknowledged every later joiner sees it.
     let me = Presence {
+        socket_id: socket.id,
         user_id: principal.user.id,
         username: principal.user.username.clone(),
         task_id: None,

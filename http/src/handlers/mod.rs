@@ -13,6 +13,7 @@ pub mod me;
 pub mod notifications;
 mod outcome;
 pub mod planning;
+pub mod plugins;
 pub mod projects;
 pub mod task_config;
 pub mod tasks;

@@ -859,13 +859,15 @@ macro_rules! impl_project_store {
             async fn task_activity(&self, project: ProjectId, task: TaskId) -> StoreResult<Vec<ActivityEntry>> {
                 let rows: Vec<ActivityRow> = sqlx::query_as(concat!(
                     "SELECT ", event_columns!(), ", \
-                     u.full_name AS actor_name, u.username AS actor_username, \
+                     COALESCE(u.full_name, a.name) AS actor_name, \
+                     COALESCE(u.username, a.handle) AS actor_username, \
                      c.content AS comment_content, c.updated_at AS comment_updated_at, \
                      c.deleted_at AS comment_deleted_at \
                      FROM project_events e \
                      LEFT JOIN task_comments c ON c.id = e.subject_id AND e.type = 'task.comment.added' \
                      LEFT JOIN project_members m ON m.id = e.actor_member_id \
                      LEFT JOIN users u ON u.id = m.user_id \
+                     LEFT JOIN agents a ON a.id = m.agent_id \
                      WHERE e.project_id = $1 AND e.task_id = $2 \
                      AND e.type IN ('task.created', 'task.updated', 'task.deleted', 'task.comment.added', 'task.link.added', 'task.link.removed', 'agent.session.started') \
                      ORDER BY e.seq"
@@ -884,11 +886,13 @@ macro_rules! impl_project_store {
                 limit: u32,
             ) -> StoreResult<(Vec<NotificationView>, u64)> {
                 let rows: Vec<NotificationRow> = sqlx::query_as(
-                    "SELECT n.id, n.type, u.full_name AS actor_full_name, u.username AS actor_username, \
+                    "SELECT n.id, n.type, COALESCE(u.full_name, a.name) AS actor_full_name, \
+                     COALESCE(u.username, a.handle) AS actor_username, \
                      n.task_id, t.title AS task_title, t.task_number, n.project_id, p.name AS project_name, \
                      n.read_at, n.created_at FROM notifications n \
                      LEFT JOIN project_members m ON m.id = n.actor_member_id \
                      LEFT JOIN users u ON u.id = m.user_id \
+                     LEFT JOIN agents a ON a.id = m.agent_id \
                      LEFT JOIN tasks t ON t.id = n.task_id \
                      LEFT JOIN projects p ON p.id = n.project_id \
                      WHERE n.recipient_user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2",

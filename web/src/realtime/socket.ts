@@ -15,6 +15,8 @@ export interface ProjectEvent {
 
 export interface PresenceEntry {
   project_id: string;
+  /** One entry per socket: a user with two tabs is present twice. */
+  socket_id: string;
   user_id: string;
   username: string;
   task_id: string | null;
@@ -140,8 +142,8 @@ export class Realtime {
   private onPresence(p: PresenceEntry) {
     let m = this.presence.get(p.project_id);
     if (!m) this.presence.set(p.project_id, (m = new Map()));
-    if (p.state === 'gone') m.delete(p.user_id);
-    else m.set(p.user_id, p);
+    if (p.state === 'gone') m.delete(p.socket_id);
+    else m.set(p.socket_id, p);
     this.emitPresence(p.project_id);
   }
 

@@ -51,7 +51,13 @@ export function ProjectLayout() {
 function PresenceBar({ project }: { project: string }) {
   const others = usePresence(project);
   const connected = useConnected();
-  const list = others;
+  // One avatar per person, however many tabs they have open; editing wins.
+  const byUser = new Map<string, (typeof others)[number]>();
+  for (const p of others) {
+    const seen = byUser.get(p.user_id);
+    if (!seen || (p.editing && !seen.editing)) byUser.set(p.user_id, p);
+  }
+  const list = [...byUser.values()];
   return (
     <div className="presence-bar" data-testid="presence-bar">
       <span className={`live-dot ${connected ? 'on' : 'off'}`} title={connected ? 'Live' : 'Reconnecting…'} />

@@ -185,7 +185,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
       {presence.length > 0 && (
         <div className="presence-note" data-testid="task-presence">
           {presence.map((p) => (
-            <span key={p.user_id} className={`presence${p.editing ? ' editing' : ''}`}>
+            <span key={p.socket_id} className={`presence${p.editing ? ' editing' : ''}`}>
               {p.editing ? `${p.username} is editing` : `${p.username} is looking`}
             </span>
           ))}

@@ -417,12 +417,12 @@ function CardBody({ task, prefix, members, presence, typeName }: CardProps) {
         {(viewing.length > 0 || editing.length > 0) && (
           <div className="card-presence" data-testid="card-presence">
             {editing.map((p) => (
-              <span key={p.user_id} className="presence editing" title={`${p.username} is editing`}>
+              <span key={p.socket_id} className="presence editing" title={`${p.username} is editing`}>
                 {p.username} editing
               </span>
             ))}
             {viewing.map((p) => (
-              <span key={p.user_id} className="presence" title={`${p.username} is looking`}>
+              <span key={p.socket_id} className="presence" title={`${p.username} is looking`}>
                 {p.username} looking
               </span>
             ))}
