@@ -42,6 +42,48 @@ impl ConversationStatus {
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Finished | Self::Failed | Self::Stopped)
     }
+
+    /// The lifecycle `queued → running → paused | finished | failed | stopped`: the status after
+    /// `step` and the event that announces it, or `None` when the step does not apply (a
+    /// terminal status never changes; only a paused chat resumes; pausing twice is nothing).
+    /// Every status change of a conversation goes through here.
+    pub fn after(self, step: Step) -> Option<(Self, &'static str)> {
+        use ConversationStatus::{Failed, Finished, Paused, Queued, Running, Stopped};
+        let next = match (self, step) {
+            (Queued, Step::Start) => Running,
+            (Running, Step::Pause) => Paused,
+            (Paused, Step::Resume) => Running,
+            (Running | Paused, Step::Finish) => Finished,
+            // A queued conversation can be stopped or fail (recovery) before it ever runs.
+            (Queued | Running | Paused, Step::Fail) => Failed,
+            (Queued | Running | Paused, Step::Stop) => Stopped,
+            _ => return None,
+        };
+        let event = match next {
+            Running if self == Paused => "agent.conversation.resumed",
+            Running => "agent.conversation.started",
+            Paused => "agent.conversation.paused",
+            Finished => "agent.conversation.finished",
+            Failed => "agent.conversation.failed",
+            Stopped => "agent.conversation.stopped",
+            Queued => unreachable!("nothing leads back to queued"),
+        };
+        Some((next, event))
+    }
+}
+
+/// What can happen to a conversation (see [`ConversationStatus::after`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Admitted by the scheduler: its sandbox is starting.
+    Start,
+    /// A chat turn ended (or pause was asked): the sandbox waits for the next message.
+    Pause,
+    /// A message reached a paused chat.
+    Resume,
+    Finish,
+    Fail,
+    Stop,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,4 +166,90 @@ pub struct ChatSession {
     pub last_message_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ConversationStatus, Step};
+    use proptest::prelude::*;
+
+    const ALL: [ConversationStatus; 6] = [
+        ConversationStatus::Queued,
+        ConversationStatus::Running,
+        ConversationStatus::Paused,
+        ConversationStatus::Finished,
+        ConversationStatus::Failed,
+        ConversationStatus::Stopped,
+    ];
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            Just(Step::Start),
+            Just(Step::Pause),
+            Just(Step::Resume),
+            Just(Step::Finish),
+            Just(Step::Fail),
+            Just(Step::Stop),
+        ]
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in ALL {
+            assert_eq!(ConversationStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ConversationStatus::parse("done"), None);
+    }
+
+    proptest! {
+        /// Whatever happens to a conversation, in any order: terminal statuses absorb every
+        /// step, nothing returns to queued, it runs before it can pause or finish, the event
+        /// names the new status, and the announced events read as a valid history.
+        #[test]
+        fn lifecycle_holds_for_any_sequence(steps in proptest::collection::vec(step(), 0..40)) {
+            let mut status = ConversationStatus::Queued;
+            let mut ran = false;
+            let mut history = Vec::new();
+            for step in steps {
+                match status.after(step) {
+                    Some((next, event)) => {
+                        prop_assert!(!status.is_terminal(), "{status:?} changed on {step:?}");
+                        prop_assert_ne!(next, ConversationStatus::Queued);
+                        prop_assert_ne!(next, status, "a change changes something");
+                        if matches!(next, ConversationStatus::Paused | ConversationStatus::Finished) {
+                            prop_assert!(ran, "{next:?} before running");
+                        }
+                        prop_assert!(event.ends_with(next.as_str()) || event.ends_with("resumed") || event.ends_with("started"));
+                        ran |= next == ConversationStatus::Running;
+                        history.push(event);
+                        status = next;
+                    }
+                    None => prop_assert!(
+                        status.is_terminal()
+                            || !matches!((status, step), (_, Step::Fail | Step::Stop)),
+                        "{status:?} must accept {step:?}"
+                    ),
+                }
+            }
+            // At most one start, it comes first, and at most one end, last.
+            let starts = history.iter().filter(|e| e.ends_with("started")).count();
+            prop_assert!(starts <= 1);
+            if starts == 1 {
+                prop_assert_eq!(history[0], "agent.conversation.started");
+            }
+            let ends = history.iter().filter(|e| {
+                e.ends_with("finished") || e.ends_with("failed") || e.ends_with("stopped")
+            }).count();
+            prop_assert!(ends <= 1);
+            if ends == 1 {
+                prop_assert!(status.is_terminal());
+            }
+            // Pauses and resumes alternate.
+            let mut paused = false;
+            for e in history.iter().filter(|e| e.ends_with("paused") || e.ends_with("resumed")) {
+                prop_assert_eq!(e.ends_with("paused"), !paused);
+                paused = !paused;
+            }
+        }
+    }
 }

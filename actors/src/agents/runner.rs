@@ -3,7 +3,7 @@
 //! (batched) and publishes them as `agent.*`, enforces `max_iterations` and the timeout, obeys
 //! stop, pause, messages and heartbeats from its mailbox, and always reclaims the sandbox.
 
-use super::conversation::{Conversation, ConversationEvent, ConversationStatus, TriggerType};
+use super::conversation::{Conversation, ConversationEvent, Step, TriggerType};
 use super::service::{AgentsConfig, Inner};
 use crate::bus::EVENTS_CHANNEL;
 use crate::permission::{PermissionMap, PermissionSet};
@@ -187,6 +187,18 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Moves the conversation along its lifecycle ([`ConversationStatus::after`]), saves and
+    /// announces it; false, changing nothing, when the step does not apply.
+    async fn advance(&mut self, step: Step) -> bool {
+        let Some((next, event)) = self.c.status.after(step) else {
+            return false;
+        };
+        self.c.status = next;
+        self.save().await;
+        publish(self.inner, &self.c, event).await;
+        true
+    }
+
     async fn save(&mut self) {
         self.c.updated_at = crate::clock::now();
         if let Err(e) = self.inner.store.save_conversation(&self.c).await {
@@ -315,10 +327,11 @@ pub(super) async fn run(
         max_iterations: agent.max_iterations,
     };
     let now = crate::clock::now();
-    run.c.status = ConversationStatus::Running;
     run.c.started_at = Some(now);
-    run.save().await;
-    publish(&inner, &run.c, "agent.conversation.started").await;
+    if !run.advance(Step::Start).await {
+        tracing::error!(conversation = %run.c.id, status = run.c.status.as_str(), "admitted a conversation that is not queued");
+        return;
+    }
 
     // The conversation's own credential: the agent member's role in this project, until the
     // conversation ends.
@@ -488,9 +501,7 @@ async fn drive(
                     match run.take(event) {
                         Some(End::Finished) if chat => {
                             run.flush().await;
-                            run.c.status = ConversationStatus::Paused;
-                            run.save().await;
-                            publish(inner, &run.c, "agent.conversation.paused").await;
+                            run.advance(Step::Pause).await;
                             idle_since = Some(tokio::time::Instant::now());
                         }
                         Some(end) => return end,
@@ -511,20 +522,16 @@ async fn drive(
                         return End::Stopped(None);
                     }
                     run.flush().await;
-                    run.c.status = ConversationStatus::Paused;
-                    run.save().await;
-                    publish(inner, &run.c, "agent.conversation.paused").await;
-                    idle_since = Some(tokio::time::Instant::now());
+                    // Pausing a paused chat changes nothing and announces nothing.
+                    if run.advance(Step::Pause).await {
+                        idle_since = Some(tokio::time::Instant::now());
+                    }
                 }
                 Some(Control::Message(text)) => {
                     if let Err(e) = inner.driver.send_message(&endpoint, &remote, &text).await {
                         return End::Failed(format!("the agent-server refused the message: {e}"));
                     }
-                    if run.c.status == ConversationStatus::Paused {
-                        run.c.status = ConversationStatus::Running;
-                        run.save().await;
-                        publish(inner, &run.c, "agent.conversation.resumed").await;
-                    }
+                    run.advance(Step::Resume).await;
                     idle_since = None;
                 }
                 Some(Control::Heartbeat) => {
@@ -575,24 +582,18 @@ async fn finish(run: &mut Run<'_>, sandbox: Option<&Sandbox>, end: End) {
     {
         tracing::error!(conversation = %run.c.id, %e, "reclaiming a sandbox failed");
     }
-    let (status, reason, done) = match end {
-        End::Finished => (ConversationStatus::Finished, None, None),
-        End::Failed(reason) => (ConversationStatus::Failed, Some(reason), None),
-        End::Stopped(done) => (ConversationStatus::Stopped, None, done),
+    let (step, reason, done) = match end {
+        End::Finished => (Step::Finish, None, None),
+        End::Failed(reason) => (Step::Fail, Some(reason), None),
+        End::Stopped(done) => (Step::Stop, None, done),
     };
-    let now = crate::clock::now();
-    run.c.status = status;
     run.c.error_message = reason;
-    run.c.finished_at = Some(now);
+    run.c.finished_at = Some(crate::clock::now());
     run.c.sandbox_id = None;
-    run.save().await;
-    publish(
-        run.inner,
-        &run.c,
-        &format!("agent.conversation.{}", status.as_str()),
-    )
-    .await;
-    tracing::info!(conversation = %run.c.id, status = status.as_str(), reason = ?run.c.error_message, "conversation ended");
+    if !run.advance(step).await {
+        tracing::error!(conversation = %run.c.id, status = run.c.status.as_str(), ?step, "a conversation ended twice");
+    }
+    tracing::info!(conversation = %run.c.id, status = run.c.status.as_str(), reason = ?run.c.error_message, "conversation ended");
     if let Some(done) = done {
         let _ = done.send(());
     }

@@ -2,7 +2,7 @@
 //! queue (round-robin across projects), and routes control (stop, pause, message, heartbeat)
 //! straight to each conversation's actor, never behind other conversations.
 
-use super::conversation::{Conversation, ConversationStatus, TriggerType};
+use super::conversation::{Conversation, ConversationStatus, Step, TriggerType};
 use super::runner::{self, Control, RunConfig};
 use crate::bus::Bus;
 use crate::error::{Error, Result, codes};
@@ -442,13 +442,15 @@ impl Agents {
             }
             found
         };
-        if let Some(mut c) = dequeued {
+        if let Some(mut c) = dequeued
+            && let Some((stopped, event)) = c.status.after(Step::Stop)
+        {
             let now = crate::clock::now();
-            c.status = ConversationStatus::Stopped;
+            c.status = stopped;
             c.finished_at = Some(now);
             c.updated_at = now;
             self.inner.store.save_conversation(&c).await?;
-            runner::announce(&self.inner, &c, "agent.conversation.stopped").await;
+            runner::announce(&self.inner, &c, event).await;
             return Ok(());
         }
         let (done, wait) = tokio::sync::oneshot::channel();
@@ -529,15 +531,18 @@ impl Agents {
                     .push_back(c.clone());
                 continue;
             }
+            let Some((failed, event)) = c.status.after(Step::Fail) else {
+                continue; // already ended
+            };
             let now = crate::clock::now();
-            c.status = ConversationStatus::Failed;
+            c.status = failed;
             c.error_message = Some("the server restarted while the conversation ran".into());
             c.finished_at = Some(now);
             c.updated_at = now;
             c.sandbox_id = None;
             self.inner.store.save_conversation(&c).await?;
             self.inner.store.revoke_agent_credentials(c.id, now).await?;
-            runner::announce(&self.inner, &c, "agent.conversation.failed").await;
+            runner::announce(&self.inner, &c, event).await;
         }
         self.admit();
         Ok(())
