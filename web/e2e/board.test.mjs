@@ -92,3 +92,42 @@ test('a drag in one browser appears in another without reload; presence shows wh
   await a.context().close();
   await b.context().close();
 });
+
+test('while a card is dragged, the target column makes room where it will land', async () => {
+  const api = client(session);
+  const { project, status } = await projectWithTasks(api, unique('Drag Room'), ['Alpha', 'Beta', 'Gamma', 'Delta']);
+  const tasks = (await api.get(`/projects/${project.id}/tasks`)).items;
+  const byTitle = (t) => tasks.find((x) => x.title === t);
+  for (const t of ['Alpha', 'Beta']) await api.patch(`/projects/${project.id}/tasks/${byTitle(t).id}`, { status_id: status('Todo').id });
+  for (const t of ['Gamma', 'Delta']) await api.patch(`/projects/${project.id}/tasks/${byTitle(t).id}`, { status_id: status('In Progress').id });
+  const page = await (await signedInContext(browser, session)).newPage();
+  await page.goto(`/projects/${project.id}/board`);
+  const column = (name) => page.locator(`[data-testid="column"][data-status="${name}"]`);
+  await column('In Progress').locator('[data-testid="card"][data-title="Delta"]').waitFor();
+
+  // Pick Alpha up and hold it over the upper part of Delta, without dropping.
+  const from = await column('Todo').locator('[data-testid="card"][data-title="Alpha"]').boundingBox();
+  const over = await column('In Progress').locator('[data-testid="card"][data-title="Delta"]').boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 8, from.y + from.height / 2 + 8, { steps: 4 });
+  await page.mouse.move(over.x + over.width / 2, over.y + over.height * 0.3, { steps: 15 });
+  await page.waitForTimeout(300);
+  await column('In Progress').locator('.sortable-card.placeholder').waitFor();
+  assert.equal(await column('In Progress').locator('.count').textContent(), '3', 'the target column counts the card');
+  assert.equal(await column('Todo').locator('.count').textContent(), '1', 'the source column let it go');
+  // What the column shows, top to bottom (the placeholder included).
+  const shownOrder = await column('In Progress')
+    .locator('[data-testid="card"]')
+    .evaluateAll((els) => els.map((e) => [e.getBoundingClientRect().top, e.getAttribute('data-title')]).sort((a, b) => a[0] - b[0]).map((x) => x[1]));
+  assert.ok(shownOrder.includes('Alpha'));
+  await shot(page, 'board-drag');
+  await page.mouse.up();
+
+  // It lands where the room was made, and is saved there.
+  await until(async () => JSON.stringify(await columnTitles(page, 'In Progress')) === JSON.stringify(shownOrder), `the order shown while dragging (${shownOrder})`);
+  await until(async () => (await api.get(`/projects/${project.id}/tasks/${byTitle('Alpha').id}`)).status_id === status('In Progress').id, 'the status saved');
+  await page.reload();
+  await until(async () => JSON.stringify(await columnTitles(page, 'In Progress')) === JSON.stringify(shownOrder), 'the order after a reload');
+  await page.context().close();
+});

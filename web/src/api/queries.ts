@@ -19,6 +19,7 @@ import type {
   ProjectRole,
   Sprint,
   Task,
+  TaskLink,
   TaskList,
   TaskStatus,
   TaskType,
@@ -40,6 +41,7 @@ export const keys = {
   tasks: (p: string, filter: TaskFilter = {}) => ['project', p, 'tasks', filter] as const,
   task: (p: string, t: string) => ['project', p, 'task', t] as const,
   activities: (p: string, t: string) => ['project', p, 'activities', t] as const,
+  links: (p: string, t: string) => ['project', p, 'links', t] as const,
   agents: (p: string) => ['project', p, 'agents'] as const,
   conversations: (p: string) => ['project', p, 'conversations'] as const,
   conversation: (p: string, c: string) => ['project', p, 'conversation', c] as const,
@@ -132,6 +134,12 @@ export const useActivities = (p: string, t: string | undefined) =>
     queryKey: keys.activities(p, t ?? ''),
     queryFn: () => api.get<{ items: Activity[] }>(`${P(p)}/tasks/${t}/activities`).then(items),
     enabled: !!t,
+  });
+
+export const useTaskLinks = (p: string, t: string) =>
+  useQuery({
+    queryKey: keys.links(p, t),
+    queryFn: () => api.get<{ items: TaskLink[] }>(`${P(p)}/tasks/${t}/links`).then(items),
   });
 
 export const useAgents = (p: string, enabled = true) =>

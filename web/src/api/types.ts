@@ -106,6 +106,21 @@ export interface TaskList {
   field_sum: number | null;
 }
 
+/** How one task relates to another, read from this task's side. */
+export type LinkType = 'blocks' | 'relates_to' | 'duplicates';
+export type DisplayLinkType = LinkType | 'is_blocked_by' | 'is_duplicated_by';
+
+export interface TaskLink {
+  id: Uuid;
+  source_task_id: Uuid;
+  target_task_id: Uuid;
+  link_type: LinkType;
+  display_link_type: DisplayLinkType;
+  linked_task: { id: Uuid; task_number: number; title: string; status_id?: Uuid; task_type_id?: Uuid };
+  created_by?: Uuid;
+  created_at: string;
+}
+
 export interface Activity {
   id: Uuid;
   task_id: Uuid;

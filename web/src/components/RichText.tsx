@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import { useCreateBlockNote } from '@blocknote/react';
 import { BlockNoteView } from '@blocknote/mantine';
 import '@blocknote/core/fonts/inter.css';
+import { asBlocks } from './blocks';
 import '@blocknote/mantine/style.css';
 
 const BLOCK_TYPES = new Set([
@@ -22,8 +23,9 @@ const BLOCK_TYPES = new Set([
 ]);
 
 /** Keeps what the default schema knows: unknown blocks become paragraphs, mentions text. */
-export function sanitize(doc: unknown): any[] | undefined {
-  if (!Array.isArray(doc) || doc.length === 0) return undefined;
+export function sanitize(raw: unknown): any[] | undefined {
+  const doc = asBlocks(raw);
+  if (doc.length === 0) return undefined;
   const inline = (content: unknown): unknown => {
     if (!Array.isArray(content)) return content;
     return content.map((n: any) => {

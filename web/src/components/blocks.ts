@@ -9,7 +9,50 @@ export interface Mentionable {
   agent: boolean;
 }
 
-/** A comment's text as BlockNote paragraphs; `@name` of a known member becomes a mention node. */
+const PARAGRAPH_PROPS = { textColor: 'default', backgroundColor: 'default', textAlignment: 'left' };
+
+function newBlockId(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `b${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+}
+
+/** Plain text as paragraphs, one per line. */
+function textBlocks(text: string): unknown[] {
+  return text.split('\n').map((line) => ({ type: 'paragraph', content: line ? [{ type: 'text', text: line, styles: {} }] : [] }));
+}
+
+/**
+ * Whatever a content field holds, as BlockNote blocks: the array itself; a JSON string of one
+ * (older clients stored it serialized); `{text}` (plain-text comments); `{content: […]}`.
+ */
+export function asBlocks(doc: unknown): any[] {
+  if (Array.isArray(doc)) return doc;
+  if (typeof doc === 'string') {
+    const t = doc.trim();
+    if (t.startsWith('[') || t.startsWith('{')) {
+      try {
+        const parsed = JSON.parse(t);
+        if (parsed && typeof parsed === 'object') return asBlocks(parsed);
+      } catch {
+        /* plain text after all */
+      }
+    }
+    return doc ? textBlocks(doc) : [];
+  }
+  if (doc && typeof doc === 'object') {
+    const o = doc as Record<string, unknown>;
+    if (Array.isArray(o.content)) return o.content;
+    if (Array.isArray(o.blocks)) return o.blocks;
+    if (typeof o.text === 'string') return textBlocks(o.text);
+    if (typeof o.type === 'string') return [o];
+  }
+  return [];
+}
+
+/**
+ * A comment's text as BlockNote paragraphs (full blocks, as the editor writes them); `@name` of
+ * a known member becomes a `teamMention` node, which the server resolves for notifications
+ * and agent triggers.
+ */
 export function commentDoc(text: string, people: Mentionable[]): unknown[] {
   const byName = new Map(people.map((p) => [p.name.toLowerCase(), p]));
   return text.split('\n').map((line) => {
@@ -37,7 +80,7 @@ export function commentDoc(text: string, people: Mentionable[]): unknown[] {
       }
     }
     if (rest) content.push({ type: 'text', text: rest, styles: {} });
-    return { type: 'paragraph', content };
+    return { id: newBlockId(), type: 'paragraph', props: { ...PARAGRAPH_PROPS }, content, children: [] };
   });
 }
 
@@ -47,9 +90,8 @@ export interface Piece {
 }
 
 /** One line of pieces per block, for showing BlockNote JSON without the editor. */
-export function docLines(doc: unknown): Piece[][] {
-  if (typeof doc === 'string') return [[{ text: doc }]];
-  if (!Array.isArray(doc)) return [];
+export function docLines(raw: unknown): Piece[][] {
+  const doc = asBlocks(raw);
   const lines: Piece[][] = [];
   const walk = (blocks: any[]) => {
     for (const b of blocks) {
@@ -57,7 +99,10 @@ export function docLines(doc: unknown): Piece[][] {
       const content = Array.isArray(b?.content) ? b.content : typeof b?.content === 'string' ? [{ text: b.content }] : [];
       for (const n of content) {
         if (n?.type === 'teamMention') line.push({ text: `@${n.props?.name ?? ''}`, mention: true });
-        else if (n?.type === 'link') line.push({ text: (n.content ?? []).map((c: any) => c.text ?? '').join('') });
+        else if (n?.type === 'link')
+          line.push({ text: Array.isArray(n.content) ? n.content.map((c: any) => c.text ?? '').join('') : String(n.content ?? n.href ?? '') });
+        else if (n?.type === 'taskReference' || n?.type === 'docReference')
+          line.push({ text: String(n.props?.label ?? n.props?.title ?? n.props?.name ?? '') });
         else line.push({ text: String(n?.text ?? '') });
       }
       lines.push(line);

@@ -199,11 +199,16 @@ export class Realtime {
 export function invalidationsFor(p: string, e: ProjectEvent): (readonly unknown[])[] {
   const t = e.type;
   const taskId: string | undefined = e.payload?.task_id ?? (t.startsWith('task.') ? e.payload?.id : undefined);
-  if (t.startsWith('task.comment.') || t.startsWith('task.link.') || t.startsWith('task.attachment.')) {
-    return taskId ? [keys.activities(p, taskId), ['project', p, 'links', taskId]] : [keys.project(p)];
+  if (t.startsWith('task.link.')) {
+    // A link has two ends, and a removal names only one: every task's links are stale.
+    return taskId ? [keys.activities(p, taskId), ['project', p, 'links']] : [keys.project(p)];
+  }
+  if (t.startsWith('task.comment.') || t.startsWith('task.attachment.')) {
+    return taskId ? [keys.activities(p, taskId)] : [keys.project(p)];
   }
   if (t.startsWith('task.') || t === 'workflow.assigned') {
-    const out: (readonly unknown[])[] = [['project', p, 'tasks']];
+    // Links show the other task's title and status, and lose it when it is deleted.
+    const out: (readonly unknown[])[] = [['project', p, 'tasks'], ['project', p, 'links']];
     if (taskId) out.push(keys.task(p, taskId), keys.activities(p, taskId));
     return out;
   }

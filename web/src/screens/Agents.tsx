@@ -1,6 +1,6 @@
 // Agents: create and configure them, their conversations (live), stop/pause, messages, chat.
 
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
@@ -264,8 +264,12 @@ function ChatStart({ project, agent, onClose }: { project: string; agent: Agent;
   );
 }
 
+/** How often an open conversation tells the server someone is looking (keeps a chat's sandbox). */
+const HEARTBEAT_MS = 30_000;
+
 export function ConversationScreen() {
   const { pid = '', cid = '' } = useParams();
+  const navigate = useNavigate();
   const conversation = useConversation(pid, cid);
   const events = useConversationEvents(pid, cid);
   const agents = useAgents(pid);
@@ -275,7 +279,18 @@ export function ConversationScreen() {
   const [message, setMessage] = useState('');
   const c = conversation.data;
   const agent = agents.data?.find((a) => a.id === c?.agent_id);
-  const live = c && (c.status === 'running' || c.status === 'queued' || c.status === 'paused');
+  const chat = !!c?.chat_session_id;
+  const live = !!c && (c.status === 'running' || c.status === 'queued' || c.status === 'paused');
+  // A chat takes a message unless it is working on one (a paused chat resumes, an ended one
+  // continues in a new conversation of its session); other runs only while they run.
+  const canMessage = !!c && (chat ? c.status !== 'running' && c.status !== 'queued' : c.status === 'running');
+
+  useEffect(() => {
+    if (!live) return;
+    const beat = () => api.post(`/projects/${pid}/conversations/${cid}/heartbeat`).catch(() => {});
+    const timer = setInterval(beat, HEARTBEAT_MS);
+    return () => clearInterval(timer);
+  }, [live, pid, cid]);
 
   async function act(what: 'stop' | 'pause') {
     setBusy(what);
@@ -287,16 +302,21 @@ export function ConversationScreen() {
     } finally {
       setBusy(null);
       queries.invalidateQueries({ queryKey: keys.conversation(pid, cid) });
+      queries.invalidateQueries({ queryKey: keys.conversations(pid) });
     }
   }
   async function send(e: FormEvent) {
     e.preventDefault();
-    if (!message.trim()) return;
+    if (!message.trim() || !c) return;
     setBusy('send');
     setError(null);
     try {
-      if (c?.chat_session_id && c.status !== 'running') {
-        await api.post(`/projects/${pid}/agents/${c.agent_id}/chat-sessions/${c.chat_session_id}/messages`, { message });
+      if (chat) {
+        const r = await api.post<{ conversation: { id: string } }>(
+          `/projects/${pid}/agents/${c.agent_id}/chat-sessions/${c.chat_session_id}/messages`,
+          { message },
+        );
+        if (r.conversation.id !== cid) navigate(`/projects/${pid}/agents/conversations/${r.conversation.id}`);
       } else {
         await api.post(`/projects/${pid}/conversations/${cid}/messages`, { message });
       }
@@ -305,14 +325,16 @@ export function ConversationScreen() {
       setError(err);
     } finally {
       setBusy(null);
-      queries.invalidateQueries({ queryKey: ['project', pid] });
+      queries.invalidateQueries({ queryKey: keys.conversation(pid, cid) });
+      queries.invalidateQueries({ queryKey: keys.conversationEvents(pid, cid) });
+      queries.invalidateQueries({ queryKey: keys.conversations(pid) });
     }
   }
 
   return (
     <div className="conversation-page">
       <Link to={`/projects/${pid}/agents`}>← Agents</Link>
-      <ErrorBox error={conversation.error ?? events.error} />
+      <ErrorBox error={conversation.error ?? events.error} onRetry={() => (conversation.refetch(), events.refetch())} />
       {conversation.isPending && <Spinner />}
       {c && (
         <>
@@ -324,32 +346,51 @@ export function ConversationScreen() {
               {c.status}
             </span>
             <span className="spacer" />
+            {c.status === 'running' && (
+              <Busy busy={busy === 'pause'} className="btn" onClick={() => act('pause')}>
+                Pause
+              </Busy>
+            )}
             {live && (
-              <>
-                <Busy busy={busy === 'pause'} className="btn" onClick={() => act('pause')}>
-                  Pause
-                </Busy>
-                <Busy busy={busy === 'stop'} className="btn danger" onClick={() => act('stop')}>
-                  Stop
-                </Busy>
-              </>
+              <Busy busy={busy === 'stop'} className="btn danger" onClick={() => act('stop')}>
+                Stop
+              </Busy>
             )}
           </div>
           {c.error_message && <div className="error-box">{c.error_message}</div>}
           {c.queue_position ? <div className="notice">Waiting in the queue: #{c.queue_position}</div> : null}
+          {c.status === 'paused' && (
+            <div className="notice" role="status" data-testid="paused-note">
+              {chat ? 'Paused: the agent keeps its workspace. Send a message to resume.' : 'Paused.'}
+            </div>
+          )}
+          {events.isPending && <Spinner label="Loading events…" />}
           <ol className="events" data-testid="conversation-events">
             {(events.data ?? []).map((e) => (
               <EventItem key={e.event_index} e={e} />
             ))}
             {events.isSuccess && events.data.length === 0 && <li className="muted">No events yet.</li>}
           </ol>
-          {live && <div className="progress-line" aria-label="Agent working" />}
-          <form className="inline-form" onSubmit={send}>
-            <input aria-label="Message to the agent" placeholder="Message the agent…" value={message} onChange={(e) => setMessage(e.target.value)} />
-            <Busy busy={busy === 'send'} className="btn primary" type="submit">
-              Send
-            </Busy>
-          </form>
+          {(c.status === 'running' || c.status === 'queued') && <div className="progress-line" aria-label="Agent working" />}
+          {canMessage ? (
+            <form className="inline-form" onSubmit={send}>
+              <input
+                aria-label="Message to the agent"
+                placeholder={chat && !live ? 'Continue the chat…' : 'Message the agent…'}
+                value={message}
+                onChange={(e) => setMessage(e.target.value)}
+              />
+              <Busy busy={busy === 'send'} className="btn primary" type="submit" disabled={!message.trim()}>
+                Send
+              </Busy>
+            </form>
+          ) : (
+            <div className="muted small" data-testid="message-hint">
+              {c.status === 'running' || c.status === 'queued'
+                ? 'The agent is working; you can write again when it pauses.'
+                : 'This conversation has ended.'}
+            </div>
+          )}
           <ErrorBox error={error} />
         </>
       )}

@@ -19,10 +19,14 @@ import {
 } from '../api/queries';
 import { isConflict, patchTask, storeTask, type TaskChanges } from '../api/tasks';
 import type { Activity, CustomField, Member, Project, Task } from '../api/types';
-import { commentDoc, docLines, docText, type Mentionable } from '../components/blocks';
+import { commentDoc, docText, type Mentionable } from '../components/blocks';
+import { BlockView } from '../components/BlockView';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Busy, ErrorBox, Spinner, fmtDate, fmtTime } from '../components/ui';
 import { usePresence, useRealtime } from '../realtime/context';
+import { ParentField, isEpic } from './task/ParentField';
+import { LINK_LABELS, TaskLinks } from './task/TaskLinks';
+import { WriteWithAi } from './task/WriteWithAi';
 
 const RichTextEditor = lazy(() => import('../components/RichText'));
 
@@ -166,6 +170,10 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
     return m ? m.full_name || m.username : id ? '(unknown)' : '—';
   };
   const assignees = (value('assignee_ids') as string[]) ?? [];
+  const taskKey = (id: unknown) => {
+    const t = allTasks.data?.items.find((x) => x.id === id);
+    return t ? `${project.task_id_prefix}-${t.task_number} ${t.title}` : 'a task';
+  };
   const showValue = (k: string, t: Task): string => {
     const v = (t as any)[k];
     if (k === 'status_id') return statuses.data?.find((s) => s.id === v)?.name ?? '—';
@@ -250,7 +258,16 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
       <div className="field-grid">
         <label>
           Type
-          <select aria-label="Type" value={value('task_type_id') ?? ''} onChange={(e) => set('task_type_id', e.target.value || null)}>
+          <select
+            aria-label="Type"
+            value={value('task_type_id') ?? ''}
+            onChange={(e) => {
+              const next = e.target.value || null;
+              set('task_type_id', next);
+              // The server refuses an epic with a parent: clear it with the change.
+              if (isEpic(types.data, next) && value('parent_task_id')) set('parent_task_id', null);
+            }}
+          >
             <option value="">—</option>
             {types.data?.map((t) => (
               <option key={t.id} value={t.id}>
@@ -315,19 +332,15 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
           Due date
           <input type="date" aria-label="Due date" value={fmtDate(value('due_date'))} onChange={(e) => set('due_date', e.target.value || null)} />
         </label>
-        <label>
-          Parent
-          <select aria-label="Parent" value={value('parent_task_id') ?? ''} onChange={(e) => set('parent_task_id', e.target.value || null)}>
-            <option value="">—</option>
-            {allTasks.data?.items
-              .filter((t) => t.id !== task.id)
-              .map((t) => (
-                <option key={t.id} value={t.id}>
-                  {project.task_id_prefix}-{t.task_number} {t.title}
-                </option>
-              ))}
-          </select>
-        </label>
+        <ParentField
+          prefix={project.task_id_prefix}
+          task={task}
+          value={value('parent_task_id')}
+          typeId={value('task_type_id')}
+          types={types.data}
+          tasks={allTasks.data?.items}
+          onChange={(v) => set('parent_task_id', v)}
+        />
         <label>
           Tags
           <input
@@ -348,6 +361,12 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
         </label>
       </div>
 
+      {'parent_task_id' in draft && draft.parent_task_id === null && base.parent_task_id && isEpic(types.data, value('task_type_id')) && (
+        <div className="notice" role="status" data-testid="parent-cleared">
+          The parent will be removed: an epic cannot have a parent.
+        </div>
+      )}
+
       <Assignees members={memberList} value={assignees} onChange={(ids) => set('assignee_ids', ids)} />
 
       {fields.data && fields.data.length > 0 && (
@@ -359,7 +378,10 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
       )}
 
       <div className="section">
-        <h3>Description</h3>
+        <div className="section-head">
+          <h3>Description</h3>
+          <WriteWithAi project={pid} task={task.id} />
+        </div>
         <ErrorBoundary fallback={() => <div className="muted">{docText(value('description')) || 'The description cannot be shown.'}</div>}>
           <Suspense fallback={<Spinner label="Loading the editor…" />}>
             <RichTextEditor value={base.description} onChange={(doc) => set('description', doc)} />
@@ -383,7 +405,9 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
         </button>
       </div>
 
-      <Comments project={pid} task={task} members={memberList} />
+      <TaskLinks project={pid} prefix={project.task_id_prefix} task={task} tasks={allTasks.data?.items} />
+
+      <Comments project={pid} task={task} members={memberList} taskKey={taskKey} />
     </div>
   );
 }
@@ -499,7 +523,17 @@ function CustomFields({
   );
 }
 
-function Comments({ project, task, members }: { project: string; task: Task; members: Member[] }) {
+function Comments({
+  project,
+  task,
+  members,
+  taskKey,
+}: {
+  project: string;
+  task: Task;
+  members: Member[];
+  taskKey: (id: unknown) => string;
+}) {
   const queries = useQueryClient();
   const activities = useActivities(project, task.id);
   const agents = useAgents(project);
@@ -545,7 +579,7 @@ function Comments({ project, task, members }: { project: string; task: Task; mem
       {activities.isSuccess && items.length === 0 && <div className="muted">No activity yet.</div>}
       <ol className="feed" data-testid="activity-feed">
         {items.map((a) => (
-          <ActivityItem key={a.id} a={a} memberById={memberById} project={project} task={task} />
+          <ActivityItem key={a.id} a={a} memberById={memberById} project={project} task={task} taskKey={taskKey} />
         ))}
       </ol>
       <form onSubmit={submit} className="comment-form">
@@ -587,40 +621,26 @@ function ActivityItem({
   memberById,
   project,
   task,
+  taskKey,
 }: {
   a: Activity;
   memberById: Map<string, Member>;
   project: string;
   task: Task;
+  taskKey: (id: unknown) => string;
 }) {
   const queries = useQueryClient();
   const actor = a.actor_name || a.actor_username || (a.actor_id ? memberById.get(a.actor_id)?.full_name : '') || 'System';
   const isAgent = a.actor_id ? memberById.get(a.actor_id)?.member_type === 'agent' : false;
   let body: React.ReactNode;
   if (a.activity_type === 'comment') {
-    body = (
-      <div className="comment" data-testid="comment">
-        {docLines(a.content).map((line, i) => (
-          <p key={i}>
-            {line.map((p, j) =>
-              p.mention ? (
-                <span key={j} className="mention">
-                  {p.text}
-                </span>
-              ) : (
-                <span key={j}>{p.text}</span>
-              ),
-            )}
-          </p>
-        ))}
-      </div>
-    );
+    body = <BlockView doc={a.content} className="comment" testId="comment" />;
   } else {
     const name = (id: unknown) => {
       const m = memberById.get(String(id));
       return m ? m.full_name || m.username : 'someone';
     };
-    body = <div className="muted">{describe(a, name)}</div>;
+    body = <div className="muted">{describe(a, name, taskKey)}</div>;
   }
   async function remove() {
     try {
@@ -649,7 +669,7 @@ function ActivityItem({
   );
 }
 
-function describe(a: Activity, name: (id: unknown) => string): string {
+function describe(a: Activity, name: (id: unknown) => string, taskKey: (id: unknown) => string): string {
   const c = (typeof a.content === 'string' ? safeParse(a.content) : a.content) as any;
   switch (a.activity_type) {
     case 'task.created':
@@ -669,10 +689,17 @@ function describe(a: Activity, name: (id: unknown) => string): string {
             return `changed assignees from ${list(ch.old)} to ${list(ch.new)}`;
           }
           if (ch.field === 'reporter') return `changed the reporter to ${ch.new ? name(ch.new) : 'nobody'}`;
+          if (ch.field === 'parent_task') return ch.new ? `set the parent to ${taskKey(ch.new)}` : 'removed the parent';
           return `changed ${f} from ${simple(ch.old)} to ${simple(ch.new)}`;
         })
         .join('; ');
     }
+    case 'task.link.added': {
+      const kind = LINK_LABELS[c?.link_type as keyof typeof LINK_LABELS]?.toLowerCase() ?? 'links to';
+      return `linked: ${kind} ${taskKey(c?.target_task_id)}`;
+    }
+    case 'task.link.removed':
+      return 'removed a link';
     case 'agent.session.started':
       return 'started an agent session';
     default:

@@ -1,5 +1,6 @@
 // The board: one column per status (in status order), cards in the view's manual order,
-// drag and drop between and within columns, live updates and presence on cards.
+// drag and drop between and within columns (the target column makes room while dragging),
+// live updates and presence on cards.
 
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
@@ -14,6 +15,7 @@ import {
   useSensor,
   useSensors,
   type DragEndEvent,
+  type DragOverEvent,
   type DragStartEvent,
 } from '@dnd-kit/core';
 import { SortableContext, arrayMove, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
@@ -141,8 +143,14 @@ function BoardColumns({
     return by;
   }, [statuses, tasks]);
 
-  const statusOf = (taskId: string) => {
-    for (const [s, list] of columns) if (list.some((t) => t.id === taskId)) return s;
+  // While a card is dragged, the columns as shown: the card sits where it would land, so the
+  // target column makes room for it (dnd-kit's multi-container sortable pattern).
+  const [dragColumns, setDragColumns] = useState<Map<string, Task[]> | null>(null);
+  const shown = dragColumns ?? columns;
+
+  const columnOf = (cols: Map<string, Task[]>, id: string) => {
+    if (id.startsWith('col:')) return cols.has(id.slice(4)) ? id.slice(4) : undefined;
+    for (const [s, list] of cols) if (list.some((t) => t.id === id)) return s;
     return undefined;
   };
 
@@ -152,28 +160,69 @@ function BoardColumns({
     setParams(next);
   }
 
-  async function onDragEnd(e: DragEndEvent) {
+  function onDragStart(e: DragStartEvent) {
+    setDragging(tasks.find((t) => t.id === e.active.id) ?? null);
+    setDragColumns(new Map([...columns].map(([k, v]) => [k, [...v]])));
+  }
+
+  function onDragCancel() {
     setDragging(null);
+    setDragColumns(null);
+  }
+
+  /** Moves the card into the column it is over, before or after the card under the pointer. */
+  function onDragOver(e: DragOverEvent) {
+    const { active, over } = e;
+    if (!over) return;
+    const activeId = String(active.id);
+    const overId = String(over.id);
+    setDragColumns((prev) => {
+      if (!prev) return prev;
+      const from = columnOf(prev, activeId);
+      const to = columnOf(prev, overId);
+      if (!from || !to || from === to) return prev;
+      const source = prev.get(from)!;
+      const target = prev.get(to)!;
+      const card = source.find((t) => t.id === activeId);
+      if (!card) return prev;
+      let index = target.length;
+      const overIndex = target.findIndex((t) => t.id === overId);
+      if (overIndex >= 0) {
+        const dragged = active.rect.current.translated;
+        const below = !!dragged && dragged.top > over.rect.top + over.rect.height / 2;
+        index = overIndex + (below ? 1 : 0);
+      }
+      const next = new Map(prev);
+      next.set(
+        from,
+        source.filter((t) => t.id !== activeId),
+      );
+      next.set(to, [...target.slice(0, index), card, ...target.slice(index)]);
+      return next;
+    });
+  }
+
+  async function onDragEnd(e: DragEndEvent) {
+    const layout = dragColumns;
+    setDragging(null);
+    setDragColumns(null);
     const moved = tasks.find((t) => t.id === e.active.id);
-    if (!moved || !e.over) return;
+    if (!moved || !e.over || !layout) return;
     const overId = String(e.over.id);
-    const from = statusOf(moved.id);
-    const to = overId.startsWith('col:') ? overId.slice(4) : statusOf(overId);
+    const from = columnOf(columns, moved.id);
+    const to = columnOf(layout, moved.id);
     if (!from || !to) return;
-    const source = columns.get(from)!;
-    const target = columns.get(to)!;
-    let finalOrder: Task[];
-    let index: number;
-    if (from === to) {
-      const oldIndex = source.findIndex((t) => t.id === moved.id);
-      const newIndex = overId.startsWith('col:') ? source.length - 1 : source.findIndex((t) => t.id === overId);
-      if (oldIndex === newIndex) return;
-      finalOrder = arrayMove(source, oldIndex, newIndex);
-      index = finalOrder.findIndex((t) => t.id === moved.id);
-    } else {
-      index = overId.startsWith('col:') ? target.length : Math.max(0, target.findIndex((t) => t.id === overId));
-      finalOrder = [...target.slice(0, index), moved, ...target.slice(index)];
-    }
+    // Within the column it now sits in: before the card dropped on, or last on the column.
+    let finalOrder = layout.get(to)!;
+    const oldIndex = finalOrder.findIndex((t) => t.id === moved.id);
+    const newIndex = overId.startsWith('col:')
+      ? from === to
+        ? finalOrder.length - 1
+        : oldIndex
+      : finalOrder.findIndex((t) => t.id === overId);
+    if (newIndex >= 0 && newIndex !== oldIndex) finalOrder = arrayMove(finalOrder, oldIndex, newIndex);
+    const index = finalOrder.findIndex((t) => t.id === moved.id);
+    if (from === to && finalOrder.every((t, i) => t.id === columns.get(from)![i]?.id)) return;
     const others = finalOrder.filter((t) => t.id !== moved.id);
     const placements = place(others, moved, index, to);
 
@@ -227,8 +276,9 @@ function BoardColumns({
       <DndContext
         sensors={sensors}
         collisionDetection={closestCorners}
-        onDragStart={(e: DragStartEvent) => setDragging(tasks.find((t) => t.id === e.active.id) ?? null)}
-        onDragCancel={() => setDragging(null)}
+        onDragStart={onDragStart}
+        onDragOver={onDragOver}
+        onDragCancel={onDragCancel}
         onDragEnd={onDragEnd}
       >
         <div className="board" data-testid="board">
@@ -237,7 +287,7 @@ function BoardColumns({
               key={s.id}
               project={project}
               status={s}
-              tasks={columns.get(s.id) ?? []}
+              tasks={shown.get(s.id) ?? []}
               sprint={sprint}
               render={(t) => (
                 <SortableCard
@@ -255,7 +305,15 @@ function BoardColumns({
         </div>
         <DragOverlay>
           {dragging ? (
-            <CardBody task={dragging} prefix={prefix} members={memberMap} presence={[]} typeName={undefined} />
+            <div className="drag-overlay">
+              <CardBody
+                task={dragging}
+                prefix={prefix}
+                members={memberMap}
+                presence={[]}
+                typeName={dragging.task_type_id ? typeMap.get(dragging.task_type_id)?.name : undefined}
+              />
+            </div>
           ) : null}
         </DragOverlay>
       </DndContext>
@@ -375,7 +433,8 @@ function SortableCard(props: CardProps & { onOpen: () => void }) {
   return (
     <div
       ref={setNodeRef}
-      style={{ transform: CSS.Translate.toString(transform), transition, opacity: isDragging ? 0.4 : 1 }}
+      className={`sortable-card${isDragging ? ' placeholder' : ''}`}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
       {...attributes}
       {...listeners}
       onClick={props.onOpen}
