@@ -586,6 +586,19 @@ async fn task_links(b: Backend) {
         204,
         "either end may delete"
     );
+    // The removal names both ends and the type, so clients know whose links changed.
+    let log = c.get(&at(&p, "/events?since=0&limit=500")).await;
+    let removed = log.data()["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == "task.link.removed")
+        .cloned()
+        .expect("task.link.removed");
+    assert_eq!(
+        removed["payload"]["content"],
+        json!({"link_id": id, "source_task_id": a, "target_task_id": b_task, "link_type": "blocks"})
+    );
     c.delete(&format!("{}/{id}", links(&a)))
         .await
         .assert_error(404, "TASK_LINK_NOT_FOUND");

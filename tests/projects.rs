@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Auth, Backend, TestServer, at, id_named, project};
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn project_lifecycle_and_seeding(b: Backend) {
     let Some(s) = TestServer::start(b).await else {
@@ -58,6 +58,20 @@ async fn project_lifecycle_and_seeding(b: Backend) {
         .filter_map(|r| r["role_name"].as_str())
         .collect();
     assert_eq!(r_names, ["Admin", "Editor", "Viewer"]);
+    // Viewer: every domain's `.read`, members and roles included.
+    let viewer = &roles.data()[2]["permissions"];
+    for domain in [
+        "projects",
+        "project.members",
+        "project.roles",
+        "tasks",
+        "sprints",
+        "docs",
+        "agents",
+        "workflows",
+    ] {
+        assert_eq!(viewer[format!("{domain}.read")], true, "{viewer}");
+    }
     let members = c.get(&at(&id, "/members")).await;
     assert_eq!(members.data()[0]["role_name"], "Admin");
     assert_eq!(members.data()[0]["username"], "admin");
@@ -311,6 +325,27 @@ async fn members_and_roles(b: Backend) {
         )
         .await
         .assert_error(409, "PROJECT_ROLE_NAME_TAKEN");
+    // Tri-state PATCH: an absent name is kept, a null one refused.
+    let regranted = admin
+        .patch(
+            &at(&id, &format!("/roles/{custom_id}")),
+            &json!({"permissions": {"tasks.read": true}}),
+        )
+        .await;
+    assert_eq!(
+        (
+            regranted.data()["role_name"].as_str(),
+            &regranted.data()["permissions"]
+        ),
+        (Some("Triage 2"), &json!({"tasks.read": true}))
+    );
+    admin
+        .patch(
+            &at(&id, &format!("/roles/{custom_id}")),
+            &json!({"role_name": null}),
+        )
+        .await
+        .assert_error(400, "BAD_REQUEST");
     admin
         .delete(&at(&id, &format!("/roles/{editor}")))
         .await
@@ -476,6 +511,24 @@ async fn task_types_and_statuses(b: Backend) {
             renamed.data()["color"].as_str()
         ),
         (Some("Code review"), Some("#111"))
+    );
+    // An absent colour is kept; `null` clears it.
+    let kept = c
+        .patch(
+            &at(&id, &format!("/task-statuses/{review_id}")),
+            &json!({"name": "Review"}),
+        )
+        .await;
+    assert_eq!(kept.data()["color"], "#111");
+    let cleared = c
+        .patch(
+            &at(&id, &format!("/task-statuses/{review_id}")),
+            &json!({"color": null}),
+        )
+        .await;
+    assert_eq!(
+        (cleared.data()["name"].as_str(), &cleared.data()["color"]),
+        (Some("Review"), &Value::Null)
     );
     let listed = c.get(&at(&id, "/task-statuses")).await;
     let mut ids: Vec<String> = listed.data()["items"]

@@ -397,16 +397,31 @@ pub async fn create_role(
     Ok(created(outcome::role(outcome)?.into()))
 }
 
+/// A role PATCH: an absent field keeps its value; `null` is refused.
+#[derive(Deserialize)]
+pub struct RolePatch {
+    #[serde(default)]
+    role_name: Patch<String>,
+    #[serde(default)]
+    permissions: Patch<PermissionMap>,
+}
+
 pub async fn update_role(
     State(state): State<AppState>,
     ProjectCaller(caller): ProjectCaller,
     Path((id, role)): Path<(String, String)>,
-    Json(body): Json<RoleBody>,
+    Json(body): Json<RolePatch>,
 ) -> ApiResult<Reply<ProjectRoleDto>> {
     let command = Command::UpdateRole {
         role_id: parse_id(&role, "role id")?,
-        role_name: body.role_name,
-        permissions: body.permissions,
+        role_name: body
+            .role_name
+            .required("role_name")
+            .map_err(ApiError::bad_request)?,
+        permissions: body
+            .permissions
+            .required("permissions")
+            .map_err(ApiError::bad_request)?,
     };
     let outcome = state
         .projects

@@ -252,7 +252,7 @@ pub struct UpdateStatus {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    color: Option<String>,
+    color: Patch<String>,
     #[serde(default)]
     position: Option<i32>,
     #[serde(default)]

@@ -69,7 +69,8 @@ pub(super) fn add(
         Some(source),
         Some(link.id.0),
         json!({"task_id": source, "project_id": link.project_id, "activity_type": "task.link.added",
-               "content": {"link_id": link.id, "target_task_id": target, "link_type": link_type.as_str()},
+               "content": {"link_id": link.id, "source_task_id": source, "target_task_id": target,
+                           "link_type": link_type.as_str()},
                "actor_id": s.caller.user_id, "created_at": s.now}),
     );
     Ok(Outcome::Link(LinkView {
@@ -95,7 +96,9 @@ pub(super) fn remove(s: &mut Stage<'_>, task: TaskId, id: LinkId) -> Result<Outc
         Some(task),
         Some(id.0),
         json!({"task_id": task, "project_id": link.project_id, "activity_type": "task.link.removed",
-               "content": {"link_id": id}, "actor_id": s.caller.user_id, "created_at": s.now}),
+               "content": {"link_id": id, "source_task_id": link.source_task_id,
+                           "target_task_id": link.target_task_id, "link_type": link.link_type.as_str()},
+               "actor_id": s.caller.user_id, "created_at": s.now}),
     );
     Ok(Outcome::Done)
 }

@@ -67,7 +67,8 @@ pub enum Command {
     },
     UpdateRole {
         role_id: ProjectRoleId,
-        role_name: String,
+        /// `None` keeps the name.
+        role_name: Option<String>,
         permissions: Option<PermissionMap>,
     },
     DeleteRole(ProjectRoleId),
@@ -351,7 +352,7 @@ pub fn stage(
             role_id,
             role_name,
             permissions,
-        } => roles::update(&mut s, *role_id, role_name, permissions.as_ref())?,
+        } => roles::update(&mut s, *role_id, role_name.as_deref(), permissions.as_ref())?,
         Command::DeleteRole(id) => roles::delete(&mut s, *id)?,
         Command::CreateTaskType(new) => task_types::create(&mut s, new)?,
         Command::UpdateTaskType(id, changes) => task_types::update(&mut s, *id, changes)?,

@@ -73,6 +73,8 @@ const SEEDED_ROLES: [(&str, &[&str]); 3] = [
         "Viewer",
         &[
             "projects.read",
+            "project.members.read",
+            "project.roles.read",
             "tasks.read",
             "sprints.read",
             "docs.read",

@@ -80,18 +80,20 @@ pub(super) fn create(
 pub(super) fn update(
     s: &mut Stage<'_>,
     id: ProjectRoleId,
-    name: &str,
+    name: Option<&str>,
     permissions: Option<&PermissionMap>,
 ) -> Result<Outcome> {
     access::require(s.state, s.caller, ROLES_WRITE)?;
     let mut role = s.state.roles.get(&id).cloned().ok_or_else(role_not_found)?;
-    let name = role_name(name)?;
-    name_taken(s, &name, Some(id))?;
+    if let Some(name) = name {
+        let name = role_name(name)?;
+        name_taken(s, &name, Some(id))?;
+        role.role_name = name;
+    }
     if let Some(permissions) = permissions {
         check_permissions(permissions)?;
         role.permissions = permissions.clone();
     }
-    role.role_name = name;
     role.updated_at = s.now;
     s.put(Change::Role(role.clone()));
     s.emit(

@@ -3,6 +3,7 @@
 use super::{Outcome, Stage, required_name};
 use crate::error::{Error, Result, codes};
 use crate::ids::TaskStatusId;
+use crate::patch::Patch;
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::Change;
 use crate::project::model::{StatusCategory, TaskStatus};
@@ -19,11 +20,12 @@ pub struct NewStatus {
     pub category: String,
 }
 
-/// Paca's PATCH: an empty name and a `null` colour leave them as they are.
+/// Paca's PATCH: an empty name leaves it as it is; `color: null` clears the colour (Paca
+/// kept it, so a colour could never be removed).
 #[derive(Clone, Debug, Default)]
 pub struct StatusChanges {
     pub name: Option<String>,
-    pub color: Option<String>,
+    pub color: Patch<String>,
     pub position: Option<i32>,
     pub category: Option<String>,
 }
@@ -88,9 +90,7 @@ pub(super) fn update(
     if let Some(name) = changes.name.as_deref().filter(|n| !n.is_empty()) {
         status.name = required_name(name, NAME_MAX, name_invalid())?;
     }
-    if let Some(color) = &changes.color {
-        status.color = Some(color.clone());
-    }
+    status.color = changes.color.clone().apply_to(status.color.clone());
     if let Some(position) = changes.position {
         status.position = position;
     }
