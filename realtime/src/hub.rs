@@ -6,6 +6,7 @@ use corral_actors::ids::{ProjectId, UserId};
 use corral_actors::project::query::{Answer, Query};
 use corral_actors::project::{Caller, Projects};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef, State, TryData};
@@ -79,7 +80,23 @@ struct Follower {
     /// The sequence of the last event delivered to it.
     last_seq: i64,
     /// While the log is replayed, live events wait here.
-    replaying: Option<Vec<Arc<Value>>>,
+    replaying: Option<Vec<Arc<BusEvent>>>,
+}
+
+/// One event from the bus: parsed once for routing, and its text (already the wire shape
+/// `{type, payload, seq, project_id}`) sent to every follower as it is, never serialized again
+/// per socket.
+struct BusEvent {
+    value: Value,
+    wire: Box<RawValue>,
+}
+
+impl BusEvent {
+    fn parse(text: String) -> Option<Self> {
+        let value = serde_json::from_str(&text).ok()?;
+        let wire = RawValue::from_string(text).ok()?;
+        Some(Self { value, wire })
+    }
 }
 
 /// Who is looking at a project and what they are editing (volatile: never stored). One per
@@ -192,7 +209,7 @@ fn lock(rooms: &Mutex<Rooms>) -> MutexGuard<'_, Rooms> {
 
 /// Sends to one socket. A socket whose buffer is full is too slow: it is cut off (see
 /// [`cut_off`]) and `false` tells the caller to stop following it.
-fn send(socket: &SocketRef, event: &str, data: &Value) -> bool {
+fn send<T: serde::Serialize + ?Sized>(socket: &SocketRef, event: &str, data: &T) -> bool {
     match socket.emit(event, data) {
         Ok(()) => true,
         Err(SendError::Socket(SocketError::InternalChannelFull)) => {
@@ -302,7 +319,7 @@ impl Realtime {
         tokio::spawn(async move {
             while let Some(message) = events.recv().await {
                 let Some(inner) = hub.upgrade() else { break };
-                if let Ok(event) = serde_json::from_str::<Value>(&message.payload) {
+                if let Some(event) = BusEvent::parse(message.payload) {
                     Realtime { inner }.dispatch(Arc::new(event));
                 }
             }
@@ -318,22 +335,23 @@ impl Realtime {
             .map_or(0, HashMap::len)
     }
 
-    fn dispatch(&self, event: Arc<Value>) {
-        let event_type = event["type"].as_str().unwrap_or_default();
+    fn dispatch(&self, event: Arc<BusEvent>) {
+        let wire = &event.value;
+        let event_type = wire["type"].as_str().unwrap_or_default();
         let mut rooms = lock(&self.inner.rooms);
         if event_type.starts_with("notification.") {
-            let recipient = event["payload"]["recipient_user_id"]
+            let recipient = wire["payload"]["recipient_user_id"]
                 .as_str()
                 .and_then(|u| u.parse().ok());
             if let Some(sockets) = recipient.and_then(|u: UserId| rooms.users.get(&u)) {
-                let message = json!({"type": event_type, "payload": event["payload"]});
+                let message = json!({"type": event_type, "payload": wire["payload"]});
                 for socket in sockets.values() {
                     send(socket, "notification", &message);
                 }
             }
             // Notifications are also project events: followers of the project get them too.
         }
-        let Some(project) = event["project_id"]
+        let Some(project) = wire["project_id"]
             .as_str()
             .and_then(|p| p.parse::<ProjectId>().ok())
         else {
@@ -355,11 +373,12 @@ impl Realtime {
 }
 
 /// Delivers one event to one follower in sequence order; false when the socket is gone.
-fn deliver(follower: &mut Follower, event: &Arc<Value>) -> bool {
-    let Some(seq) = event["seq"].as_i64() else {
+fn deliver(follower: &mut Follower, event: &Arc<BusEvent>) -> bool {
+    let Some(seq) = event.value["seq"].as_i64() else {
         // Not in the project's log (agent conversation events): live only, never replayed.
-        let event_type = event["type"].as_str().unwrap_or_default();
-        return !follower.domains.allows(event_type) || send(&follower.socket, "event", event);
+        let event_type = event.value["type"].as_str().unwrap_or_default();
+        return !follower.domains.allows(event_type)
+            || send(&follower.socket, "event", &*event.wire);
     };
     if let Some(buffer) = follower.replaying.as_mut() {
         buffer.push(event.clone());
@@ -369,13 +388,12 @@ fn deliver(follower: &mut Follower, event: &Arc<Value>) -> bool {
         return true;
     }
     follower.last_seq = seq;
-    let event_type = event["type"].as_str().unwrap_or_default();
+    let event_type = event.value["type"].as_str().unwrap_or_default();
     if !follower.domains.allows(event_type) {
         return true;
     }
-    // The bus message is already the wire shape ({type, payload, seq, project_id}): built
-    // once per event, shared by every follower.
-    send(&follower.socket, "event", event)
+    // The bus message is already the wire shape: encoded once, copied to every follower.
+    send(&follower.socket, "event", &*event.wire)
 }
 
 /// The access token a socket presents: `auth.token`, a bearer header or the cookie.
