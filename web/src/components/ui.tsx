@@ -85,3 +85,42 @@ export function fmtTime(s?: string | null): string {
   const d = new Date(s);
   return d.toLocaleString();
 }
+
+/** A list query's states: loading, its error (with a retry) and, once loaded, "nothing yet". */
+export function ListStatus({
+  query,
+  empty,
+}: {
+  query: { isPending: boolean; isSuccess: boolean; error: unknown; data?: unknown[]; refetch: () => unknown };
+  empty: string;
+}) {
+  return (
+    <>
+      {query.isPending && <Spinner />}
+      <ErrorBox error={query.error} onRetry={() => query.refetch()} />
+      {query.isSuccess && query.data?.length === 0 && <Empty title={empty} />}
+    </>
+  );
+}
+
+/** A small row button that deletes, after a confirmation when `confirmText` is given. */
+export function DeleteButton({ confirmText, onDelete }: { confirmText?: string; onDelete: () => unknown }) {
+  return (
+    <button className="btn small ghost" onClick={() => (confirmText === undefined || confirm(confirmText)) && onDelete()}>
+      Delete
+    </button>
+  );
+}
+
+/** One `<option>` per entry of a list, valued by its id. */
+export function Options<T extends { id: string }>({ items, label }: { items: T[] | undefined; label: (item: T) => string }) {
+  return (
+    <>
+      {items?.map((item) => (
+        <option key={item.id} value={item.id}>
+          {label(item)}
+        </option>
+      ))}
+    </>
+  );
+}

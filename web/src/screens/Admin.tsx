@@ -1,10 +1,12 @@
 // Administration: users (create, role, disable, reset password, delete) and global roles.
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { keys, listOf, useAdminUsers, useGlobalRoles } from '../api/queries';
-import { Busy, Empty, ErrorBox, Spinner, fmtTime } from '../components/ui';
+import { AddForm } from '../components/forms';
+import { useRun } from '../components/run';
+import { DeleteButton, Empty, ErrorBox, Options, Spinner, fmtTime } from '../components/ui';
 
 function tempPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
@@ -15,26 +17,12 @@ export function AdminScreen() {
   const users = useAdminUsers();
   const roles = useGlobalRoles();
   const queries = useQueryClient();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, error, run } = useRun(() => queries.invalidateQueries({ queryKey: ['admin'] }));
   const [info, setInfo] = useState<string | null>(null);
   const [form, setForm] = useState({ username: '', full_name: '', password: tempPassword(), role: 'USER' });
   const roleList = listOf(roles.data);
 
-  async function run(name: string, fn: () => Promise<unknown>) {
-    setBusy(name);
-    setError(null);
-    try {
-      await fn();
-      await queries.invalidateQueries({ queryKey: ['admin'] });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
-  }
-  function create(e: FormEvent) {
-    e.preventDefault();
+  function create() {
     run('create', async () => {
       await api.post('/admin/users', form);
       setInfo(`Created ${form.username} with temporary password ${form.password} (to be changed at first sign-in).`);
@@ -49,7 +37,7 @@ export function AdminScreen() {
       </div>
       <section className="card-section">
         <h2>Users</h2>
-        <form className="inline-form" onSubmit={create}>
+        <AddForm busy={busy === 'create'} submitLabel="Create user" buttonClassName="btn primary" onSubmit={create}>
           <input aria-label="Username" placeholder="username" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} required />
           <input aria-label="Full name" placeholder="Full name" value={form.full_name} onChange={(e) => setForm({ ...form, full_name: e.target.value })} />
           <input aria-label="Temporary password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required minLength={8} />
@@ -58,10 +46,7 @@ export function AdminScreen() {
               <option key={n}>{n}</option>
             ))}
           </select>
-          <Busy busy={busy === 'create'} className="btn primary" type="submit">
-            Create user
-          </Busy>
-        </form>
+        </AddForm>
         {info && <div className="notice">{info}</div>}
         <ErrorBox error={error ?? users.error} />
         {users.isPending && <Spinner />}
@@ -89,11 +74,7 @@ export function AdminScreen() {
                     onChange={(e) => run('role', () => api.put(`/admin/users/${u.id}/global-roles`, { role_ids: [e.target.value] }))}
                   >
                     {!roleList.some((r) => r.name === u.role) && <option value="">{u.role}</option>}
-                    {roleList.map((r) => (
-                      <option key={r.id} value={r.id}>
-                        {r.name}
-                      </option>
-                    ))}
+                    <Options items={roleList} label={(r) => r.name} />
                   </select>
                 </td>
                 <td>
@@ -117,9 +98,7 @@ export function AdminScreen() {
                   >
                     Reset password
                   </button>
-                  <button className="btn small ghost" onClick={() => confirm(`Delete ${u.username}?`) && run('delete', () => api.del(`/admin/users/${u.id}`))}>
-                    Delete
-                  </button>
+                  <DeleteButton confirmText={`Delete ${u.username}?`} onDelete={() => run('delete', () => api.del(`/admin/users/${u.id}`))} />
                 </td>
               </tr>
             ))}
@@ -136,23 +115,14 @@ function GlobalRoles() {
   const queries = useQueryClient();
   const [name, setName] = useState('');
   const [perms, setPerms] = useState('projects.read');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useRun(() => queries.invalidateQueries({ queryKey: keys.globalRoles }));
   const list = listOf(roles.data);
   const toMap = (s: string) => Object.fromEntries(s.split(/[\s,]+/).filter(Boolean).map((k) => [k, true]));
-  async function create(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  function create() {
+    run('add', async () => {
       await api.post('/admin/global-roles', { name, permissions: toMap(perms) });
       setName('');
-      await queries.invalidateQueries({ queryKey: keys.globalRoles });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   async function remove(id: string) {
     try {
@@ -175,23 +145,16 @@ function GlobalRoles() {
               </td>
               <td className="muted small">{Object.keys(r.permissions).filter((k) => r.permissions[k]).join(', ')}</td>
               <td className="num">
-                {!r.is_system && (
-                  <button className="btn small ghost" onClick={() => remove(r.id)}>
-                    Delete
-                  </button>
-                )}
+                {!r.is_system && <DeleteButton onDelete={() => remove(r.id)} />}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <form className="inline-form" onSubmit={create}>
+      <AddForm busy={busy === 'add'} submitLabel="Add role" onSubmit={create}>
         <input aria-label="Role name" placeholder="Role name" value={name} onChange={(e) => setName(e.target.value)} required />
         <input aria-label="Permissions" placeholder="permissions, e.g. projects.read users.read" value={perms} onChange={(e) => setPerms(e.target.value)} />
-        <Busy busy={busy} className="btn" type="submit">
-          Add role
-        </Busy>
-      </form>
+      </AddForm>
       <ErrorBox error={error} />
     </section>
   );

@@ -6,7 +6,8 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
 import { keys, useAgents, useConversation, useConversationEvents, useConversations, useProject, useRoles, useTasks } from '../api/queries';
 import type { Agent, ConversationEvent } from '../api/types';
-import { Busy, Empty, ErrorBox, Modal, Spinner, fmtTime } from '../components/ui';
+import { useRun } from '../components/run';
+import { Busy, Empty, ErrorBox, Modal, Options, Spinner, fmtTime } from '../components/ui';
 
 const PROVIDERS = ['scripted', 'openai', 'anthropic', 'openrouter', 'gemini', 'mistral', 'ollama', 'litellm_proxy'];
 
@@ -110,16 +111,13 @@ function AgentForm({ project, agent, onClose }: { project: string; agent: Agent 
     timeout_minutes: agent?.timeout_minutes ?? 30,
     project_role_id: '',
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useRun();
   const set = (k: keyof typeof f, v: string | number) => setF((x) => ({ ...x, [k]: v }));
   const editor = roles.data?.find((r) => r.role_name === 'Editor')?.id ?? roles.data?.[0]?.id ?? '';
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    run('save', async () => {
       const body: Record<string, unknown> = { ...f, max_iterations: Number(f.max_iterations), timeout_minutes: Number(f.timeout_minutes) };
       if (!body.project_role_id) {
         if (agent) delete body.project_role_id;
@@ -135,10 +133,7 @@ function AgentForm({ project, agent, onClose }: { project: string; agent: Agent 
       await queries.invalidateQueries({ queryKey: keys.agents(project) });
       await queries.invalidateQueries({ queryKey: keys.members(project) });
       onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
   async function remove() {
     if (!agent || !confirm(`Delete ${agent.name}?`)) return;
@@ -205,11 +200,7 @@ function AgentForm({ project, agent, onClose }: { project: string; agent: Agent 
             Project role
             <select value={f.project_role_id || (agent ? '' : editor)} onChange={(e) => set('project_role_id', e.target.value)}>
               {agent && <option value="">(unchanged)</option>}
-              {roles.data?.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.role_name}
-                </option>
-              ))}
+              <Options items={roles.data} label={(r) => r.role_name} />
             </select>
           </label>
         </div>
@@ -224,7 +215,7 @@ function AgentForm({ project, agent, onClose }: { project: string; agent: Agent 
           <button type="button" className="btn" onClick={onClose}>
             Cancel
           </button>
-          <Busy busy={busy} className="btn primary" type="submit">
+          <Busy busy={busy !== null} className="btn primary" type="submit">
             {agent ? 'Save' : 'Create agent'}
           </Busy>
         </div>

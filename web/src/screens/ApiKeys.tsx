@@ -1,10 +1,12 @@
 // Personal API keys: create (the key is shown once), list, revoke.
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { keys, listOf, useApiKeys } from '../api/queries';
-import { Busy, Empty, ErrorBox, Spinner, fmtTime } from '../components/ui';
+import { AddForm } from '../components/forms';
+import { useRun } from '../components/run';
+import { Empty, ErrorBox, Spinner, fmtTime } from '../components/ui';
 
 export function ApiKeysScreen() {
   const list = useApiKeys();
@@ -12,26 +14,17 @@ export function ApiKeysScreen() {
   const [name, setName] = useState('');
   const [expires, setExpires] = useState('');
   const [created, setCreated] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useRun(() => queries.invalidateQueries({ queryKey: keys.apiKeys }));
   const items = listOf(list.data);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  function submit() {
+    run('create', async () => {
       const r = await api.post<{ key: string }>('/users/me/api-keys', {
         name,
         expires_at: expires ? new Date(`${expires}T23:59:59Z`).toISOString() : undefined,
       });
       setCreated(r.key);
       setName('');
-      await queries.invalidateQueries({ queryKey: keys.apiKeys });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   async function revoke(id: string) {
     if (!confirm('Revoke this key? Programs using it stop working.')) return;
@@ -48,15 +41,12 @@ export function ApiKeysScreen() {
         <h1>API keys</h1>
       </div>
       <p className="muted">Keys act as you. Send one as <code>X-API-Key</code> or <code>Authorization: Bearer</code>.</p>
-      <form className="inline-form" onSubmit={submit}>
+      <AddForm busy={busy === 'create'} submitLabel="Create key" buttonClassName="btn primary" onSubmit={submit}>
         <input aria-label="Key name" placeholder="Key name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
         <label className="inline">
           Expires <input type="date" aria-label="Expires" value={expires} onChange={(e) => setExpires(e.target.value)} />
         </label>
-        <Busy busy={busy} className="btn primary" type="submit">
-          Create key
-        </Busy>
-      </form>
+      </AddForm>
       {created && (
         <div className="notice" data-testid="new-key">
           Copy this key now; it is not shown again: <code>{created}</code>

@@ -3,12 +3,15 @@
 
 import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useParams, useSearchParams } from 'react-router-dom';
+import { useParams } from 'react-router-dom';
 import { api } from '../api/client';
 import { keys, useProject, useSprints, useStatuses, useTasks } from '../api/queries';
 import { isConflict, patchTask, storeTask } from '../api/tasks';
 import type { Sprint, Task, TaskStatus } from '../api/types';
-import { Busy, Empty, ErrorBox, Modal, Spinner, fmtDate } from '../components/ui';
+import { ModalForm } from '../components/forms';
+import { useRun } from '../components/run';
+import { Busy, DeleteButton, Empty, ErrorBox, Options, Spinner, fmtDate } from '../components/ui';
+import { useOpenTask } from './openTask';
 
 export function BacklogScreen() {
   const { pid = '' } = useParams();
@@ -85,24 +88,16 @@ function SprintBlock({
   statuses: TaskStatus[];
 }) {
   const queries = useQueryClient();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useRun();
   const [completing, setCompleting] = useState(false);
 
-  async function start() {
-    setBusy(true);
-    setError(null);
-    try {
+  function start() {
+    run('start', async () => {
       await api.patch(`/projects/${project}/sprints/${sprint.id}`, { status: 'active' });
       await queries.invalidateQueries({ queryKey: keys.sprints(project) });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   async function remove() {
-    if (!confirm(`Delete ${sprint.name}? Its tasks go back to the backlog.`)) return;
     try {
       await api.del(`/projects/${project}/sprints/${sprint.id}`);
       await queries.invalidateQueries({ queryKey: ['project', project] });
@@ -130,7 +125,7 @@ function SprintBlock({
           </span>
           <span className="spacer" />
           {sprint.status === 'planned' && (
-            <Busy busy={busy} className="btn small primary" onClick={start}>
+            <Busy busy={busy === 'start'} className="btn small primary" onClick={start}>
               Start sprint
             </Busy>
           )}
@@ -139,9 +134,7 @@ function SprintBlock({
               Complete sprint
             </button>
           )}
-          <button className="btn small ghost" onClick={remove}>
-            Delete
-          </button>
+          <DeleteButton confirmText={`Delete ${sprint.name}? Its tasks go back to the backlog.`} onDelete={remove} />
         </>
       }
     >
@@ -179,7 +172,7 @@ function TaskBlock({
   children?: React.ReactNode;
 }) {
   const proj = useProject(project);
-  const [params, setParams] = useSearchParams();
+  const openTask = useOpenTask();
   const sorted = [...tasks].sort((a, b) => a.task_number - b.task_number);
   return (
     <section className="sprint" data-testid={testid} data-name={title}>
@@ -206,9 +199,7 @@ function TaskBlock({
                     href="#"
                     onClick={(e) => {
                       e.preventDefault();
-                      const next = new URLSearchParams(params);
-                      next.set('task', t.id);
-                      setParams(next);
+                      openTask(t.id);
                     }}
                   >
                     {t.title}
@@ -256,11 +247,7 @@ function MoveTo({ project, task, sprints }: { project: string; task: Task; sprin
     <span className="move-to">
       <select aria-label={`Move ${task.title}`} value={task.sprint_id ?? ''} disabled={busy} onChange={(e) => move(e.target.value)}>
         <option value="">Backlog</option>
-        {sprints.map((s) => (
-          <option key={s.id} value={s.id}>
-            {s.name}
-          </option>
-        ))}
+        <Options items={sprints} label={(s) => s.name} />
       </select>
       {error && <span className="error-text">{error}</span>}
     </span>
@@ -270,27 +257,20 @@ function MoveTo({ project, task, sprints }: { project: string; task: Task; sprin
 function QuickAddBacklog({ project }: { project: string }) {
   const queries = useQueryClient();
   const [title, setTitle] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  async function submit(e: FormEvent) {
+  const { busy, error, run } = useRun();
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (!title.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    run('add', async () => {
       await api.post(`/projects/${project}/tasks`, { title: title.trim() });
       setTitle('');
       await queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form className="inline-form" onSubmit={submit}>
-      <input aria-label="New backlog task" placeholder="Add a task to the backlog" value={title} onChange={(e) => setTitle(e.target.value)} disabled={busy} />
-      <Busy busy={busy} className="btn small" type="submit">
+      <input aria-label="New backlog task" placeholder="Add a task to the backlog" value={title} onChange={(e) => setTitle(e.target.value)} disabled={busy !== null} />
+      <Busy busy={busy !== null} className="btn small" type="submit">
         Add
       </Busy>
       <ErrorBox error={error} />
@@ -306,13 +286,9 @@ function CreateSprint({ project, onClose }: { project: string; onClose: () => vo
   const [goal, setGoal] = useState('');
   const [start, setStart] = useState(today);
   const [end, setEnd] = useState(inTwoWeeks);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useRun();
+  function submit() {
+    run('create', async () => {
       await api.post(`/projects/${project}/sprints`, {
         name: name.trim(),
         goal: goal || undefined,
@@ -321,43 +297,29 @@ function CreateSprint({ project, onClose }: { project: string; onClose: () => vo
       });
       await queries.invalidateQueries({ queryKey: keys.sprints(project) });
       onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
   return (
-    <Modal title="New sprint" onClose={onClose}>
-      <form className="form" onSubmit={submit}>
+    <ModalForm title="New sprint" onClose={onClose} onSubmit={submit} busy={busy !== null} error={error} submitLabel="Create sprint">
+      <label>
+        Name
+        <input name="sprint_name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
+      </label>
+      <label>
+        Goal
+        <input name="goal" value={goal} onChange={(e) => setGoal(e.target.value)} />
+      </label>
+      <div className="row">
         <label>
-          Name
-          <input name="sprint_name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
+          Start
+          <input type="date" name="start_date" value={start} onChange={(e) => setStart(e.target.value)} />
         </label>
         <label>
-          Goal
-          <input name="goal" value={goal} onChange={(e) => setGoal(e.target.value)} />
+          End
+          <input type="date" name="end_date" value={end} onChange={(e) => setEnd(e.target.value)} />
         </label>
-        <div className="row">
-          <label>
-            Start
-            <input type="date" name="start_date" value={start} onChange={(e) => setStart(e.target.value)} />
-          </label>
-          <label>
-            End
-            <input type="date" name="end_date" value={end} onChange={(e) => setEnd(e.target.value)} />
-          </label>
-        </div>
-        <ErrorBox error={error} />
-        <div className="actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <Busy busy={busy} className="btn primary" type="submit">
-            Create sprint
-          </Busy>
-        </div>
-      </form>
-    </Modal>
+      </div>
+    </ModalForm>
   );
 }
 
@@ -376,52 +338,30 @@ function CompleteSprint({
 }) {
   const queries = useQueryClient();
   const [to, setTo] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useRun();
+  function submit() {
+    run('complete', async () => {
       await api.post(`/projects/${project}/sprints/${sprint.id}/complete`, to ? { move_to_sprint_id: to } : {});
       await queries.invalidateQueries({ queryKey: ['project', project] });
       onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
   return (
-    <Modal title={`Complete ${sprint.name}`} onClose={onClose}>
-      <form className="form" onSubmit={submit}>
-        <p>
-          {unfinished.length === 0
-            ? 'Every task of this sprint is done.'
-            : `${unfinished.length} unfinished task${unfinished.length === 1 ? '' : 's'} (${points(unfinished)} points) will move to:`}
-        </p>
-        {unfinished.length > 0 && (
-          <label>
-            Move unfinished tasks to
-            <select aria-label="Move unfinished tasks to" value={to} onChange={(e) => setTo(e.target.value)}>
-              <option value="">The backlog</option>
-              {targets.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name} ({s.status})
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-        <ErrorBox error={error} />
-        <div className="actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <Busy busy={busy} className="btn primary" type="submit">
-            Complete sprint
-          </Busy>
-        </div>
-      </form>
-    </Modal>
+    <ModalForm title={`Complete ${sprint.name}`} onClose={onClose} onSubmit={submit} busy={busy !== null} error={error} submitLabel="Complete sprint">
+      <p>
+        {unfinished.length === 0
+          ? 'Every task of this sprint is done.'
+          : `${unfinished.length} unfinished task${unfinished.length === 1 ? '' : 's'} (${points(unfinished)} points) will move to:`}
+      </p>
+      {unfinished.length > 0 && (
+        <label>
+          Move unfinished tasks to
+          <select aria-label="Move unfinished tasks to" value={to} onChange={(e) => setTo(e.target.value)}>
+            <option value="">The backlog</option>
+            <Options items={targets} label={(s) => `${s.name} (${s.status})`} />
+          </select>
+        </label>
+      )}
+    </ModalForm>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
+import { useRun } from '../components/run';
 import { Busy, ErrorBox } from '../components/ui';
 import { useSession } from '../session';
 
@@ -10,24 +11,16 @@ export function LoginScreen() {
   const [username, setUsername] = useState(session.lastUsername);
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useRun();
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await session.login(username.trim(), password, remember);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'AUTH_INVALID_CREDENTIALS') {
-        setError(new Error('Invalid username or password.'));
-      } else {
-        setError(err);
-      }
-    } finally {
-      setBusy(false);
-    }
+    run('login', () =>
+      session.login(username.trim(), password, remember).catch((err) => {
+        if (err instanceof ApiError && err.code === 'AUTH_INVALID_CREDENTIALS') throw new Error('Invalid username or password.');
+        throw err;
+      }),
+    );
   }
 
   return (
@@ -47,7 +40,7 @@ export function LoginScreen() {
           <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} /> Keep me signed in
         </label>
         <ErrorBox error={error} />
-        <Busy busy={busy} className="btn primary block" type="submit">
+        <Busy busy={busy !== null} className="btn primary block" type="submit">
           Sign in
         </Busy>
       </form>
@@ -61,22 +54,14 @@ export function ChangePasswordScreen() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useRun();
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
     if (next.length < 8) return setError(new Error('The new password needs at least 8 characters.'));
     if (next !== again) return setError(new Error('The two new passwords differ.'));
-    setBusy(true);
-    try {
-      await session.changePassword(current, next, username.trim());
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    run('change', () => session.changePassword(current, next, username.trim()));
   }
 
   return (
@@ -103,7 +88,7 @@ export function ChangePasswordScreen() {
           <input name="new_password_again" type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} required />
         </label>
         <ErrorBox error={error} />
-        <Busy busy={busy} className="btn primary block" type="submit">
+        <Busy busy={busy !== null} className="btn primary block" type="submit">
           Change password
         </Busy>
         <button type="button" className="btn ghost block" onClick={() => session.logout()}>

@@ -1,12 +1,14 @@
 // The project list, with creation (task-id prefix suggested from the name).
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../api/client';
 import { keys, useProjects } from '../api/queries';
 import type { Project } from '../api/types';
-import { Busy, Empty, ErrorBox, Modal, Spinner } from '../components/ui';
+import { ModalForm } from '../components/forms';
+import { useRun } from '../components/run';
+import { Empty, ErrorBox, Spinner } from '../components/ui';
 import { grants, useSession } from '../session';
 
 /** Paca's rule: first four letters of a one-word name, else initials of up to four words. */
@@ -64,15 +66,11 @@ function CreateProject({ onClose }: { onClose: () => void }) {
   const [description, setDescription] = useState('');
   const [prefix, setPrefix] = useState('');
   const [prefixTouched, setPrefixTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useRun();
   const shownPrefix = prefixTouched ? prefix : name.trim() ? suggestPrefix(name) : '';
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  function submit() {
+    run('create', async () => {
       const p = await api.post<Project>('/projects', {
         name: name.trim(),
         description,
@@ -80,47 +78,33 @@ function CreateProject({ onClose }: { onClose: () => void }) {
       });
       await queries.invalidateQueries({ queryKey: keys.projects });
       navigate(`/projects/${p.id}/board`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <Modal title="New project" onClose={onClose}>
-      <form onSubmit={submit} className="form">
-        <label>
-          Name
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
-        </label>
-        <label>
-          Task ID prefix
-          <input
-            name="task_id_prefix"
-            value={shownPrefix}
-            maxLength={10}
-            onChange={(e) => {
-              setPrefixTouched(true);
-              setPrefix(e.target.value.toUpperCase());
-            }}
-            placeholder="Suggested from the name"
-          />
-          <small className="muted">1–10 letters or digits; tasks are numbered {shownPrefix || 'PROJ'}-1, {shownPrefix || 'PROJ'}-2…</small>
-        </label>
-        <label>
-          Description
-          <textarea name="description" value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
-        </label>
-        <ErrorBox error={error} />
-        <div className="actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <Busy busy={busy} className="btn primary" type="submit">
-            Create project
-          </Busy>
-        </div>
-      </form>
-    </Modal>
+    <ModalForm title="New project" onClose={onClose} onSubmit={submit} busy={busy !== null} error={error} submitLabel="Create project">
+      <label>
+        Name
+        <input name="name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
+      </label>
+      <label>
+        Task ID prefix
+        <input
+          name="task_id_prefix"
+          value={shownPrefix}
+          maxLength={10}
+          onChange={(e) => {
+            setPrefixTouched(true);
+            setPrefix(e.target.value.toUpperCase());
+          }}
+          placeholder="Suggested from the name"
+        />
+        <small className="muted">1–10 letters or digits; tasks are numbered {shownPrefix || 'PROJ'}-1, {shownPrefix || 'PROJ'}-2…</small>
+      </label>
+      <label>
+        Description
+        <textarea name="description" value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
+      </label>
+    </ModalForm>
   );
 }

@@ -1,14 +1,16 @@
 // Project settings: details and members here; roles, statuses, task types and custom fields
 // in settings/.
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
 import { keys, useAdminUsers, useMembers, useProject, useRoles } from '../api/queries';
-import { Busy, Empty, ErrorBox, Spinner } from '../components/ui';
+import { AddForm } from '../components/forms';
+import { Busy, ErrorBox, Options } from '../components/ui';
 import { useAction } from './settings/action';
 import { Fields } from './settings/Fields';
+import { SettingsTable } from './settings/parts';
 import { Roles } from './settings/Roles';
 import { Statuses } from './settings/Statuses';
 import { Types } from './settings/Types';
@@ -99,69 +101,52 @@ function Members({ project }: { project: string }) {
   return (
     <section className="card-section">
       <h2>Members</h2>
-      {members.isPending && <Spinner />}
-      <ErrorBox error={members.error} onRetry={() => members.refetch()} />
-      {members.isSuccess && members.data.length === 0 && <Empty title="No members" />}
-      <table className="grid">
-        <tbody>
-          {members.data?.map((m) => (
-            <tr key={m.id}>
-              <td>
-                {m.member_type === 'agent' ? <span className="bot">AI</span> : null}
-                {m.full_name || m.username} <span className="muted">{m.member_type === 'human' ? `@${m.username}` : 'agent'}</span>
-              </td>
-              <td>
-                <select
-                  aria-label={`Role of ${m.username}`}
-                  value={m.project_role_id}
-                  onChange={(e) => run('role', () => api.patch(`/projects/${project}/members/${m.id}`, { project_role_id: e.target.value }))}
-                >
-                  {roles.data?.map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.role_name}
-                    </option>
-                  ))}
-                </select>
-              </td>
-              <td className="num">
-                {m.member_type === 'human' && (
-                  <button className="btn small ghost" onClick={() => run('remove', () => api.del(`/projects/${project}/members/${m.id}`))}>
-                    Remove
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SettingsTable
+        query={members}
+        empty="No members"
+        items={members.data}
+        row={(m) => (
+          <tr key={m.id}>
+            <td>
+              {m.member_type === 'agent' ? <span className="bot">AI</span> : null}
+              {m.full_name || m.username} <span className="muted">{m.member_type === 'human' ? `@${m.username}` : 'agent'}</span>
+            </td>
+            <td>
+              <select
+                aria-label={`Role of ${m.username}`}
+                value={m.project_role_id}
+                onChange={(e) => run('role', () => api.patch(`/projects/${project}/members/${m.id}`, { project_role_id: e.target.value }))}
+              >
+                <Options items={roles.data} label={(r) => r.role_name} />
+              </select>
+            </td>
+            <td className="num">
+              {m.member_type === 'human' && (
+                <button className="btn small ghost" onClick={() => run('remove', () => api.del(`/projects/${project}/members/${m.id}`))}>
+                  Remove
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+      />
       {users.isSuccess && (
-        <form
-          className="inline-form"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
-            run('add', () => api.post(`/projects/${project}/members`, { user_id: userId, project_role_id: roleId || roles.data?.find((r) => r.role_name === 'Editor')?.id }));
-          }}
+        <AddForm
+          busy={busy === 'add'}
+          submitLabel="Add member"
+          onSubmit={() =>
+            run('add', () => api.post(`/projects/${project}/members`, { user_id: userId, project_role_id: roleId || roles.data?.find((r) => r.role_name === 'Editor')?.id }))
+          }
         >
           <select aria-label="User to add" value={userId} onChange={(e) => setUserId(e.target.value)} required>
             <option value="">Add a user…</option>
-            {candidates.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.full_name || u.username} (@{u.username})
-              </option>
-            ))}
+            <Options items={candidates} label={(u) => `${u.full_name || u.username} (@${u.username})`} />
           </select>
           <select aria-label="Role for the new member" value={roleId} onChange={(e) => setRoleId(e.target.value)}>
             <option value="">Editor</option>
-            {roles.data?.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.role_name}
-              </option>
-            ))}
+            <Options items={roles.data} label={(r) => r.role_name} />
           </select>
-          <Busy busy={busy === 'add'} className="btn" type="submit">
-            Add member
-          </Busy>
-        </form>
+        </AddForm>
       )}
       <ErrorBox error={error} />
       <Roles project={project} />

@@ -1,9 +1,10 @@
 // Table of tasks with the server's filters, sort and story-point sum.
 
 import { useMemo, useState } from 'react';
-import { useParams, useSearchParams } from 'react-router-dom';
+import { useParams } from 'react-router-dom';
 import { useMembers, useProject, useSprints, useStatuses, useTaskTypes, useTasks, type TaskFilter } from '../api/queries';
-import { Empty, ErrorBox, Spinner, fmtDate } from '../components/ui';
+import { Empty, ErrorBox, Options, Spinner, fmtDate } from '../components/ui';
+import { useOpenTask } from './openTask';
 
 const SORTS = [
   ['created', 'Created'],
@@ -16,7 +17,7 @@ const SORTS = [
 
 export function TableScreen() {
   const { pid = '' } = useParams();
-  const [params, setParams] = useSearchParams();
+  const openTask = useOpenTask();
   const project = useProject(pid);
   const statuses = useStatuses(pid);
   const types = useTaskTypes(pid);
@@ -51,37 +52,21 @@ export function TableScreen() {
         <input aria-label="Search" placeholder="Search titles" value={search} onChange={(e) => setSearch(e.target.value)} />
         <select aria-label="Status filter" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">All statuses</option>
-          {statuses.data?.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
+          <Options items={statuses.data} label={(s) => s.name} />
         </select>
         <select aria-label="Type filter" value={type} onChange={(e) => setType(e.target.value)}>
           <option value="">All types</option>
-          {types.data?.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
+          <Options items={types.data} label={(s) => s.name} />
         </select>
         <select aria-label="Assignee filter" value={assignee} onChange={(e) => setAssignee(e.target.value)}>
           <option value="">Anyone</option>
           <option value="null">Unassigned</option>
-          {members.data?.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.full_name || m.username}
-            </option>
-          ))}
+          <Options items={members.data} label={(m) => m.full_name || m.username} />
         </select>
         <select aria-label="Sprint filter" value={sprint} onChange={(e) => setSprint(e.target.value)}>
           <option value="">Any sprint</option>
           <option value="null">Backlog only</option>
-          {sprints.data?.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
+          <Options items={sprints.data} label={(s) => s.name} />
         </select>
         <select aria-label="Sort by" value={sort} onChange={(e) => setSort(e.target.value)}>
           {SORTS.map(([k, l]) => (
@@ -115,11 +100,7 @@ export function TableScreen() {
               <tr
                 key={t.id}
                 className="clickable"
-                onClick={() => {
-                  const next = new URLSearchParams(params);
-                  next.set('task', t.id);
-                  setParams(next);
-                }}
+                onClick={() => openTask(t.id)}
               >
                 <td className="key">
                   {project.data?.task_id_prefix}-{t.task_number}

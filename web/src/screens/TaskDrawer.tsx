@@ -22,7 +22,8 @@ import type { Activity, CustomField, Member, Project, Task } from '../api/types'
 import { commentDoc, docText, type Mentionable } from '../components/blocks';
 import { BlockView } from '../components/BlockView';
 import { ErrorBoundary } from '../components/ErrorBoundary';
-import { Busy, ErrorBox, Spinner, fmtDate, fmtTime } from '../components/ui';
+import { useRun } from '../components/run';
+import { Busy, ErrorBox, Options, Spinner, fmtDate, fmtTime } from '../components/ui';
 import { usePresence, useRealtime } from '../realtime/context';
 import { ParentField, isEpic } from './task/ParentField';
 import { LINK_LABELS, TaskLinks } from './task/TaskLinks';
@@ -269,21 +270,13 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
             }}
           >
             <option value="">—</option>
-            {types.data?.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
+            <Options items={types.data} label={(t) => t.name} />
           </select>
         </label>
         <label>
           Status
           <select aria-label="Status" value={value('status_id') ?? ''} onChange={(e) => set('status_id', e.target.value || null)}>
-            {statuses.data?.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
+            <Options items={statuses.data} label={(s) => s.name} />
           </select>
         </label>
         <label>
@@ -304,24 +297,14 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
           Sprint
           <select aria-label="Sprint" value={value('sprint_id') ?? ''} onChange={(e) => set('sprint_id', e.target.value || null)}>
             <option value="">Backlog</option>
-            {sprints.data
-              ?.filter((s) => s.status !== 'completed' || s.id === base.sprint_id)
-              .map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
+            <Options items={sprints.data?.filter((s) => s.status !== 'completed' || s.id === base.sprint_id)} label={(s) => s.name} />
           </select>
         </label>
         <label>
           Reporter
           <select aria-label="Reporter" value={value('reporter_id') ?? ''} onChange={(e) => set('reporter_id', e.target.value || null)}>
             <option value="">—</option>
-            {memberList.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.full_name || m.username}
-              </option>
-            ))}
+            <Options items={memberList} label={(m) => m.full_name || m.username} />
           </select>
         </label>
         <label>
@@ -538,8 +521,7 @@ function Comments({
   const activities = useActivities(project, task.id);
   const agents = useAgents(project);
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useRun();
 
   const people: Mentionable[] = useMemo(() => {
     const list: Mentionable[] = [];
@@ -553,20 +535,14 @@ function Comments({
   const query = /@([A-Za-z0-9._-]*)$/.exec(text)?.[1];
   const suggestions = query !== undefined ? people.filter((p) => p.name.toLowerCase().startsWith(query.toLowerCase())).slice(0, 6) : [];
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (!text.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    run('comment', async () => {
       await api.post(`/projects/${project}/tasks/${task.id}/activities/comments`, { content: commentDoc(text.trim(), people) });
       setText('');
       queries.invalidateQueries({ queryKey: keys.activities(project, task.id) });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const memberById = new Map(members.map((m) => [m.id, m]));
@@ -608,7 +584,7 @@ function Comments({
           </div>
         )}
         <ErrorBox error={error} />
-        <Busy busy={busy} className="btn primary" type="submit" disabled={!text.trim()}>
+        <Busy busy={busy !== null} className="btn primary" type="submit" disabled={!text.trim()}>
           Comment
         </Busy>
       </form>

@@ -1,16 +1,17 @@
 // Timeline of epics: one bar per epic from its start to its due date.
 
 import { useMemo } from 'react';
-import { useParams, useSearchParams } from 'react-router-dom';
+import { useParams } from 'react-router-dom';
 import { useProject, useTaskTypes, useTasks } from '../api/queries';
 import type { Task } from '../api/types';
 import { Empty, ErrorBox, Spinner, fmtDate } from '../components/ui';
+import { useOpenTask } from './openTask';
 
 const DAY = 864e5;
 
 export function TimelineScreen() {
   const { pid = '' } = useParams();
-  const [params, setParams] = useSearchParams();
+  const openTask = useOpenTask();
   const project = useProject(pid);
   const types = useTaskTypes(pid);
   const epicType = types.data?.find((t) => t.name === 'Epic');
@@ -64,9 +65,7 @@ export function TimelineScreen() {
                   className="timeline-label"
                   onClick={(e) => {
                     e.preventDefault();
-                    const next = new URLSearchParams(params);
-                    next.set('task', t.id);
-                    setParams(next);
+                    openTask(t.id);
                   }}
                 >
                   <span className="key">

@@ -24,9 +24,11 @@ import { api, errorText } from '../../api/client';
 import { keys, useMembers, useSprints, useStatuses, useTaskTypes, useTasks, useViews, useProject } from '../../api/queries';
 import { isConflict, patchCached, patchTask } from '../../api/tasks';
 import type { Member, Task, TaskStatus, View } from '../../api/types';
-import { ErrorBox, Spinner } from '../../components/ui';
+import { useRun } from '../../components/run';
+import { ErrorBox, Options, Spinner } from '../../components/ui';
 import { usePresence } from '../../realtime/context';
 import type { PresenceEntry } from '../../realtime/socket';
+import { useOpenTask } from '../openTask';
 import { initials } from '../ProjectLayout';
 import { ordered, place } from './placement';
 
@@ -86,11 +88,7 @@ export function BoardScreen() {
             }}
           >
             <option value="">All tasks</option>
-            {openSprints.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name} ({s.status})
-              </option>
-            ))}
+            <Options items={openSprints} label={(s) => `${s.name} (${s.status})`} />
           </select>
         </label>
         {tasks.isFetching && <span className="muted small">Updating…</span>}
@@ -118,7 +116,7 @@ function BoardColumns({
   sprint?: string;
 }) {
   const queries = useQueryClient();
-  const [params, setParams] = useSearchParams();
+  const openTask = useOpenTask();
   const members = useMembers(project);
   const types = useTaskTypes(project);
   const proj = useProject(project);
@@ -154,11 +152,6 @@ function BoardColumns({
     return undefined;
   };
 
-  function open(t: Task) {
-    const next = new URLSearchParams(params);
-    next.set('task', t.id);
-    setParams(next);
-  }
 
   function onDragStart(e: DragStartEvent) {
     setDragging(tasks.find((t) => t.id === e.active.id) ?? null);
@@ -297,7 +290,7 @@ function BoardColumns({
                   members={memberMap}
                   typeName={t.task_type_id ? typeMap.get(t.task_type_id)?.name : undefined}
                   presence={presence.filter((p) => p.task_id === t.id)}
-                  onOpen={() => open(t)}
+                  onOpen={() => openTask(t.id)}
                 />
               )}
             />
@@ -372,22 +365,16 @@ function QuickAdd({ project, status, sprint }: { project: string; status: TaskSt
   const queries = useQueryClient();
   const [open, setOpen] = useState(false);
   const [title, setTitle] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function submit(e: FormEvent) {
+  const { busy: running, error, run } = useRun();
+  const busy = running !== null;
+  function submit(e: FormEvent) {
     e.preventDefault();
     if (!title.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    run('add', async () => {
       await api.post(`/projects/${project}/tasks`, { title: title.trim(), status_id: status.id, sprint_id: sprint });
       setTitle('');
       await queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   if (!open) {
     return (
@@ -407,7 +394,7 @@ function QuickAdd({ project, status, sprint }: { project: string; status: TaskSt
         onChange={(e) => setTitle(e.target.value)}
         onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
       />
-      {error && <div className="error-text">{error}</div>}
+      {error != null && <div className="error-text">{errorText(error)}</div>}
       <div className="actions">
         <button className="btn small primary" type="submit" disabled={busy}>
           {busy ? 'Adding…' : 'Add'}

@@ -1,12 +1,14 @@
 // Project roles: their permission maps edited as a matrix of domains × read / write / all,
 // new roles, renames and deletion (refused by the server while members hold the role).
 
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api } from '../../api/client';
 import { useRoles } from '../../api/queries';
 import type { ProjectRole } from '../../api/types';
-import { Busy, Empty, ErrorBox, Spinner } from '../../components/ui';
+import { AddForm, FormActions } from '../../components/forms';
+import { DeleteButton, ErrorBox } from '../../components/ui';
 import { useAction } from './action';
+import { EditButton, SettingsTable } from './parts';
 
 /** The project-scoped permission domains (Paca's keys), each with `.read`, `.write` and `.*`. */
 export const DOMAINS: { key: string; label: string }[] = [
@@ -37,57 +39,44 @@ function summary(perms: Record<string, boolean>): string {
 export function Roles({ project }: { project: string }) {
   const roles = useRoles(project);
   const { busy, error, run } = useAction(project);
-  const [editing, setEditing] = useState<string | null>(null);
   const [name, setName] = useState('');
   return (
     <>
       <h3>Roles</h3>
-      {roles.isPending && <Spinner />}
-      <ErrorBox error={roles.error} onRetry={() => roles.refetch()} />
-      {roles.isSuccess && roles.data.length === 0 && <Empty title="No roles" />}
-      <table className="grid" data-testid="roles">
-        <tbody>
-          {roles.data?.map((r) =>
-            editing === r.id ? (
-              <tr key={r.id}>
-                <td colSpan={3}>
-                  <RoleEditor project={project} role={r} onDone={() => setEditing(null)} />
-                </td>
-              </tr>
-            ) : (
-              <tr key={r.id}>
-                <td>{r.role_name}</td>
-                <td className="muted small">{summary(r.permissions)}</td>
-                <td className="num">
-                  <button className="btn small ghost" onClick={() => setEditing(r.id)} aria-label={`Edit role ${r.role_name}`}>
-                    Edit
-                  </button>
-                  <button
-                    className="btn small ghost"
-                    onClick={() => confirm(`Delete the role ${r.role_name}?`) && run('delete', () => api.del(`/projects/${project}/roles/${r.id}`))}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
-      <form
-        className="inline-form"
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
+      <SettingsTable
+        query={roles}
+        empty="No roles"
+        testId="roles"
+        items={roles.data}
+        editor={(r, done) => (
+          <tr key={r.id}>
+            <td colSpan={3}>
+              <RoleEditor project={project} role={r} onDone={done} />
+            </td>
+          </tr>
+        )}
+        row={(r, edit) => (
+          <tr key={r.id}>
+            <td>{r.role_name}</td>
+            <td className="muted small">{summary(r.permissions)}</td>
+            <td className="num">
+              <EditButton label={`Edit role ${r.role_name}`} onClick={edit} />
+              <DeleteButton confirmText={`Delete the role ${r.role_name}?`} onDelete={() => run('delete', () => api.del(`/projects/${project}/roles/${r.id}`))} />
+            </td>
+          </tr>
+        )}
+      />
+      <AddForm
+        busy={busy === 'add'}
+        submitLabel="Add role"
+        onSubmit={() =>
           run('add', () => api.post(`/projects/${project}/roles`, { role_name: name, permissions: { 'projects.read': true, 'tasks.read': true } })).then(
             (ok) => ok && setName(''),
-          );
-        }}
+          )
+        }
       >
         <input aria-label="New role name" placeholder="New role" value={name} onChange={(e) => setName(e.target.value)} required />
-        <Busy busy={busy === 'add'} className="btn" type="submit">
-          Add role
-        </Busy>
-      </form>
+      </AddForm>
       <ErrorBox error={error} />
     </>
   );
@@ -161,14 +150,7 @@ function RoleEditor({ project, role, onDone }: { project: string; role: ProjectR
       </table>
       {other.length > 0 && <div className="muted small">Also granted (kept as they are): {other.join(', ')}</div>}
       <ErrorBox error={error} />
-      <div className="actions">
-        <button type="button" className="btn" onClick={onDone}>
-          Cancel
-        </button>
-        <Busy busy={busy === 'save'} className="btn primary" type="submit">
-          Save role
-        </Busy>
-      </div>
+      <FormActions busy={busy === 'save'} submitLabel="Save role" onCancel={onDone} />
     </form>
   );
 }

@@ -2,6 +2,7 @@
 // own parent or the parent of one of its ancestors (no cycles). Epics are offered first.
 
 import type { Task, TaskType } from '../../api/types';
+import { Options } from '../../components/ui';
 
 /** The system "Epic" type (the server's rule keys on it). */
 export function isEpic(types: TaskType[] | undefined, typeId: string | null | undefined): boolean {
@@ -63,20 +64,12 @@ export function ParentField({
         {!known && <option value={value ?? ''}>(a task not listed here)</option>}
         {epics.length > 0 && (
           <optgroup label="Epics">
-            {epics.map((t) => (
-              <option key={t.id} value={t.id}>
-                {label(t)}
-              </option>
-            ))}
+            <Options items={epics} label={label} />
           </optgroup>
         )}
         {others.length > 0 && (
           <optgroup label="Tasks">
-            {others.map((t) => (
-              <option key={t.id} value={t.id}>
-                {label(t)}
-              </option>
-            ))}
+            <Options items={others} label={label} />
           </optgroup>
         )}
       </select>

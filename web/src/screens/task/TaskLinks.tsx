@@ -3,11 +3,12 @@
 
 import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router-dom';
 import { api } from '../../api/client';
 import { keys, useStatuses, useTaskLinks } from '../../api/queries';
 import type { DisplayLinkType, LinkType, Task, TaskLink } from '../../api/types';
-import { Busy, ErrorBox, Spinner } from '../../components/ui';
+import { useRun } from '../../components/run';
+import { Busy, ErrorBox, Options, Spinner } from '../../components/ui';
+import { useOpenTask } from '../openTask';
 
 /** Every relation people can pick, in the words of this task's side. */
 export const LINK_LABELS: Record<DisplayLinkType, string> = {
@@ -42,17 +43,11 @@ export function TaskLinks({
   const queries = useQueryClient();
   const links = useTaskLinks(project, task.id);
   const statuses = useStatuses(project);
-  const [params, setParams] = useSearchParams();
   const [kind, setKind] = useState<DisplayLinkType>('blocks');
   const [target, setTarget] = useState('');
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useRun();
 
-  const open = (id: string) => {
-    const next = new URLSearchParams(params);
-    next.set('task', id);
-    setParams(next);
-  };
+  const open = useOpenTask();
   const statusName = (id?: string) => statuses.data?.find((s) => s.id === id)?.name;
   const refresh = () => {
     // Both ends changed; the activity feed records the link.
@@ -60,35 +55,23 @@ export function TaskLinks({
     queries.invalidateQueries({ queryKey: keys.activities(project, task.id) });
   };
 
-  async function add(e: FormEvent) {
+  function add(e: FormEvent) {
     e.preventDefault();
     if (!target) return;
     const stored = STORED[kind];
     const [from, to] = stored.fromOther ? [target, task.id] : [task.id, target];
-    setBusy('add');
-    setError(null);
-    try {
+    run('add', async () => {
       await api.post(`/projects/${project}/tasks/${from}/links`, { target_task_id: to, link_type: stored.type });
       setTarget('');
       refresh();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
 
-  async function remove(link: TaskLink) {
-    setBusy(link.id);
-    setError(null);
-    try {
+  function remove(link: TaskLink) {
+    run(link.id, async () => {
       await api.del(`/projects/${project}/tasks/${task.id}/links/${link.id}`);
       refresh();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
 
   const list = links.data ?? [];
@@ -139,11 +122,7 @@ export function TaskLinks({
         </select>
         <select aria-label="Task to link" value={target} onChange={(e) => setTarget(e.target.value)} required>
           <option value="">Choose a task…</option>
-          {candidates.map((t) => (
-            <option key={t.id} value={t.id}>
-              {key(t.task_number)} {t.title}
-            </option>
-          ))}
+          <Options items={candidates} label={(t) => `${key(t.task_number)} ${t.title}`} />
         </select>
         <Busy busy={busy === 'add'} className="btn small" type="submit" disabled={!target}>
           Add link

@@ -7,35 +7,29 @@ import { Link } from 'react-router-dom';
 import { api } from '../../api/client';
 import { keys, useAgents } from '../../api/queries';
 import type { Conversation } from '../../api/types';
-import { Busy, ErrorBox } from '../../components/ui';
+import { useRun } from '../../components/run';
+import { Busy, ErrorBox, Options } from '../../components/ui';
 
 export function WriteWithAi({ project, task }: { project: string; task: string }) {
   const queries = useQueryClient();
   const agents = useAgents(project);
   const [open, setOpen] = useState(false);
   const [agent, setAgent] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useRun();
   const [started, setStarted] = useState<Conversation | null>(null);
   const list = agents.data ?? [];
   // Without agents (or without the right to see them) there is nothing to offer.
   if (!agents.isSuccess || list.length === 0) return null;
 
-  async function start() {
+  function start() {
     const chosen = agent || list[0].id;
-    setBusy(true);
-    setError(null);
-    try {
+    run('start', async () => {
       const c = await api.post<Conversation>(`/projects/${project}/tasks/${task}/write-with-ai`, { agent_id: chosen });
       setStarted(c);
       setOpen(false);
       queries.invalidateQueries({ queryKey: keys.conversations(project) });
       queries.invalidateQueries({ queryKey: keys.activities(project, task) });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -48,13 +42,9 @@ export function WriteWithAi({ project, task }: { project: string; task: string }
       {open && (
         <>
           <select aria-label="Agent to write the description" value={agent || list[0].id} onChange={(e) => setAgent(e.target.value)}>
-            {list.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name} (@{a.handle})
-              </option>
-            ))}
+            <Options items={list} label={(a) => `${a.name} (@${a.handle})`} />
           </select>
-          <Busy busy={busy} className="btn small primary" onClick={start}>
+          <Busy busy={busy !== null} className="btn small primary" onClick={start}>
             Start
           </Busy>
           <button type="button" className="btn small ghost" onClick={() => setOpen(false)}>
