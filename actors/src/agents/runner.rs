@@ -182,6 +182,8 @@ struct Run<'a> {
     inner: &'a Inner,
     c: Conversation,
     pending: Vec<ConversationEvent>,
+    /// When a batch was last written (`None`: never).
+    flushed_at: Option<tokio::time::Instant>,
     next_index: i64,
     max_iterations: i32,
 }
@@ -210,6 +212,7 @@ impl Run<'_> {
         if self.pending.is_empty() {
             return;
         }
+        self.flushed_at = Some(tokio::time::Instant::now());
         let batch = std::mem::take(&mut self.pending);
         for chunk in batch.chunks(BATCH) {
             if let Err(e) = self.inner.store.append_conversation_events(chunk).await {
@@ -303,6 +306,7 @@ pub(super) async fn run(
                 inner: &inner,
                 c: conversation,
                 pending: Vec::new(),
+                flushed_at: None,
                 next_index: 0,
                 max_iterations: 0,
             };
@@ -323,6 +327,7 @@ pub(super) async fn run(
         inner: &inner,
         c: conversation,
         pending: Vec::new(),
+        flushed_at: None,
         next_index: 0,
         max_iterations: agent.max_iterations,
     };
@@ -495,17 +500,33 @@ async fn drive(
         tokio::select! {
             event = events.recv() => match event {
                 Some(Ok(event)) => {
-                    if run.pending.len() >= BATCH {
-                        run.flush().await;
-                    }
-                    match run.take(event) {
-                        Some(End::Finished) if chat => {
-                            run.flush().await;
-                            run.advance(Step::Pause).await;
-                            idle_since = Some(tokio::time::Instant::now());
+                    // This event and whatever else is ready join the batch. A batch goes out
+                    // at once when none went out for a flush period (the run's first event, or
+                    // one after a quiet spell, is not held back for the tick); in a burst the
+                    // tick writes it, so a busy run still makes few transactions.
+                    let mut next = Some(event);
+                    while let Some(event) = next.take() {
+                        match run.take(event) {
+                            Some(End::Finished) if chat => {
+                                run.flush().await;
+                                run.advance(Step::Pause).await;
+                                idle_since = Some(tokio::time::Instant::now());
+                            }
+                            Some(end) => return end,
+                            None => {}
                         }
-                        Some(end) => return end,
-                        None => {}
+                        if run.pending.len() < BATCH {
+                            next = match events.try_recv() {
+                                Ok(Ok(event)) => Some(event),
+                                Ok(Err(e)) => {
+                                    return End::Failed(format!("lost the agent's event stream: {e}"));
+                                }
+                                Err(_) => None, // nothing more yet, or closed: recv() says which
+                            };
+                        }
+                    }
+                    if run.flushed_at.is_none_or(|at| at.elapsed() >= FLUSH_EVERY) {
+                        run.flush().await;
                     }
                 }
                 Some(Err(e)) => return End::Failed(format!("lost the agent's event stream: {e}")),
