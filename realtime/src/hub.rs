@@ -336,22 +336,22 @@ impl Realtime {
     }
 
     fn dispatch(&self, event: Arc<BusEvent>) {
-        let wire = &event.value;
-        let event_type = wire["type"].as_str().unwrap_or_default();
+        let parsed = &event.value;
+        let event_type = parsed["type"].as_str().unwrap_or_default();
         let mut rooms = lock(&self.inner.rooms);
         if event_type.starts_with("notification.") {
-            let recipient = wire["payload"]["recipient_user_id"]
+            let recipient = parsed["payload"]["recipient_user_id"]
                 .as_str()
                 .and_then(|u| u.parse().ok());
             if let Some(sockets) = recipient.and_then(|u: UserId| rooms.users.get(&u)) {
-                let message = json!({"type": event_type, "payload": wire["payload"]});
+                let message = json!({"type": event_type, "payload": parsed["payload"]});
                 for socket in sockets.values() {
                     send(socket, "notification", &message);
                 }
             }
             // Notifications are also project events: followers of the project get them too.
         }
-        let Some(project) = wire["project_id"]
+        let Some(project) = parsed["project_id"]
             .as_str()
             .and_then(|p| p.parse::<ProjectId>().ok())
         else {
