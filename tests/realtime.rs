@@ -306,16 +306,38 @@ async fn presence_comes_and_goes(b: Backend) {
         ),
         (task.clone(), Some(true))
     );
+    // Bob opens a second tab before closing the first.
+    let mut b_tab = Socket::with_token(&s.base, &bob.access_token().expect("token")).await;
+    let joined = b_tab.call("join", json!({"projectId": p})).await;
+    assert_eq!(joined["ok"], true, "{joined}");
+    let second = a.collect("presence", 1, WAIT).await;
+    assert_eq!(second[0]["username"].as_str(), Some("bob"));
+    assert_ne!(
+        second[0]["socket_id"], arrived[0]["socket_id"],
+        "one entry per socket"
+    );
+
     b_socket.close().await;
     let gone = a.collect("presence", 1, WAIT).await;
     assert_eq!(
         (gone[0]["username"].as_str(), gone[0]["state"].as_str()),
         (Some("bob"), Some("gone"))
     );
-    // Presence is per socket: what left is the socket that arrived, not every tab of its user.
+    // Presence is per socket: what left is the tab that closed; the other tab is still here.
     assert!(arrived[0]["socket_id"].is_string(), "{}", arrived[0]);
     assert_eq!(gone[0]["socket_id"], arrived[0]["socket_id"]);
-    assert_ne!(here[0]["socket_id"], arrived[0]["socket_id"]);
+    let mut newcomer = Socket::with_token(&s.base, &admin.access_token().expect("token")).await;
+    let joined = newcomer.call("join", json!({"projectId": p})).await;
+    assert_eq!(joined["ok"], true, "{joined}");
+    let present: Vec<Value> = newcomer
+        .collect("presence", 2, Duration::from_secs(2))
+        .await;
+    let bobs: Vec<&Value> = present
+        .iter()
+        .filter(|x| x["username"] == "bob")
+        .map(|x| &x["socket_id"])
+        .collect();
+    assert_eq!(bobs, [&second[0]["socket_id"]], "{present:?}");
 }
 
 /// A client that stops reading overflows its bounded buffer: it is told why and disconnected,

@@ -1,7 +1,8 @@
 //! The web UI: the single-page app built from `web/` into `web/dist`, embedded into the binary
 //! (release builds carry the files; debug builds read them from disk, so a rebuilt UI shows up
-//! without recompiling). Every path outside `/api` that is not a file answers `index.html`,
-//! so the app's own routes survive a reload.
+//! without recompiling). A GET of any other path outside `/api` answers `index.html`, so the
+//! app's own routes survive a reload, except a missing file (a last segment with a dot: 404);
+//! other methods get 405.
 
 use crate::envelope::ApiError;
 use axum::body::Body;
@@ -26,11 +27,15 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
         return ApiError::with_status(StatusCode::NOT_FOUND, codes::NOT_FOUND, "route not found");
     }
     if method != Method::GET && method != Method::HEAD {
-        return ApiError::with_status(
+        let mut refused = ApiError::with_status(
             StatusCode::METHOD_NOT_ALLOWED,
             codes::METHOD_NOT_ALLOWED,
             "the web UI only answers GET and HEAD",
         );
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return refused;
     }
     let name = path.trim_start_matches('/');
     if let Some(file) = (!name.is_empty()).then(|| Assets::get(name)).flatten() {
@@ -58,11 +63,15 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
 }
 
 fn respond(file: &EmbeddedFile, cache: &'static str, headers: &HeaderMap) -> Response {
-    let etag = format!("\"{}\"", hex_prefix(&file.metadata.sha256_hash()));
+    // Weak: the same file may leave gzipped or not (the compression layer runs after this).
+    let etag = format!("W/\"{}\"", hex_prefix(&file.metadata.sha256_hash()));
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == &etag[2..])
+        });
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -119,5 +128,6 @@ mod tests {
     async fn writes_outside_the_api_are_refused() {
         let r = serve(Method::POST, Uri::from_static("/board"), HeaderMap::new()).await;
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(r.headers()[header::ALLOW], "GET, HEAD");
     }
 }

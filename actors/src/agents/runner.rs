@@ -525,7 +525,9 @@ async fn drive(
                             };
                         }
                     }
-                    if run.flushed_at.is_none_or(|at| at.elapsed() >= FLUSH_EVERY) {
+                    if run.pending.len() >= BATCH
+                        || run.flushed_at.is_none_or(|at| at.elapsed() >= FLUSH_EVERY)
+                    {
                         run.flush().await;
                     }
                 }
@@ -613,6 +615,7 @@ async fn finish(run: &mut Run<'_>, sandbox: Option<&Sandbox>, end: End) {
     run.c.sandbox_id = None;
     if !run.advance(step).await {
         tracing::error!(conversation = %run.c.id, status = run.c.status.as_str(), ?step, "a conversation ended twice");
+        run.save().await;
     }
     tracing::info!(conversation = %run.c.id, status = run.c.status.as_str(), reason = ?run.c.error_message, "conversation ended");
     if let Some(done) = done {
