@@ -2,17 +2,11 @@
 // and shows `stopped` live; a chat is paused, resumed by a follow-up message in the same
 // conversation, stopped, and continued in a new conversation of the same session.
 
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSession, client, itemsOf, launch, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, client, itemsOf, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
-let browser;
-let session;
-before(async () => {
-  browser = await launch();
-  session = await adminSession();
-});
-after(async () => browser?.close());
+const suite = adminSuite();
 
 /** A scripted agent whose system prompt is `script`. */
 async function scriptedAgent(api, project, name, script) {
@@ -31,11 +25,11 @@ async function scriptedAgent(api, project, name, script) {
 const statusOf = (page) => page.getByTestId('conversation-status').textContent();
 
 test('a running agent is stopped from the UI and shows stopped live', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project, tasks } = await projectWithTasks(api, unique('Stop Test'), ['Needs words']);
   await scriptedAgent(api, project.id, 'Hanger', 'events 1\nhang');
 
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/board?task=${tasks[0].id}`);
   const drawer = page.getByTestId('task-drawer');
   await drawer.getByRole('button', { name: 'Write with AI…' }).click();
@@ -60,11 +54,11 @@ test('a running agent is stopped from the UI and shows stopped live', async () =
 });
 
 test('a chat is paused, resumed by a message, stopped and continued', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project } = await projectWithTasks(api, unique('Chat Test'), []);
   const agent = await scriptedAgent(api, project.id, 'Chatter', 'events 1\nsleep 20000');
 
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/agents`);
   await page.locator(`[data-testid="agent-card"][data-handle="${agent.handle}"]`).getByRole('button', { name: 'Chat' }).click();
   await page.getByRole('dialog', { name: 'Chat with Chatter' }).getByLabel('Message').fill('hello there');

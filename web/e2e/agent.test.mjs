@@ -1,24 +1,18 @@
 // (e) An agent (scripted) is configured in the UI, a task is assigned to it in the task detail,
 // and its comment and status change arrive live; its conversation is shown.
 
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSession, client, columnTitles, launch, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, client, columnTitles, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
-let browser;
-let session;
-before(async () => {
-  browser = await launch();
-  session = await adminSession();
-});
-after(async () => browser?.close());
+const suite = adminSuite();
 
 test('a task assigned to a scripted agent shows its comment and status change live', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project } = await projectWithTasks(api, unique('Agent Test'), ['Describe the feature']);
   const handle = `helper${Date.now().toString(36)}`;
 
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/agents`);
   await page.getByTestId('empty-state').first().waitFor();
   await page.getByRole('button', { name: 'New agent' }).click();

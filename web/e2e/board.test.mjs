@@ -1,20 +1,14 @@
 // (b) Create a project and tasks; (c) two people on one board: drags and presence appear live.
 
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSession, client, columnTitles, drag, launch, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, client, columnTitles, drag, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
-let browser;
-let session;
-before(async () => {
-  browser = await launch();
-  session = await adminSession();
-});
-after(async () => browser?.close());
+const suite = adminSuite();
 
 test('create a project (prefix suggested from the name) and tasks on its board', async () => {
-  const api = client(session);
-  const context = await signedInContext(browser, session);
+  const api = client(suite.session);
+  const context = await signedInContext(suite.browser, suite.session);
   const page = await context.newPage();
   await page.goto('/');
   await page.getByRole('heading', { name: 'Projects' }).waitFor();
@@ -49,14 +43,14 @@ test('create a project (prefix suggested from the name) and tasks on its board',
 });
 
 test('a drag in one browser appears in another without reload; presence shows who looks', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project } = await projectWithTasks(api, unique('Live Board'), ['First card', 'Second card', 'Third card']);
   const todoId = (await api.get(`/projects/${project.id}/task-statuses`)).items.find((s) => s.name === 'Todo').id;
   for (const t of (await api.get(`/projects/${project.id}/tasks`)).items) {
     await api.patch(`/projects/${project.id}/tasks/${t.id}`, { status_id: todoId });
   }
-  const a = await (await signedInContext(browser, session)).newPage();
-  const b = await (await signedInContext(browser, session)).newPage();
+  const a = await (await signedInContext(suite.browser, suite.session)).newPage();
+  const b = await (await signedInContext(suite.browser, suite.session)).newPage();
   for (const p of [a, b]) {
     await p.goto(`/projects/${project.id}/board`);
     await p.locator('[data-testid="card"][data-title="Third card"]').waitFor();
@@ -94,13 +88,13 @@ test('a drag in one browser appears in another without reload; presence shows wh
 });
 
 test('while a card is dragged, the target column makes room where it will land', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project, status } = await projectWithTasks(api, unique('Drag Room'), ['Alpha', 'Beta', 'Gamma', 'Delta']);
   const tasks = (await api.get(`/projects/${project.id}/tasks`)).items;
   const byTitle = (t) => tasks.find((x) => x.title === t);
   for (const t of ['Alpha', 'Beta']) await api.patch(`/projects/${project.id}/tasks/${byTitle(t).id}`, { status_id: status('Todo').id });
   for (const t of ['Gamma', 'Delta']) await api.patch(`/projects/${project.id}/tasks/${byTitle(t).id}`, { status_id: status('In Progress').id });
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/board`);
   const column = (name) => page.locator(`[data-testid="column"][data-status="${name}"]`);
   await column('In Progress').locator('[data-testid="card"][data-title="Delta"]').waitFor();

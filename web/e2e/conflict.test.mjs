@@ -1,24 +1,18 @@
 // (f) A stale edit: B edits a task that A changes and saves meanwhile; B's save shows the
 // conflict with A's value, and B can overwrite.
 
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSession, client, launch, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, client, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
-let browser;
-let session;
-before(async () => {
-  browser = await launch();
-  session = await adminSession();
-});
-after(async () => browser?.close());
+const suite = adminSuite();
 
 test('saving over someone else\'s newer change shows the conflict', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project, tasks } = await projectWithTasks(api, unique('Conflict Test'), ['Original title']);
   const task = tasks[0];
-  const a = await (await signedInContext(browser, session)).newPage();
-  const b = await (await signedInContext(browser, session)).newPage();
+  const a = await (await signedInContext(suite.browser, suite.session)).newPage();
+  const b = await (await signedInContext(suite.browser, suite.session)).newPage();
   for (const p of [a, b]) {
     await p.goto(`/projects/${project.id}/board?task=${task.id}`);
     await p.getByTestId('task-drawer').getByLabel('Title').waitFor();

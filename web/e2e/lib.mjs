@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: the server under test (CORRAL_URL), an administrator
 // session (CORRAL_ADMIN_PASSWORD), REST helpers, Chromium contexts and screenshots.
 
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -101,6 +102,20 @@ export async function projectWithTasks(api, name, titles = [], extra = {}) {
     tasks.push(await api.post(`/projects/${project.id}/tasks`, { title, ...extra }));
   }
   return { project, statuses, types, status, tasks };
+}
+
+/**
+ * The set-up every signed-in suite shares: one browser and the administrator's session
+ * (`suite.browser`, `suite.session`) from the suite's start, the browser closed at its end.
+ */
+export function adminSuite() {
+  const suite = { browser: undefined, session: undefined };
+  before(async () => {
+    suite.browser = await launch();
+    suite.session = await adminSession();
+  });
+  after(async () => suite.browser?.close());
+  return suite;
 }
 
 export async function launch() {

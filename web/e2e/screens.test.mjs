@@ -1,19 +1,13 @@
 // The other screens: live notifications (unread count), project settings, API keys, admin.
 
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, adminSession, client, itemsOf, launch, login, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, BASE, client, itemsOf, login, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
-let browser;
-let session;
-before(async () => {
-  browser = await launch();
-  session = await adminSession();
-});
-after(async () => browser?.close());
+const suite = adminSuite();
 
 test('an assignment by someone else raises the unread count live', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project, tasks } = await projectWithTasks(api, unique('Inbox Test'), ['Review the plan']);
   const username = unique('bob').replace(/\s+/g, '-');
   const bob = await api.post('/admin/users', { username, password: 'temporary-pw-1', full_name: 'Bob Builder' });
@@ -26,7 +20,7 @@ test('an assignment by someone else raises the unread count live', async () => {
   const me = await api.get('/users/me');
   const adminMember = members.find((m) => m.user_id === me.id);
 
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto('/notifications');
   await page.getByRole('heading', { name: 'Notifications' }).waitFor();
   const before = Number((await page.getByTestId('unread-count').textContent({ timeout: 1000 }).catch(() => '0')) || 0);
@@ -38,9 +32,9 @@ test('an assignment by someone else raises the unread count live', async () => {
 });
 
 test('project settings: a custom field', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project } = await projectWithTasks(api, unique('Settings Test'), []);
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/settings`);
   await page.getByRole('heading', { name: 'Statuses' }).waitFor();
   await page.getByLabel('Field name').fill('Customer');
@@ -53,11 +47,11 @@ test('project settings: a custom field', async () => {
 });
 
 test('settings round-trips: statuses, role permissions, field options, defaults', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project } = await projectWithTasks(api, unique('Settings Edit'), []);
   const P = `/projects/${project.id}`;
   await api.post(`${P}/custom-fields`, { field_key: 'tier', display_name: 'Tier', field_type: 'select', options: ['gold', 'silver'] });
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`${P}/settings`);
   const statuses = page.getByTestId('statuses');
   await statuses.locator('tr[data-status="Todo"]').waitFor();
@@ -105,7 +99,7 @@ test('settings round-trips: statuses, role permissions, field options, defaults'
 });
 
 test('API keys and administration screens', async () => {
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto('/');
   await page.getByRole('heading', { name: 'Projects' }).waitFor();
 

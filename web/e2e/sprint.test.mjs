@@ -1,25 +1,19 @@
 // (d) Sprints: create one, move tasks into it, start it, complete it (unfinished tasks go back
 // to the backlog); the table with its points sum and the timeline of epics.
 
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSession, client, launch, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, client, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
-let browser;
-let session;
-before(async () => {
-  browser = await launch();
-  session = await adminSession();
-});
-after(async () => browser?.close());
+const suite = adminSuite();
 
 test('a sprint is planned, started and completed; unfinished work returns to the backlog', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project, status } = await projectWithTasks(api, unique('Sprint Test'), [], {});
   const finished = await api.post(`/projects/${project.id}/tasks`, { title: 'Finished work', story_points: 3 });
   const unfinished = await api.post(`/projects/${project.id}/tasks`, { title: 'Unfinished work', story_points: 5 });
 
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/backlog`);
   await page.getByTestId('empty-state').waitFor();
   await page.getByRole('button', { name: 'New sprint' }).click();
@@ -59,7 +53,7 @@ test('a sprint is planned, started and completed; unfinished work returns to the
 });
 
 test('the table filters and sums story points; the timeline shows epics', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project, types, status } = await projectWithTasks(api, unique('Table Test'), []);
   await api.post(`/projects/${project.id}/tasks`, { title: 'Small thing', story_points: 2, status_id: status('Todo').id });
   await api.post(`/projects/${project.id}/tasks`, { title: 'Big thing', story_points: 8, status_id: status('Todo').id });
@@ -69,7 +63,7 @@ test('the table filters and sums story points; the timeline shows epics', async 
   const day = (n) => new Date(today.getTime() + n * 864e5).toISOString().slice(0, 10);
   await api.post(`/projects/${project.id}/tasks`, { title: 'Launch epic', task_type_id: epic.id, start_date: day(-3), due_date: day(20) });
 
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/table`);
   await page.getByTestId('task-table').waitFor();
   await until(async () => (await page.getByTestId('points-sum').textContent()) === '11', 'the sum of all points');

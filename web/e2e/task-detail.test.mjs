@@ -2,20 +2,14 @@
 // inverse type is stored from the other task), the parent under the Epic rules, and comments
 // with rich BlockNote content rendered as text, lists and mentions rather than raw JSON.
 
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSession, client, itemsOf, launch, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, client, itemsOf, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
-let browser;
-let session;
-before(async () => {
-  browser = await launch();
-  session = await adminSession();
-});
-after(async () => browser?.close());
+const suite = adminSuite();
 
 test('links, parent (Epic rules) and rich comments in the task drawer', async () => {
-  const api = client(session);
+  const api = client(suite.session);
   const { project, types, tasks } = await projectWithTasks(api, unique('Relations Test'), ['Build the API', 'Write the docs', 'Ship it']);
   const [build, docs, ship] = tasks;
   const epicType = types.find((t) => t.name === 'Epic');
@@ -45,7 +39,7 @@ test('links, parent (Epic rules) and rich comments in the task drawer', async ()
   });
   await api.post(`/projects/${project.id}/tasks/${build.id}/activities/comments`, { content: { text: 'A plain-text comment' } });
 
-  const page = await (await signedInContext(browser, session)).newPage();
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
   await page.goto(`/projects/${project.id}/board?task=${build.id}`);
   const drawer = page.getByTestId('task-drawer');
   const links = drawer.getByTestId('task-links');
