@@ -36,14 +36,13 @@ fn ensure_packages() {
     if web_dir().join("node_modules/playwright-core").exists() {
         return;
     }
-    // From the lockfile; `npm ci` refuses lockfiles without other platforms' optional
-    // packages, which a registry may not serve (see .ci/run).
+    // Exactly the lockfile, which lists every platform's optional packages (see .ci/run).
     let status = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund"])
+        .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(web_dir())
         .status()
         .expect("npm must be installed for the browser tests");
-    assert!(status.success(), "npm install in web/ failed");
+    assert!(status.success(), "npm ci in web/ failed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
