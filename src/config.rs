@@ -53,6 +53,12 @@ pub struct Config {
     pub admin_password: Option<String>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Most HTTP connections open at once (lowered at start to fit the file-descriptor limit).
+    pub http_max_connections: usize,
+    /// A request's headers must arrive within this.
+    pub http_header_timeout: Duration,
+    /// A connection quiet for this long is closed.
+    pub http_idle_timeout: Duration,
     pub cors_origins: Vec<String>,
     pub login_per_ip_per_minute: NonZeroU32,
     pub login_per_username_per_minute: NonZeroU32,
@@ -169,6 +175,21 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "REQUEST_TIMEOUT",
         "15s",
         "requests still running after this are cancelled",
+    ),
+    (
+        "HTTP_MAX_CONNECTIONS",
+        "10000",
+        "HTTP connections open at once (capped below the file-descriptor limit)",
+    ),
+    (
+        "HTTP_HEADER_TIMEOUT",
+        "10s",
+        "a request's headers must arrive within this",
+    ),
+    (
+        "HTTP_IDLE_TIMEOUT",
+        "75s",
+        "a connection with no traffic for this long is closed",
     ),
     (
         "CORS_ORIGINS",
@@ -453,6 +474,15 @@ impl Config {
             }
         });
         let request_timeout = p.duration("REQUEST_TIMEOUT", Duration::from_secs(15));
+        let http_max_connections = p.parsed("HTTP_MAX_CONNECTIONS", 10_000usize, |raw| {
+            match raw.parse::<usize>() {
+                Ok(0) => Err("must be greater than zero".into()),
+                Ok(n) => Ok(n),
+                Err(e) => Err(e.to_string()),
+            }
+        });
+        let http_header_timeout = p.duration("HTTP_HEADER_TIMEOUT", Duration::from_secs(10));
+        let http_idle_timeout = p.duration("HTTP_IDLE_TIMEOUT", Duration::from_secs(75));
         let cors_origins: Vec<String> = env
             .get("CORS_ORIGINS")
             .map(|raw| {
@@ -557,6 +587,9 @@ impl Config {
             admin_password,
             max_body_bytes,
             request_timeout,
+            http_max_connections,
+            http_header_timeout,
+            http_idle_timeout,
             cors_origins,
             login_per_ip_per_minute,
             login_per_username_per_minute,

@@ -180,17 +180,16 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     // Socket.IO is outermost: its long-polls and websockets are not bound by REST timeouts.
     let app = corral_http::router(state, &limits)
         .layer(socket_layers.gateway)
-        .layer(socket_layers.stripped)
-        .into_make_service_with_connect_info::<SocketAddr>();
+        .layer(socket_layers.stripped);
+    let connections = corral_http::ConnectionLimits {
+        max_connections: connection_cap(config.http_max_connections),
+        header_timeout: config.http_header_timeout,
+        idle_timeout: config.http_idle_timeout,
+    };
 
-    let (stop, mut stopped) = watch::channel(false);
-    let serving = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let (stop, stopped) = watch::channel(false);
+    let serving = tokio::spawn(corral_http::serve(listener, app, connections, stopped));
+
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(HOUSEKEEPING_INTERVAL);
         loop {
@@ -213,6 +212,35 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         triggers,
         control,
     })
+}
+
+/// Descriptors kept for everything but client connections: the database pool, the bus, files,
+/// sandboxes.
+const RESERVED_DESCRIPTORS: u64 = 128;
+
+/// The connection cap, lowered to fit the process's file-descriptor limit (raised to its hard
+/// limit first), so clients alone can never exhaust the descriptors the server needs.
+fn connection_cap(configured: usize) -> usize {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return configured;
+    };
+    let soft = if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        hard
+    } else {
+        soft
+    };
+    let fits =
+        usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS).max(16)).unwrap_or(usize::MAX);
+    if fits < configured {
+        tracing::warn!(
+            configured,
+            cap = fits,
+            descriptor_limit = soft,
+            "HTTP_MAX_CONNECTIONS lowered to fit the file-descriptor limit"
+        );
+    }
+    configured.min(fits)
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {

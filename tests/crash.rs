@@ -5,40 +5,12 @@
 mod common;
 
 use common::load::{Acked, Board, editor, seed_tasks, verify};
+use common::process::spawn;
 use common::{ADMIN, ADMIN_PASSWORD, Auth, Backend, Client, at, project};
 use corral_persistence::testing::{TestDatabase, TestValkey};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Starts the `corral` binary and returns it with its base URL.
-async fn spawn(env: &[(String, String)]) -> (Child, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_corral"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = command.spawn().expect("spawn corral");
-    let stdout = child.stdout.take().expect("stdout");
-    let base = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let base = lines.by_ref().map_while(Result::ok).find_map(|l| {
-            l.strip_prefix("corral listening on ")
-                .map(|u| u.trim().to_owned())
-        });
-        // Keep draining so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        base
-    })
-    .await
-    .expect("read stdout")
-    .expect("corral started");
-    (child, base)
-}
 
 async fn killed_mid_load_keeps_every_acknowledged_change(b: Backend) {
     let dir = std::env::temp_dir().join(format!("corral-crash-{}", uuid::Uuid::new_v4()));
@@ -67,7 +39,7 @@ async fn killed_mid_load_keeps_every_acknowledged_change(b: Backend) {
         valkey = Some(v);
     }
 
-    let (mut server, base) = spawn(&env).await;
+    let (mut server, base) = spawn(&env, &[]).await;
     let admin = Client::new(&base);
     admin.login_ok(ADMIN, ADMIN_PASSWORD).await;
     let p = project(&admin, "Crashy").await;
@@ -117,7 +89,7 @@ async fn killed_mid_load_keeps_every_acknowledged_change(b: Backend) {
         "the load ran before the kill ({acknowledged} acknowledged)"
     );
 
-    let (mut restarted, base) = spawn(&env).await;
+    let (mut restarted, base) = spawn(&env, &[]).await;
     let admin = Client::new(&base);
     admin.login_ok(ADMIN, ADMIN_PASSWORD).await;
     verify(&admin, &p, &acked, false).await;

@@ -188,7 +188,80 @@ async fn oversized_bodies_are_refused(b: Backend) {
     );
 }
 
+/// A database that cannot take the request (every pooled connection busy, or locked) answers
+/// 503 with a stable code and nothing of the database's own words.
+async fn store_outages_answer_503_without_internals(b: Backend) {
+    use sqlx::Connection;
+    let Some(s) = TestServer::start_with(
+        b,
+        &[
+            ("DATABASE_MAX_CONNECTIONS", "1"),
+            ("SESSION_CACHE_TTL", "0s"),
+            ("REQUEST_TIMEOUT", "30s"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let c = std::sync::Arc::new(s.admin().await);
+    // Hold the database from outside: an exclusive SQLite transaction, or a PostgreSQL lock
+    // that the server's only pooled connection will wait on.
+    let holder: Box<dyn std::any::Any + Send> = match b {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}", s.data_dir.join("corral.db").display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+            sqlx::query("BEGIN EXCLUSIVE")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            Box::new(conn)
+        }
+        Backend::PostgresValkey => {
+            let url = &s.db.as_ref().expect("database").url;
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("postgres");
+            sqlx::query("BEGIN")
+                .execute(&mut conn)
+                .await
+                .expect("begin");
+            sqlx::query("LOCK TABLE projects IN ACCESS EXCLUSIVE MODE")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            Box::new(conn)
+        }
+    };
+    let blocked = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            c.post("/api/v1/projects", &json!({"name": "Blocked"}))
+                .await
+        })
+    };
+    let r = match b {
+        Backend::Sqlite => blocked.await.expect("request"),
+        Backend::PostgresValkey => {
+            // The one connection waits on the lock; the next request cannot get one.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            c.get("/api/v1/users/me").await
+        }
+    };
+    r.assert_error(503, "SERVICE_UNAVAILABLE");
+    let text = r.body["error"].as_str().unwrap_or_default().to_lowercase();
+    for internal in ["pool", "sqlx", "locked", "timed out", "postgres", "sqlite"] {
+        assert!(!text.contains(internal), "{internal:?} leaked: {r:?}");
+    }
+    drop(holder);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let _ = c.get("/api/healthz").await;
+    })
+    .await;
+    let ready = c.get("/api/readyz").await;
+    assert_eq!(ready.status, 200, "{ready:?}");
+}
+
 on_both_backends!(
+    store_outages_answer_503_without_internals,
     health_and_readiness,
     request_ids_and_envelope,
     unknown_routes_and_methods,

@@ -14,6 +14,11 @@ pub mod codes {
     pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
     pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// A value no store can keep (a NUL character) or that breaks a rule of the edge.
+    pub const VALIDATION_ERROR: &str = "VALIDATION_ERROR";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+    pub const URI_TOO_LONG: &str = "URI_TOO_LONG";
+    pub const HEADERS_TOO_LARGE: &str = "HEADERS_TOO_LARGE";
 
     pub const AUTH_INVALID_CREDENTIALS: &str = "AUTH_INVALID_CREDENTIALS";
     pub const AUTH_MISSING_TOKEN: &str = "AUTH_MISSING_TOKEN";

@@ -36,6 +36,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = BodyRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let req_content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
             BodyRejection(if too_large {
@@ -49,6 +53,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                     .into_response()
             })
         })?;
+        if let Some(media) = req_content_type.filter(|m| !is_json(m)) {
+            return Err(BodyRejection(ApiError::with_status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::UNSUPPORTED_MEDIA_TYPE,
+                &format!("expected a JSON body (Content-Type: application/json), got {media:?}"),
+            )));
+        }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(BodyRejection(
                 ApiError::bad_request("request body is empty; expected a JSON object")
@@ -66,8 +77,76 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         })?;
         json.end()
             .map_err(|e| invalid(format!("invalid JSON body: {e}")))?;
+        if let Some(field) = field_with_nul(&bytes) {
+            return Err(BodyRejection(
+                ApiError(Error::invalid(
+                    codes::VALIDATION_ERROR,
+                    format!("{field} contains a NUL character, which cannot be stored"),
+                ))
+                .into_response(),
+            ));
+        }
         Ok(Json(value))
     }
+}
+
+/// Whether a `Content-Type` names JSON (`application/json`, `application/*+json`, any
+/// parameters).
+fn is_json(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+/// The path of the first string (or object key) in a JSON body that contains a NUL character,
+/// which PostgreSQL cannot store in text and SQLite would store: refusing it at the edge keeps
+/// both backends alike and a poisoned value out of every batch. JSON can only carry a NUL as
+/// the escape `\u0000`, so bodies without one are not parsed twice.
+pub fn field_with_nul(body: &[u8]) -> Option<String> {
+    const ESCAPE: &[u8] = b"\\u0000";
+    if !body.windows(ESCAPE.len()).any(|w| w == ESCAPE) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    fn walk(value: &serde_json::Value, path: &mut String) -> bool {
+        match value {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let found = walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            serde_json::Value::Object(fields) => fields.iter().any(|(key, item)| {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key.replace('\0', "\\0"));
+                let found = key.contains('\0') || walk(item, path);
+                if !found {
+                    path.truncate(len);
+                }
+                found
+            }),
+            _ => false,
+        }
+    }
+    let mut path = String::new();
+    walk(&value, &mut path).then(|| {
+        if path.is_empty() {
+            "the body".to_owned()
+        } else {
+            format!("field `{path}`")
+        }
+    })
 }
 
 /// The caller, authenticated against the store on this request.

@@ -9,9 +9,12 @@ mod envelope;
 mod extract;
 mod handlers;
 pub mod pagination;
+pub mod rejections;
+mod serve;
 mod router;
 mod state;
 mod web;
 
 pub use router::{HttpLimits, router};
+pub use serve::{ConnectionLimits, serve};
 pub use state::{AppState, CookieSettings};

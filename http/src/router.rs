@@ -314,6 +314,7 @@ fn with_edge_layers(routes: Router, limits: &HttpLimits) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::from_fn(access))
+                .layer(middleware::from_fn(crate::rejections::envelope_rejections))
                 .layer(cors(&limits.cors_origins))
                 .layer(HandleErrorLayer::new(timed_out))
                 .timeout(limits.request_timeout)

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod load;
+pub mod process;
 pub mod socket;
 
 use corral::config::Config;

@@ -8,6 +8,10 @@
 //! batch is applied to the *committed* state, every command is answered, and the events go to
 //! the bus. On failure the batch's commands get the error, state is reloaded from the store,
 //! and queued commands are staged again.
+//!
+//! One command must never fail another: a batch that the database refused (a rolled-back
+//! transaction, not an outage) is retried in halves until the command that caused the failure
+//! is alone in its batch; it gets the error, every other command commits.
 
 use super::access::Caller;
 use super::batch::{Change, CommitBatch, CommitOutcome, Event};
@@ -19,7 +23,9 @@ use crate::error::{Error, Result};
 use crate::ids::ProjectId;
 use crate::store::{Store, StoreError, StoreResult};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -63,6 +69,16 @@ pub struct ActorArgs {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn Bus>,
     pub limits: ActorLimits,
+    pub stats: Arc<ProjectStats>,
+}
+
+/// Counters shared by every project actor of a node.
+#[derive(Debug, Default)]
+pub struct ProjectStats {
+    /// Commands answered with an error after their batch failed and they were isolated.
+    pub isolated_failures: AtomicU64,
+    /// Batches the database refused and that were split to find the failing command.
+    pub split_batches: AtomicU64,
 }
 
 /// A staged command waiting for its batch to commit.
@@ -81,6 +97,11 @@ pub struct ActorState {
     writing: Vec<Pending>,
     /// Staged commands for the next batch.
     queued: Vec<Pending>,
+    /// The sequence the batch being written starts from, and how many events it writes.
+    writing_base: (i64, usize),
+    /// Sizes of the next batches while a refused batch is being split to find its culprit.
+    splits: VecDeque<usize>,
+    stats: Arc<ProjectStats>,
     last_used: Instant,
     store: Arc<dyn Store>,
     limits: ActorLimits,
@@ -137,6 +158,9 @@ impl Actor for ProjectActor {
             committed: args.state,
             writing: Vec::new(),
             queued: Vec::new(),
+            writing_base: (0, 0),
+            splits: VecDeque::new(),
+            stats: args.stats,
             last_used: Instant::now(),
             store: args.store,
             limits: args.limits,
@@ -290,7 +314,11 @@ impl ActorState {
         if !self.writing.is_empty() || self.queued.is_empty() {
             return;
         }
-        let take = self.queued.len().min(self.limits.max_batch);
+        let take = self
+            .splits
+            .pop_front()
+            .unwrap_or(self.limits.max_batch)
+            .min(self.queued.len());
         self.writing = self.queued.drain(..take).collect();
         let mut changes = Vec::new();
         let mut events = Vec::new();
@@ -304,6 +332,7 @@ impl ActorState {
             changes.extend(pending.staged.changes.iter().cloned());
             events.extend(pending.staged.events.iter().cloned());
         }
+        self.writing_base = (self.committed.event_seq, events.len());
         let batch = CommitBatch {
             project_id: self.id,
             base_seq: self.committed.event_seq,
@@ -348,16 +377,48 @@ impl ActorState {
                 self.queued = retry;
                 self.reload().await
             }
-            Err(err) => {
-                // The outcome is unknown (the commit may have happened): report, reload, go on.
-                let error = match err {
-                    StoreError::Unavailable(m) => Error::Unavailable(m),
-                    other => Error::Internal(format!("committing project batch: {other}")),
-                };
+            Err(StoreError::Unavailable(m)) => {
+                // An outage, not a command's fault; the outcome is unknown (the commit may have
+                // happened): report, reload, go on.
+                let error = Error::Unavailable(m);
                 for pending in writing {
                     let _ = pending.reply.send(Err(error.clone()));
                 }
                 self.reload().await
+            }
+            Err(err) => {
+                // The database refused something in the batch. Find out from the store whether
+                // anything was written: if not, the batch rolled back whole and is safe to
+                // split and retry, so only the command at fault gets the error.
+                let (base, events) = self.writing_base;
+                let tail = std::mem::take(&mut self.queued);
+                let reloaded = self.reload().await;
+                let rolled_back =
+                    reloaded.is_ok() && events > 0 && self.committed.event_seq == base;
+                let culprit = writing.len() == 1;
+                if !rolled_back || culprit {
+                    if culprit && rolled_back {
+                        self.stats.isolated_failures.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(project_id = %self.id, %err, "a command failed alone; the rest of its batch committed");
+                    }
+                    let error = Error::Internal(format!("committing project batch: {err}"));
+                    for pending in writing {
+                        let _ = pending.reply.send(Err(error.clone()));
+                    }
+                    for pending in tail {
+                        self.stage_and_queue(pending.caller, pending.command, pending.reply);
+                    }
+                    return reloaded;
+                }
+                self.stats.split_batches.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(project_id = %self.id, size = writing.len(), %err, "batch refused; retrying it in halves");
+                let half = writing.len().div_ceil(2);
+                self.splits.push_front(writing.len() - half);
+                self.splits.push_front(half);
+                for pending in writing.into_iter().chain(tail) {
+                    self.stage_and_queue(pending.caller, pending.command, pending.reply);
+                }
+                reloaded
             }
         }
     }

@@ -24,4 +24,5 @@ pub mod registry;
 pub mod state;
 
 pub use access::Caller;
+pub use actor::ProjectStats;
 pub use registry::{Projects, ProjectsConfig};

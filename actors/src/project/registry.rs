@@ -3,7 +3,7 @@
 //! refuses projects whose actor keeps failing.
 
 use super::access::Caller;
-use super::actor::{ActorArgs, ActorLimits, ProjectActor, ProjectMsg};
+use super::actor::{ActorArgs, ActorLimits, ProjectActor, ProjectMsg, ProjectStats};
 use super::command::{self, Command, Outcome};
 use super::query::{self, Answer, Query};
 use super::state::ProjectState;
@@ -60,6 +60,7 @@ struct Inner {
     bus: Arc<dyn Bus>,
     config: ProjectsConfig,
     supervisor: OnceLock<ActorRef<()>>,
+    stats: Arc<ProjectStats>,
 }
 
 /// Cheap-clone handle to every project actor of this node.
@@ -98,6 +99,7 @@ impl Projects {
             bus,
             config,
             supervisor: OnceLock::new(),
+            stats: Arc::default(),
         });
         let (supervisor, _) = Actor::spawn(None, Supervisor, Arc::downgrade(&inner))
             .await
@@ -188,6 +190,11 @@ impl Projects {
 
     pub(crate) fn store(&self) -> &dyn Store {
         self.inner.store.as_ref()
+    }
+
+    /// Counters of this node's project actors.
+    pub fn stats(&self) -> &ProjectStats {
+        &self.inner.stats
     }
 
     /// How many project actors are live on this node.
@@ -291,6 +298,7 @@ impl Projects {
                 idle_timeout: self.inner.config.idle_timeout,
                 max_batch: self.inner.config.max_batch,
             },
+            stats: self.inner.stats.clone(),
         };
         let (actor, _) = Actor::spawn_linked(None, ProjectActor, args, supervisor.get_cell())
             .await

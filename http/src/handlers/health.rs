@@ -37,9 +37,14 @@ fn check<E: std::fmt::Display>(
     backend: &'static str,
     result: Result<Result<(), E>, tokio::time::error::Elapsed>,
 ) -> Check {
+    // The dependency's own error text (hosts, pool internals) goes to the log, not to an
+    // unauthenticated client.
     let error = match result {
         Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e.to_string()),
+        Ok(Err(e)) => {
+            tracing::warn!(backend, error = %e, "readiness check failed");
+            Some("unavailable (details in the server log)".to_owned())
+        }
         Err(_) => Some(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
     };
     Check {

@@ -22,12 +22,21 @@ use corral_actors::user::{ApiKey, GlobalRole, User, UserRecord};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-/// Maps sqlx errors onto the port's: unique violations are conflicts, lost connections mean
-/// the database is unavailable.
+/// Database error codes that mean "not now" rather than "not this": SQLite's busy and locked
+/// (also extended codes), PostgreSQL's shutdown, start-up and connection-limit classes.
+const OUTAGE_CODES: &[&str] = &[
+    "5", "6", "261", "262", "517", "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006",
+];
+
+/// Maps sqlx errors onto the port's: unique violations are conflicts; lost connections, pool
+/// timeouts and a locked or restarting database mean the database is unavailable.
 pub(crate) fn store_error(err: sqlx::Error) -> StoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Conflict(db.constraint().unwrap_or("unique").to_owned())
+        }
+        sqlx::Error::Database(db) if db.code().is_some_and(|c| OUTAGE_CODES.contains(&&*c)) => {
+            StoreError::Unavailable(err.to_string())
         }
         sqlx::Error::Io(_)
         | sqlx::Error::PoolTimedOut
