@@ -88,6 +88,8 @@ pub struct AgentSettings {
     pub cpu_millis: u32,
     pub memory_mb: u64,
     pub pids: u32,
+    /// Events one conversation may store before it fails.
+    pub max_events: u32,
     /// How the local runtime runs the scripted agent (empty: this binary's `scripted-agent`).
     pub scripted_command: Vec<String>,
     /// How the local runtime runs an OpenHands agent-server, if at all.
@@ -283,6 +285,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("SANDBOX_MEMORY_MB", "4096", "memory per sandbox, in MiB"),
     ("SANDBOX_PIDS", "512", "processes and threads per sandbox"),
+    (
+        "AGENT_MAX_EVENTS",
+        "10000",
+        "events one conversation may store; past it the conversation fails",
+    ),
     (
         "SANDBOX_SCRIPTED_COMMAND",
         "(this binary: corral scripted-agent)",
@@ -545,6 +552,10 @@ impl Config {
             pids: p.parsed("SANDBOX_PIDS", 512, |raw| match raw.parse::<u32>() {
                 Ok(n) if n >= 16 => Ok(n),
                 _ => Err("expected at least 16".into()),
+            }),
+            max_events: p.parsed("AGENT_MAX_EVENTS", 10_000, |raw| match raw.parse::<u32>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err("expected a whole number greater than zero".into()),
             }),
             scripted_command: env
                 .get("SANDBOX_SCRIPTED_COMMAND")

@@ -413,6 +413,7 @@ fn start_agents(
                 pids: settings.pids,
                 ..corral_actors::sandbox::SandboxLimits::default()
             },
+            max_events: settings.max_events,
             api_url: format!("http://{}", SocketAddr::new(host, addr.port())),
             node_id: node_id(&config.data_dir)?,
             ..corral_actors::agents::AgentsConfig::default()

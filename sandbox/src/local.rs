@@ -1,18 +1,23 @@
 //! The local runtime: each sandbox is a child process in its own process group, with its own
 //! working directory, a private loopback port, only the agent's environment, and resource
-//! limits set by `prlimit` (address space, CPU seconds, processes, open files). Stopping kills
-//! the whole group. A sandbox's process group and endpoint are written to its directory, so a
-//! restarted server can find (and reclaim) what the previous one started.
+//! limits set by `prlimit` (address space, CPU seconds, processes, open files). Where the
+//! machine allows it (see [`crate::containment`]) the agent also runs in its own PID namespace
+//! and pids cgroup, so stopping it kills every process it started, however it detached them,
+//! and `SANDBOX_PIDS` holds for root too. A sandbox's handle (the pid of its `unshare` or agent
+//! process, also its process group) and endpoint are written to its directory, so a restarted
+//! server can find (and reclaim) what the previous one started.
 
+use crate::containment::{self, Containment};
 use async_trait::async_trait;
 use corral_actors::sandbox::{
     AgentProgram, Sandbox, SandboxError, SandboxLimits, SandboxRuntime, SandboxSpec,
 };
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::process::{Child, Command};
 
 #[derive(Clone, Debug)]
@@ -27,17 +32,61 @@ pub struct LocalConfig {
     pub max_sandboxes: usize,
 }
 
+/// How long stopping waits for every process of a sandbox to be gone.
+const STOP_PATIENCE: Duration = Duration::from_secs(5);
+
 pub struct LocalRuntime {
     config: LocalConfig,
+    containment: Containment,
     children: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Child>>>>,
+    namespaces: Namespaces,
+}
+
+/// The PID namespace of each sandbox, once seen: after its `unshare` parent is dead it can no
+/// longer be read, and stopping needs it to wait for every process in it.
+#[derive(Clone, Default)]
+struct Namespaces(Arc<Mutex<HashMap<String, PathBuf>>>);
+
+impl Namespaces {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, PathBuf>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The sandbox's namespace, remembered from an earlier look or read now.
+    fn of(&self, sandbox: &Sandbox) -> Option<PathBuf> {
+        if let Some(known) = self.lock().get(&sandbox.id) {
+            return Some(known.clone());
+        }
+        let found = containment::child_namespace(sandbox.id.parse().ok()?)?;
+        self.lock().insert(sandbox.id.clone(), found.clone());
+        Some(found)
+    }
+
+    fn forget(&self, sandbox: &Sandbox) {
+        self.lock().remove(&sandbox.id);
+    }
 }
 
 impl LocalRuntime {
+    /// A runtime with what this machine offers to contain sandboxes, said in the log.
     pub fn new(config: LocalConfig) -> Self {
+        let containment = Containment::detect();
+        containment.report();
+        Self::with_containment(config, containment)
+    }
+
+    /// A runtime with the containment given (tests choose a fallback this way).
+    pub fn with_containment(config: LocalConfig, containment: Containment) -> Self {
         Self {
             config,
+            containment,
             children: Mutex::default(),
+            namespaces: Namespaces::default(),
         }
+    }
+
+    pub fn containment(&self) -> &Containment {
+        &self.containment
     }
 
     fn dir(&self, conversation: uuid::Uuid) -> PathBuf {
@@ -75,6 +124,80 @@ fn prlimit_args(limits: &SandboxLimits) -> Vec<String> {
     ]
 }
 
+/// The watchdog of a sandbox without a pids cgroup: counts the tasks in its PID namespace (and
+/// its `unshare` parent) and kills it past `max`.
+async fn count_processes(
+    child: Arc<tokio::sync::Mutex<Child>>,
+    namespaces: Namespaces,
+    sandbox: Sandbox,
+    max: u32,
+) {
+    let mut tick = tokio::time::interval(containment::WATCHDOG_EVERY);
+    loop {
+        tick.tick().await;
+        if !matches!(child.lock().await.try_wait(), Ok(None)) {
+            return;
+        }
+        let Some(namespace) = namespaces.of(&sandbox) else {
+            continue;
+        };
+        let counted =
+            tokio::task::spawn_blocking(move || containment::namespace_members(&namespace).1);
+        let Ok(tasks) = counted.await else { continue };
+        if tasks + 1 > max as usize {
+            tracing::warn!(conversation = %sandbox.conversation_id, tasks, max,
+                           "sandbox past SANDBOX_PIDS; killing it");
+            if let Some(group) = group_of(&sandbox) {
+                let _ = killpg(group, Signal::SIGKILL);
+            }
+            return;
+        }
+    }
+}
+
+/// Waits until no process of a stopped sandbox is left (killing stragglers), then removes its
+/// cgroup.
+async fn remove_every_process(
+    cgroup: Option<PathBuf>,
+    namespace: Option<PathBuf>,
+) -> Result<(), SandboxError> {
+    let deadline = tokio::time::Instant::now() + STOP_PATIENCE;
+    loop {
+        let (cg, ns) = (cgroup.clone(), namespace.clone());
+        let left = tokio::task::spawn_blocking(move || {
+            let mut left = cg
+                .as_deref()
+                .map(containment::cgroup_members)
+                .unwrap_or_default();
+            if let Some(ns) = &ns {
+                left.extend(containment::namespace_members(ns).0);
+            }
+            for pid in &left {
+                let _ = kill(*pid, Signal::SIGKILL);
+            }
+            left.len()
+        })
+        .await
+        .unwrap_or(0);
+        let removed = match &cgroup {
+            Some(group) if left == 0 => match std::fs::remove_dir(group) {
+                Ok(()) => true,
+                Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            },
+            _ => left == 0,
+        };
+        if removed {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(SandboxError::Runtime(format!(
+                "{left} processes of the sandbox outlived its stop"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn group_of(sandbox: &Sandbox) -> Option<Pid> {
     sandbox
         .id
@@ -110,10 +233,29 @@ impl SandboxRuntime for LocalRuntime {
             .await
             .map_err(|e| SandboxError::Start(format!("creating {}: {e}", workspace.display())))?;
         let port = free_port()?;
-        let mut command = Command::new("prlimit");
+        let cgroup = self.containment.cgroup_of(spec.conversation_id);
+        if let Some(group) = &cgroup {
+            containment::create_cgroup(group, spec.limits.pids).map_err(|e| {
+                SandboxError::Start(format!("creating the cgroup {}: {e}", group.display()))
+            })?;
+        }
+        let mut command = match &cgroup {
+            // The shell joins the cgroup before anything else runs, so nothing escapes it.
+            Some(group) => {
+                let mut joined = Command::new("/bin/sh");
+                joined
+                    .args(["-c", r#"echo $$ > "$0/cgroup.procs" && exec "$@""#])
+                    .arg(group)
+                    .arg("prlimit");
+                joined
+            }
+            None => Command::new("prlimit"),
+        };
+        command.args(prlimit_args(&spec.limits)).arg("--");
+        if let Some(namespace) = &self.containment.namespace {
+            command.arg("unshare").args(namespace).arg("--");
+        }
         command
-            .args(prlimit_args(&spec.limits))
-            .arg("--")
             .arg(exe)
             .args(args)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
@@ -131,12 +273,21 @@ impl SandboxRuntime for LocalRuntime {
             .stderr(std::process::Stdio::null())
             .process_group(0)
             .kill_on_drop(true);
-        let child = command
-            .spawn()
-            .map_err(|e| SandboxError::Start(format!("running {exe}: {e}")))?;
-        let pid = child
-            .id()
-            .ok_or_else(|| SandboxError::Start("the agent exited at once".into()))?;
+        let spawned = command.spawn().and_then(|child| {
+            child
+                .id()
+                .map(|pid| (child, pid))
+                .ok_or_else(|| std::io::Error::other("the agent exited at once"))
+        });
+        let (child, pid) = match spawned {
+            Ok(started) => started,
+            Err(e) => {
+                if let Some(group) = &cgroup {
+                    let _ = std::fs::remove_dir(group);
+                }
+                return Err(SandboxError::Start(format!("running {exe}: {e}")));
+            }
+        };
         let sandbox = Sandbox {
             id: pid.to_string(),
             conversation_id: spec.conversation_id,
@@ -148,6 +299,14 @@ impl SandboxRuntime for LocalRuntime {
             .map_err(|e| SandboxError::Start(e.to_string()))?;
         let child = Arc::new(tokio::sync::Mutex::new(child));
         self.children().insert(sandbox.id.clone(), child.clone());
+        if self.containment.namespace.is_some() && cgroup.is_none() {
+            tokio::spawn(count_processes(
+                child.clone(),
+                self.namespaces.clone(),
+                sandbox.clone(),
+                spec.limits.pids,
+            ));
+        }
         // Past its lifetime the sandbox is killed, whatever its conversation is doing. The
         // child is not reaped before it is stopped, so its group id cannot have been reused.
         let (lifetime, doomed) = (spec.limits.lifetime, sandbox.clone());
@@ -165,26 +324,40 @@ impl SandboxRuntime for LocalRuntime {
 
     async fn alive(&self, sandbox: &Sandbox) -> bool {
         let child = self.children().get(&sandbox.id).cloned();
-        match child {
+        let alive = match child {
             Some(child) => matches!(child.lock().await.try_wait(), Ok(None)),
             // Started by an earlier server: alive while its group has a member.
             None => group_of(sandbox).is_some_and(|g| killpg(g, None).is_ok()),
+        };
+        if alive && self.containment.namespace.is_some() {
+            // Seen while it can be, for a stop after the sandbox died (lifetime, watchdog).
+            let _ = self.namespaces.of(sandbox);
         }
+        alive
     }
 
     async fn stop(&self, sandbox: &Sandbox) -> Result<(), SandboxError> {
+        let cgroup = self.containment.cgroup_of(sandbox.conversation_id);
+        // Read before the kill: the namespace is named by its `unshare` parent.
+        let namespace = self.namespaces.of(sandbox);
         if let Some(group) = group_of(sandbox) {
-            // Already gone is fine: stopping is idempotent.
+            // Already gone is fine: stopping is idempotent. Killing the `unshare` parent kills
+            // the agent, the namespace's init, and with it every process in the namespace.
             let _ = killpg(group, Signal::SIGKILL);
+        }
+        if let Some(group) = &cgroup {
+            containment::kill_cgroup(group);
         }
         let child = self.children().remove(&sandbox.id);
         if let Some(child) = child {
             let _ = child.lock().await.wait().await;
         }
+        let gone = remove_every_process(cgroup, namespace).await;
+        self.namespaces.forget(sandbox);
         let dir = self.dir(sandbox.conversation_id);
         match tokio::fs::remove_dir_all(&dir).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Ok(()) => gone,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => gone,
             Err(e) => Err(SandboxError::Runtime(format!(
                 "removing {}: {e}",
                 dir.display()

@@ -9,6 +9,9 @@
 //! - `events <n>`: emits n agent messages.
 //! - `context`: emits an agent message with the skills and MCP servers it was configured with.
 //! - `sleep <ms>`: waits.
+//! - `shell <command>`: runs the command with `sh -c` in the agent's working directory and waits
+//!   for the shell (what it starts in the background lives on); the outcome says how the shell
+//!   exited. Tests use it to start processes that try to escape or flood the sandbox.
 //! - `hang`: never finishes (until paused, stopped or killed).
 //! - `crash`: the process exits with status 1.
 //!
@@ -439,6 +442,7 @@ async fn play(agent: &Agent, id: &str, epoch: u64) -> Option<&'static str> {
                 tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                 Ok(format!("slept {ms} ms"))
             }
+            "shell" => shell(rest).await,
             "hang" => std::future::pending().await,
             "crash" => std::process::exit(1),
             other => Err(format!("unknown instruction {other:?}")),
@@ -463,6 +467,20 @@ async fn play(agent: &Agent, id: &str, epoch: u64) -> Option<&'static str> {
         json!({"llm_message": {"role": "assistant", "content": [{"type": "text", "text": "done"}]}}),
     );
     Some("finished")
+}
+
+/// Runs `sh -c command` without input or output and waits for the shell; its exit is the
+/// outcome's text, not a failure, so a script goes on whatever the command did.
+async fn shell(command: &str) -> Result<String, String> {
+    let status = tokio::process::Command::new("sh")
+        .args(["-c", command])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .map_err(|e| format!("running sh: {e}"))?;
+    Ok(format!("the shell exited with {status}"))
 }
 
 /// One call to Corral's API on behalf of the conversation's task.

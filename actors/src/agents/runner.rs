@@ -1,6 +1,7 @@
 //! The conversation actor: owns one conversation from admission to a terminal status. It starts
 //! the sandbox, waits for health, drives the agent-server, persists the agent's events in order
-//! (batched) and publishes them as `agent.*`, enforces `max_iterations` and the timeout, obeys
+//! (batched) and publishes them as `agent.*`, enforces `max_iterations`, the timeout and the
+//! number of events a conversation may store (`AGENT_MAX_EVENTS`), obeys
 //! stop, pause, messages and heartbeats from its mailbox, and always reclaims the sandbox.
 
 use super::conversation::{Conversation, ConversationEvent, Step, TriggerType};
@@ -41,6 +42,7 @@ pub(super) struct RunConfig {
     max_run: Duration,
     chat_idle: Duration,
     limits: crate::sandbox::SandboxLimits,
+    max_events: u32,
     api_url: String,
 }
 
@@ -51,6 +53,7 @@ impl From<&AgentsConfig> for RunConfig {
             max_run: c.max_run,
             chat_idle: c.chat_idle,
             limits: c.limits,
+            max_events: c.max_events,
             api_url: c.api_url.clone(),
         }
     }
@@ -186,6 +189,8 @@ struct Run<'a> {
     flushed_at: Option<tokio::time::Instant>,
     next_index: i64,
     max_iterations: i32,
+    /// Events the conversation may store; the next one ends it as failed.
+    max_events: i64,
 }
 
 impl Run<'_> {
@@ -257,6 +262,13 @@ impl Run<'_> {
             _ => None,
         };
         if !skipped {
+            // Storing nothing past the cap keeps a runaway agent from filling the database.
+            if self.next_index >= self.max_events {
+                return Some(End::Failed(format!(
+                    "the conversation exceeded AGENT_MAX_EVENTS ({}) events",
+                    self.max_events
+                )));
+            }
             self.pending.push(ConversationEvent {
                 conversation_id: self.c.id,
                 event_index: self.next_index,
@@ -309,6 +321,7 @@ pub(super) async fn run(
                 flushed_at: None,
                 next_index: 0,
                 max_iterations: 0,
+                max_events: config.max_events.into(),
             };
             finish(&mut run, None, End::Failed(reason)).await;
             return;
@@ -330,6 +343,7 @@ pub(super) async fn run(
         flushed_at: None,
         next_index: 0,
         max_iterations: agent.max_iterations,
+        max_events: config.max_events.into(),
     };
     let now = crate::clock::now();
     run.c.started_at = Some(now);

@@ -32,6 +32,8 @@ pub struct AgentsConfig {
     pub chat_idle: Duration,
     /// Sandbox CPU, memory and pids (the lifetime follows the run's timeout).
     pub limits: SandboxLimits,
+    /// Events one conversation may store; the next fails it (`AGENT_MAX_EVENTS`).
+    pub max_events: u32,
     /// Corral's base URL as agents reach it (`PACA_API_URL` in the sandbox).
     pub api_url: String,
     /// This node's stable name: the conversations it queues or runs are its to recover.
@@ -48,6 +50,7 @@ impl Default for AgentsConfig {
             max_run: Duration::from_secs(8 * 3600),
             chat_idle: Duration::from_secs(180),
             limits: SandboxLimits::default(),
+            max_events: 10_000,
             api_url: String::new(),
             node_id: "node".into(),
         }
