@@ -60,8 +60,7 @@ pub struct Config {
     /// A connection quiet for this long is closed.
     pub http_idle_timeout: Duration,
     pub cors_origins: Vec<String>,
-    pub login_per_ip_per_minute: NonZeroU32,
-    pub login_per_username_per_minute: NonZeroU32,
+    pub login_limits: corral_actors::auth::login_limiter::LoginLimits,
     pub trust_forwarded_for: bool,
     pub log_format: LogFormat,
     pub project_max_in_flight: usize,
@@ -199,14 +198,19 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "comma-separated origins allowed with credentials",
     ),
     (
-        "LOGIN_RATE_PER_IP",
-        "20",
-        "login attempts per minute per client address",
+        "LOGIN_FAILURES_PER_IP",
+        "30",
+        "failed logins per LOGIN_FAILURE_WINDOW from one client address, any usernames",
     ),
     (
-        "LOGIN_RATE_PER_USERNAME",
+        "LOGIN_FAILURES_PER_USERNAME_IP",
         "10",
-        "login attempts per minute per username",
+        "failed logins per LOGIN_FAILURE_WINDOW for one username from one client address",
+    ),
+    (
+        "LOGIN_FAILURE_WINDOW",
+        "15m",
+        "the window those failures refill over",
     ),
     (
         "SESSION_CACHE_TTL",
@@ -509,11 +513,20 @@ impl Config {
             raw.parse::<NonZeroU32>()
                 .map_err(|_| "expected a whole number greater than zero".to_owned())
         };
-        let default_ip = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
-        let default_user = NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN);
-        let login_per_ip_per_minute = p.parsed("LOGIN_RATE_PER_IP", default_ip, nonzero);
-        let login_per_username_per_minute =
-            p.parsed("LOGIN_RATE_PER_USERNAME", default_user, nonzero);
+        let login_defaults = corral_actors::auth::login_limiter::LoginLimits::default();
+        let login_limits = corral_actors::auth::login_limiter::LoginLimits {
+            failures_per_ip: p.parsed(
+                "LOGIN_FAILURES_PER_IP",
+                login_defaults.failures_per_ip,
+                nonzero,
+            ),
+            failures_per_username_ip: p.parsed(
+                "LOGIN_FAILURES_PER_USERNAME_IP",
+                login_defaults.failures_per_username_ip,
+                nonzero,
+            ),
+            window: p.duration("LOGIN_FAILURE_WINDOW", login_defaults.window),
+        };
         let session_cache_ttl = p.parsed("SESSION_CACHE_TTL", Duration::from_secs(1), |raw| {
             humantime::parse_duration(raw)
                 .map_err(|e| format!("not a duration ({e}); use e.g. 1s, 500ms, 0s"))
@@ -602,8 +615,7 @@ impl Config {
             http_header_timeout,
             http_idle_timeout,
             cors_origins,
-            login_per_ip_per_minute,
-            login_per_username_per_minute,
+            login_limits,
             session_cache_ttl,
             trust_forwarded_for,
             log_format,
@@ -692,7 +704,7 @@ mod tests {
             ("JWT_SECRET", "short"),
             ("JWT_ACCESS_TTL", "soon"),
             ("ADMIN_PASSWORD", "123"),
-            ("LOGIN_RATE_PER_IP", "0"),
+            ("LOGIN_FAILURES_PER_IP", "0"),
             ("COOKIE_SECURE", "maybe"),
             ("ENCRYPTION_KEY", "not-hex"),
         ]))

@@ -9,7 +9,6 @@ pub mod config;
 use anyhow::Context;
 use config::{BusConfig, Config, Database};
 use corral_actors::accounts::{Accounts, AccountsConfig, AdminBootstrap};
-use corral_actors::auth::login_limiter::LoginLimits;
 use corral_actors::auth::token::TokenTtls;
 use corral_actors::bus::Bus;
 use corral_actors::notification::Inbox;
@@ -94,10 +93,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
                 refresh: config.refresh_ttl,
                 refresh_session: config.refresh_session_ttl,
             },
-            login_limits: LoginLimits {
-                per_ip_per_minute: config.login_per_ip_per_minute,
-                per_username_per_minute: config.login_per_username_per_minute,
-            },
+            login_limits: config.login_limits,
             session_cache: config.session_cache_ttl,
         },
     );

@@ -1,9 +1,9 @@
 //! `/auth`: login, cookies, bearer tokens, refresh rotation and reuse detection, expiry,
-//! logout and the login rate limits.
+//! logout and the limits on failed logins.
 
 mod common;
 
-use common::{ADMIN, ADMIN_PASSWORD, Auth, Backend, TestServer};
+use common::{ADMIN, ADMIN_PASSWORD, Auth, Backend, Client, Resp, TestServer};
 use serde_json::json;
 use std::time::Duration;
 
@@ -186,6 +186,93 @@ async fn refresh_rotates_and_detects_reuse(b: Backend) {
         .assert_error(401, "AUTH_TOKEN_INVALID");
 }
 
+/// A refresh token used again after the retry grace ends its whole session (contract §9): the
+/// token it was rotated into, every later one, and their access tokens. Other sessions live on.
+async fn reusing_a_spent_refresh_token_revokes_its_family(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let c = s.admin().await;
+    let other_session = s.admin().await;
+    let token_a = c.refresh_token().expect("A");
+    assert_eq!(c.refresh().await.status, 200, "A -> B");
+    let (token_b, access_b) = (
+        c.refresh_token().expect("B"),
+        c.access_token().expect("B's access"),
+    );
+    assert_eq!(c.refresh().await.status, 200, "B -> C");
+    assert_ne!(c.refresh_token(), Some(token_b.clone()));
+    assert_eq!(c.get("/api/v1/users/me").await.status, 200);
+
+    // Past the grace a client retry would fall in (REUSE_GRACE, 5 s), A comes back.
+    tokio::time::sleep(Duration::from_millis(5_300)).await;
+    let thief = s.client();
+    *thief.refresh.lock().expect("lock") = Some(token_a);
+    thief
+        .refresh()
+        .await
+        .assert_error(401, "AUTH_TOKEN_INVALID");
+
+    // B (spent), C (the live one) and their access tokens are all refused.
+    let holder_b = s.client();
+    *holder_b.refresh.lock().expect("lock") = Some(token_b);
+    holder_b
+        .refresh()
+        .await
+        .assert_error(401, "AUTH_TOKEN_INVALID");
+    c.refresh().await.assert_error(401, "AUTH_TOKEN_INVALID");
+    c.get("/api/v1/users/me")
+        .await
+        .assert_error(401, "AUTH_TOKEN_INVALID");
+    c.with_auth(Auth::Bearer(access_b))
+        .get("/api/v1/users/me")
+        .await
+        .assert_error(401, "AUTH_TOKEN_INVALID");
+    assert_eq!(other_session.get("/api/v1/users/me").await.status, 200);
+    assert_eq!(other_session.refresh().await.status, 200);
+}
+
+/// Once a reuse has revoked a family on one node, no other node rotates a token of it, however
+/// long that node trusts the sessions it checked (`SESSION_CACHE_TTL`): refresh asks the store.
+async fn a_revoked_family_cannot_refresh_on_another_node(b: Backend) {
+    let Some(mut node_a) = TestServer::start_with(
+        b,
+        &[
+            ("JWT_SECRET", "family-test-secret-0123456789abcdefgh"),
+            ("SESSION_CACHE_TTL", "1h"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    if b == Backend::Sqlite {
+        // Both nodes on one SQLite file: sessions need the store, not the bus.
+        let url = format!("sqlite://{}", node_a.data_dir.join("corral.db").display());
+        node_a.env.insert("DATABASE_URL".into(), url);
+    }
+    let node_b = node_a.second_node().await;
+    let on_a = node_a.admin().await;
+    let token_a = on_a.refresh_token().expect("A");
+    assert_eq!(on_a.refresh().await.status, 200, "A -> B on node A");
+    // Node B checks the session of B and keeps it in its cache.
+    let on_b = Client::new(&node_b.base);
+    *on_b.access.lock().expect("lock") = on_a.access_token();
+    *on_b.refresh.lock().expect("lock") = on_a.refresh_token();
+    assert_eq!(on_b.get("/api/v1/users/me").await.status, 200);
+
+    tokio::time::sleep(Duration::from_millis(5_300)).await;
+    let thief = node_a.client();
+    *thief.refresh.lock().expect("lock") = Some(token_a);
+    thief
+        .refresh()
+        .await
+        .assert_error(401, "AUTH_TOKEN_INVALID");
+    let refused = on_b.refresh().await;
+    refused.assert_error(401, "AUTH_TOKEN_INVALID");
+    assert!(refused.set_cookie("refresh_token").is_none());
+}
+
 async fn access_tokens_expire(b: Backend) {
     let Some(s) = TestServer::start_with(b, &[("JWT_ACCESS_TTL", "1s")]).await else {
         return;
@@ -245,46 +332,134 @@ async fn logout_ends_the_session_at_once(b: Backend) {
         .assert_error(401, "AUTH_UNAUTHENTICATED");
 }
 
-async fn login_is_rate_limited_per_username(b: Backend) {
-    let Some(s) = TestServer::start_with(b, &[("LOGIN_RATE_PER_USERNAME", "3")]).await else {
+/// A login from `address` (the server is started with `TRUST_FORWARDED_FOR`).
+async fn login_from(c: &Client, address: &str, username: &str, password: &str) -> Resp {
+    let body = json!({"username": username, "password": password});
+    c.send(
+        "POST",
+        "/api/v1/auth/login",
+        Some(body.to_string().into_bytes()),
+        &[("x-forwarded-for", address)],
+    )
+    .await
+}
+
+/// The seconds of a 429's `Retry-After`.
+#[track_caller]
+fn retry_after(r: &Resp) -> u64 {
+    r.assert_error(429, "RATE_LIMITED");
+    r.header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds")
+}
+
+/// Paca's browser suite logs in about 25 times a minute (up to 56) with the right password:
+/// on the default limits, 60 right logins in a row from one address all succeed.
+async fn right_passwords_are_never_limited(b: Backend) {
+    let Some(mut s) = TestServer::start(b).await else {
         return;
     };
+    // Back to the defaults (the harness raises the limits for everything else).
+    s.restart(&[
+        ("LOGIN_FAILURES_PER_IP", None),
+        ("LOGIN_FAILURES_PER_USERNAME_IP", None),
+    ])
+    .await;
     let c = s.client();
+    for i in 0..60 {
+        let r = c.login(ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(r.status, 200, "login {i}: {r:?}");
+    }
+    // A typo now and then changes nothing.
+    c.login(ADMIN, "wrong-password")
+        .await
+        .assert_error(401, "AUTH_INVALID_CREDENTIALS");
+    c.login_ok(ADMIN, ADMIN_PASSWORD).await;
+}
+
+/// Guessing at an account from one address refuses that address (right password included) and
+/// never the owner logging in from another.
+async fn guessing_does_not_lock_the_owner_out(b: Backend) {
+    let Some(s) = TestServer::start_with(
+        b,
+        &[
+            ("TRUST_FORWARDED_FOR", "true"),
+            ("LOGIN_FAILURES_PER_USERNAME_IP", "3"),
+            ("LOGIN_FAILURES_PER_IP", "100"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let (attacker, owner) = (s.client(), s.client());
     for _ in 0..3 {
-        c.login(ADMIN, "wrong-password")
+        login_from(&attacker, "203.0.113.7", ADMIN, "wrong-password")
             .await
             .assert_error(401, "AUTH_INVALID_CREDENTIALS");
     }
-    let limited = c.login(ADMIN, ADMIN_PASSWORD).await;
-    limited.assert_error(429, "RATE_LIMITED");
-    let retry: u64 = limited
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .expect("seconds");
-    assert!((1..=60).contains(&retry), "{retry}");
-    assert!(
-        limited.set_cookie("access_token").is_none(),
-        "even the right password is refused"
-    );
-    c.login("someone-else", "whatever-pw")
+    for password in ["wrong-password", ADMIN_PASSWORD] {
+        let refused = login_from(&attacker, "203.0.113.7", ADMIN, password).await;
+        let wait = retry_after(&refused);
+        assert!((1..=15 * 60).contains(&wait), "{wait}");
+        assert!(
+            refused.set_cookie("access_token").is_none(),
+            "no session from the guessing address"
+        );
+    }
+    // The owner, from their own address (or the peer address), gets in every time.
+    for _ in 0..5 {
+        let r = login_from(&owner, "198.51.100.2", ADMIN, ADMIN_PASSWORD).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(
+            owner.get("/api/v1/users/me").await.data()["username"],
+            ADMIN
+        );
+    }
+    owner.login_ok(ADMIN, ADMIN_PASSWORD).await;
+    // The owner mistyping from their address does not inherit the attacker's failures.
+    login_from(&owner, "198.51.100.2", ADMIN, "wrong-password")
+        .await
+        .assert_error(401, "AUTH_INVALID_CREDENTIALS");
+    // The guessing address may still try other usernames.
+    login_from(&attacker, "203.0.113.7", "someone-else", "whatever-pw")
         .await
         .assert_error(401, "AUTH_INVALID_CREDENTIALS");
 }
 
-async fn login_is_rate_limited_per_ip(b: Backend) {
-    let Some(s) = TestServer::start_with(b, &[("LOGIN_RATE_PER_IP", "3")]).await else {
+/// One address's failures count together whatever usernames they try.
+async fn failures_per_address_span_usernames(b: Backend) {
+    let Some(s) = TestServer::start_with(
+        b,
+        &[
+            ("TRUST_FORWARDED_FOR", "true"),
+            ("LOGIN_FAILURES_PER_IP", "3"),
+            ("LOGIN_FAILURES_PER_USERNAME_IP", "100"),
+        ],
+    )
+    .await
+    else {
         return;
     };
     let c = s.client();
-    for name in ["a-user", "b-user", "c-user"] {
-        c.login(name, "whatever-pw")
+    for name in ["a-user", "b-user", ADMIN] {
+        login_from(&c, "203.0.113.9", name, "whatever-pw")
             .await
             .assert_error(401, "AUTH_INVALID_CREDENTIALS");
     }
-    c.login("d-user", "whatever-pw")
+    retry_after(&login_from(&c, "203.0.113.9", "d-user", "whatever-pw").await);
+    retry_after(&login_from(&c, "203.0.113.9", ADMIN, ADMIN_PASSWORD).await);
+    // Other addresses are not affected.
+    login_from(&c, "203.0.113.10", "d-user", "whatever-pw")
         .await
-        .assert_error(429, "RATE_LIMITED");
+        .assert_error(401, "AUTH_INVALID_CREDENTIALS");
+    assert_eq!(
+        login_from(&c, "198.51.100.2", ADMIN, ADMIN_PASSWORD)
+            .await
+            .status,
+        200
+    );
 }
 
 on_both_backends!(
@@ -293,9 +468,12 @@ on_both_backends!(
     login_refuses_bad_input,
     credentials_in_every_paca_form,
     refresh_rotates_and_detects_reuse,
+    reusing_a_spent_refresh_token_revokes_its_family,
+    a_revoked_family_cannot_refresh_on_another_node,
     access_tokens_expire,
     refresh_tokens_expire,
     logout_ends_the_session_at_once,
-    login_is_rate_limited_per_username,
-    login_is_rate_limited_per_ip,
+    right_passwords_are_never_limited,
+    guessing_does_not_lock_the_owner_out,
+    failures_per_address_span_usernames,
 );

@@ -1,8 +1,9 @@
-//! `/users/me`: profile, password change, forced password change, global permissions.
+//! `/users/me`: profile, password change, forced password change, global permissions, and a
+//! new full name showing in project member lists.
 
 mod common;
 
-use common::{ADMIN, Auth, Backend, TestServer};
+use common::{ADMIN, Auth, Backend, Client, TestServer, at, id_named, project};
 use serde_json::json;
 
 async fn profile_read_and_tri_state_patch(b: Backend) {
@@ -210,10 +211,82 @@ async fn global_permissions_per_role(b: Backend) {
     );
 }
 
+/// The full name of a member, as a project's member list shows it.
+async fn member_name(c: &Client, project: &str, username: &str) -> String {
+    let members = c.get(&at(project, "/members")).await;
+    assert_eq!(members.status, 200, "{members:?}");
+    members
+        .data()
+        .as_array()
+        .and_then(|l| l.iter().find(|m| m["username"] == username))
+        .and_then(|m| m["full_name"].as_str())
+        .unwrap_or_else(|| panic!("{username} not in {members:?}"))
+        .to_owned()
+}
+
+/// A renamed user shows under the new name at once in every project they belong to, whether
+/// they renamed themself or an administrator did.
+async fn a_new_full_name_shows_in_every_member_list(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (alice, alice_id) = s.user("alice", "USER").await;
+    let mut projects = Vec::new();
+    for name in ["First", "Second"] {
+        let id = project(&admin, name).await;
+        let roles = admin.get(&at(&id, "/roles")).await;
+        let viewer = id_named(&roles, "role_name", "Viewer");
+        let added = admin
+            .post(
+                &at(&id, "/members"),
+                &json!({"user_id": alice_id, "project_role_id": viewer}),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{added:?}");
+        // The projects' actors are running and hold alice's name.
+        assert_eq!(member_name(&alice, &id, "alice").await, "alice");
+        projects.push(id);
+    }
+
+    let renamed = alice
+        .patch("/api/v1/users/me", &json!({"full_name": "Alice Liddell"}))
+        .await;
+    assert_eq!(renamed.status, 200, "{renamed:?}");
+    for id in &projects {
+        assert_eq!(member_name(&alice, id, "alice").await, "Alice Liddell");
+        assert_eq!(member_name(&admin, id, "alice").await, "Alice Liddell");
+    }
+
+    let by_admin = admin
+        .patch(
+            &format!("/api/v1/admin/users/{alice_id}"),
+            &json!({"full_name": "Alice P. Liddell"}),
+        )
+        .await;
+    assert_eq!(by_admin.status, 200, "{by_admin:?}");
+    for id in &projects {
+        assert_eq!(member_name(&admin, id, "alice").await, "Alice P. Liddell");
+    }
+    // Other members keep their names.
+    assert_eq!(
+        member_name(&admin, &projects[0], ADMIN).await,
+        own_full_name(&admin).await
+    );
+}
+
+async fn own_full_name(admin: &Client) -> String {
+    admin.get("/api/v1/users/me").await.data()["full_name"]
+        .as_str()
+        .expect("full_name")
+        .to_owned()
+}
+
 on_both_backends!(
     profile_read_and_tri_state_patch,
     password_change,
     password_change_needs_a_session,
     forced_password_change,
     global_permissions_per_role,
+    a_new_full_name_shows_in_every_member_list,
 );

@@ -4,7 +4,7 @@
 //! The traits are split per aggregate; [`Store`] is all of them together. Reads return
 //! `Ok(None)` for "no such row"; writes that target one row return whether a row changed.
 
-use crate::ids::{ApiKeyId, GlobalRoleId, SessionFamilyId, TokenId, UserId};
+use crate::ids::{ApiKeyId, GlobalRoleId, ProjectId, SessionFamilyId, TokenId, UserId};
 use crate::permission::PermissionMap;
 use crate::user::{ApiKey, GlobalRole, User, UserRecord};
 use async_trait::async_trait;
@@ -88,6 +88,9 @@ pub trait UserStore: Send + Sync {
     async fn delete_user(&self, id: UserId, at: DateTime<Utc>) -> StoreResult<bool>;
     /// How many users that are not deleted hold the role.
     async fn role_holders(&self, role: GlobalRoleId) -> StoreResult<RoleHolders>;
+    /// The current full names of a project's human members (the project actor keeps the
+    /// names it loaded, which a user can change since).
+    async fn member_full_names(&self, project: ProjectId) -> StoreResult<Vec<(UserId, String)>>;
 }
 
 #[async_trait]

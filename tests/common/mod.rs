@@ -69,8 +69,8 @@ impl TestServer {
             ("PORT", "0"),
             ("ADMIN_USERNAME", ADMIN),
             ("ADMIN_PASSWORD", ADMIN_PASSWORD),
-            ("LOGIN_RATE_PER_IP", "1000"),
-            ("LOGIN_RATE_PER_USERNAME", "1000"),
+            ("LOGIN_FAILURES_PER_IP", "1000"),
+            ("LOGIN_FAILURES_PER_USERNAME_IP", "1000"),
             (
                 "SANDBOX_SCRIPTED_COMMAND",
                 concat!(env!("CARGO_BIN_EXE_corral"), " scripted-agent"),

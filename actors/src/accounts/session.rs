@@ -36,7 +36,8 @@ impl Accounts {
             return Err(Error::bad_request("username is required"));
         }
         check_password_shape(password, "password")?;
-        self.inner.limiter.check(ip, username)?;
+        // Counted as a failure until the password proves right (see `login_limiter`).
+        let attempt = self.inner.limiter.admit(ip, username)?;
 
         let record = self.store().user_by_username(username).await?;
         let hash = record
@@ -49,6 +50,7 @@ impl Accounts {
                 "invalid username or password",
             ));
         };
+        attempt.succeeded();
         ensure_enabled(&record.user)?;
 
         let now = crate::clock::now();
@@ -60,13 +62,18 @@ impl Accounts {
     }
 
     /// Rotates a refresh token: the old one is spent, a new pair is issued in the same family.
+    ///
+    /// A token spent before (past the retry grace) revokes its whole family: the token it was
+    /// rotated into and every later one. The family is read from the store, never from this
+    /// node's session cache, so once a reuse is detected on any node no node rotates a token of
+    /// that family again.
     pub async fn refresh(&self, refresh_token: Option<&str>) -> Result<SessionTokens> {
         let _changing = self.changing();
         let token = refresh_token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::unauthorized(codes::AUTH_MISSING_TOKEN, "missing refresh token")
         })?;
         let claims = self.inner.signer.verify(token, TokenKind::Refresh)?;
-        let record = self.live_session(&claims).await?;
+        let record = self.stored_session(&claims).await?;
         let now = crate::clock::now();
         match self
             .store()
@@ -170,6 +177,13 @@ impl Accounts {
             return Ok(record);
         }
         let generation = cache.generation();
+        let record = self.stored_session(claims).await?;
+        cache.put(claims.sub, claims.fid, record.clone(), generation);
+        Ok(record)
+    }
+
+    /// Like `live_session`, always asking the store.
+    async fn stored_session(&self, claims: &Claims) -> Result<UserRecord> {
         let (record, family_live) = self
             .store()
             .session_user(claims.sub, claims.fid)
@@ -179,7 +193,6 @@ impl Accounts {
             return Err(session_invalidated());
         }
         ensure_enabled(&record.user)?;
-        cache.put(claims.sub, claims.fid, record.clone(), generation);
         Ok(record)
     }
 

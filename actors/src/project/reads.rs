@@ -1,15 +1,16 @@
 //! Reads the store answers directly (ARCHITECTURE §3.3): the project directory, event log
-//! pages and task activity feeds. Each is authorized by the project's actor first, so the
-//! rules stay in one place.
+//! pages, task activity feeds and members' current names. Each is authorized by the project's
+//! actor first, so the rules stay in one place.
 
 use super::access::{Caller, PROJECTS_READ};
 use super::batch::Event;
 use super::model::Project;
-use super::query::{Answer, Query};
+use super::query::{Answer, MemberView, Query};
 use super::registry::Projects;
 use crate::error::{Error, Result};
-use crate::ids::{ProjectId, TaskId};
+use crate::ids::{ProjectId, TaskId, UserId};
 use crate::store::ActivityEntry;
+use std::collections::HashMap;
 
 /// Most events one page of the log returns.
 pub const EVENTS_PAGE_MAX: u32 = 1000;
@@ -55,6 +56,26 @@ impl Projects {
     ) -> Result<Vec<ActivityEntry>> {
         self.authorize_task_read(id, caller, Some(task)).await?;
         Ok(self.store().task_activity(id, task).await?)
+    }
+
+    /// The project's members, with each user's full name as it is now: the actor keeps the
+    /// names it loaded or was given, and a user may have renamed themself since.
+    pub async fn members(&self, id: ProjectId, caller: Caller) -> Result<Vec<MemberView>> {
+        let Answer::Members(mut members) = self.query(id, caller, Query::ListMembers).await? else {
+            return Err(Error::Internal("unexpected answer to a member list".into()));
+        };
+        let names: HashMap<UserId, String> = self
+            .store()
+            .member_full_names(id)
+            .await?
+            .into_iter()
+            .collect();
+        for view in &mut members {
+            if let Some(name) = view.member.user_id.and_then(|u| names.get(&u)) {
+                view.member.full_name.clone_from(name);
+            }
+        }
+        Ok(members)
     }
 
     async fn authorize_task_read(

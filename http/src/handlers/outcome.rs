@@ -9,7 +9,7 @@ use corral_actors::project::command::{CommentView, Outcome};
 use corral_actors::project::model::{Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use corral_actors::project::planning::TaskPosition;
 use corral_actors::project::planning::{CustomField, Sprint, View};
-use corral_actors::project::query::{Answer, LinkView, MemberView, TaskPage};
+use corral_actors::project::query::{Answer, LinkView, TaskPage};
 
 pub fn unexpected() -> ApiError {
     ApiError(Error::Internal(
@@ -63,7 +63,6 @@ answer_fn!(read_agent_mcp_servers, AgentMcpServers, Vec<AgentMcpServer>);
 answer_fn!(read_custom_field, CustomField, CustomField);
 answer_fn!(read_custom_fields, CustomFields, Vec<CustomField>);
 answer_fn!(read_links, Links, Vec<LinkView>);
-answer_fn!(read_members, Members, Vec<MemberView>);
 answer_fn!(read_permissions, Permissions, PermissionMap);
 answer_fn!(read_project, Project, Project);
 answer_fn!(read_roles, Roles, Vec<ProjectRole>);

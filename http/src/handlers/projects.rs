@@ -210,12 +210,7 @@ pub async fn list_members(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<Vec<MemberDto>>> {
-    let members = outcome::read_members(
-        state
-            .projects
-            .query(project_id(&id)?, caller, ProjectQuery::ListMembers)
-            .await?,
-    )?;
+    let members = state.projects.members(project_id(&id)?, caller).await?;
     Ok(ok(members.into_iter().map(Into::into).collect()))
 }
 

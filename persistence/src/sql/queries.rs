@@ -195,6 +195,25 @@ macro_rules! impl_store {
                     enabled: u64::try_from(enabled).unwrap_or(0),
                 })
             }
+
+            async fn member_full_names(
+                &self,
+                project: corral_actors::ids::ProjectId,
+            ) -> StoreResult<Vec<(UserId, String)>> {
+                let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+                    "SELECT u.id, u.full_name FROM project_members m \
+                     JOIN users u ON u.id = m.user_id \
+                     WHERE m.project_id = $1 AND m.deleted_at IS NULL",
+                )
+                .bind(project.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, name)| (UserId(id), name))
+                    .collect())
+            }
         }
 
         #[async_trait]
