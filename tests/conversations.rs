@@ -45,7 +45,10 @@ async fn write_with_ai(admin: &Client, p: &str, task: &str, agent: &str) -> Stri
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    r.data()["id"].as_str().expect("conversation id").to_owned()
+    r.data()["conversation"]["id"]
+        .as_str()
+        .expect("conversation id")
+        .to_owned()
 }
 
 /// Polls the conversation until its status is one of `wanted`.
@@ -631,7 +634,7 @@ async fn chat_pauses_resumes_and_is_reaped(b: Backend) {
     let again = admin
         .post(&messages, &json!({"message": "more please"}))
         .await;
-    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.status, 201, "{}", again.body);
     assert_eq!(
         again.data()["conversation"]["id"],
         c.as_str(),
@@ -671,7 +674,7 @@ async fn chat_pauses_resumes_and_is_reaped(b: Backend) {
     let next = admin
         .post(&messages, &json!({"message": "back again"}))
         .await;
-    assert_eq!(next.status, 200, "{}", next.body);
+    assert_eq!(next.status, 201, "{}", next.body);
     assert_ne!(next.data()["conversation"]["id"], c.as_str());
     let listed = admin.get(&chats).await;
     assert_eq!(listed.data()["items"].as_array().map(Vec::len), Some(1));

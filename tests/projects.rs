@@ -39,7 +39,7 @@ async fn project_lifecycle_and_seeding(b: Backend) {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    assert_eq!(names, ["Bug", "Epic", "Story", "Subtask", "Task"]);
+    assert_eq!(names, ["Bug", "Epic", "Story", "Task"]);
     let statuses = c.get(&at(&id, "/task-statuses")).await;
     let s_names: Vec<&str> = statuses.data()["items"]
         .as_array()

@@ -43,7 +43,10 @@ async fn conversation(admin: &Client, p: &str, agent: &str) -> String {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    r.data()["id"].as_str().expect("conversation id").to_owned()
+    r.data()["conversation"]["id"]
+        .as_str()
+        .expect("conversation id")
+        .to_owned()
 }
 
 async fn status(admin: &Client, p: &str, c: &str) -> Value {

@@ -548,7 +548,7 @@ async fn comments_activity_and_notifications(b: Backend) {
     assert_eq!(items[1]["content"]["changes"][0]["field"], "title");
     assert_eq!(
         (items[2]["content"].clone(), items[2]["actor_name"].as_str()),
-        (doc("edited"), Some("Administrator")),
+        (doc("edited"), Some("Admin")),
         "comments show as they are now"
     );
     bob.delete(&one)

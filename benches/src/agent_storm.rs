@@ -170,7 +170,8 @@ async fn measure(args: &Args, target: &Target) -> anyhow::Result<ScenarioResult>
                     Some(json!({"agent_id": agent})),
                 )
                 .await?;
-            anyhow::Ok((v["id"].as_str().unwrap_or_default().to_owned(), t0))
+            let id = v["conversation"]["id"].as_str().unwrap_or_default();
+            anyhow::Ok((id.to_owned(), t0))
         }
     }))
     .await;

@@ -48,7 +48,7 @@ impl Accounts {
                 id: UserId::new(),
                 username: admin.username.to_owned(),
                 password_hash: password::hash(&password).await?,
-                full_name: "Administrator".into(),
+                full_name: "Admin".into(),
                 role_id: super_admin.id,
                 must_change_password: false,
                 created_at: crate::clock::now(),

@@ -116,7 +116,7 @@ async fn publish_events(bus: Arc<dyn Bus>, mut batches: mpsc::UnboundedReceiver<
         for event in events {
             let message = serde_json::json!({
                 "type": event.event_type,
-                "payload": event.payload,
+                "payload": event.wire_payload(),
                 "seq": event.seq,
                 "project_id": event.project_id,
             });

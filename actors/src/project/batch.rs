@@ -64,6 +64,29 @@ pub struct Event {
     pub payload: serde_json::Value,
 }
 
+impl Event {
+    /// The payload as clients receive it on the bus and on sockets (live and replayed alike).
+    /// A task activity carries its id and its `content` as a JSON string, as Paca's
+    /// `activityPayload` sends it; the log keeps the content as JSON, which the activity feed
+    /// reads.
+    pub fn wire_payload(&self) -> serde_json::Value {
+        let mut payload = self.payload.clone();
+        if let serde_json::Value::Object(fields) = &mut payload
+            && fields.contains_key("activity_type")
+        {
+            fields
+                .entry("id")
+                .or_insert_with(|| serde_json::json!(self.id));
+            if let Some(content) = fields.get_mut("content")
+                && !content.is_string()
+            {
+                *content = serde_json::Value::String(content.to_string());
+            }
+        }
+        payload
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NotificationKind {

@@ -94,12 +94,13 @@ impl From<Agent> for AgentDto {
     }
 }
 
-/// A variable's key only: values are write-only.
+/// A variable's key; the value is write-only and always answered masked (`***`), as in Paca.
 #[derive(Serialize)]
 pub struct EnvVarDto {
     id: Uuid,
     agent_id: Uuid,
     key: String,
+    value: &'static str,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -110,6 +111,7 @@ impl From<AgentEnvVar> for EnvVarDto {
             id: v.id.0,
             agent_id: v.agent_id.0,
             key: v.key,
+            value: "***",
             created_at: v.created_at,
             updated_at: v.updated_at,
         }
@@ -382,7 +384,8 @@ pub async fn create_env(
         value: state.secrets.seal(&value),
     };
     let outcome = state.projects.command(project, caller, command).await?;
-    Ok(created(outcome::agent_env_var(outcome)?.into()))
+    // Paca answers 200 here, not 201.
+    Ok(ok(outcome::agent_env_var(outcome)?.into()))
 }
 
 #[derive(Deserialize)]

@@ -34,6 +34,11 @@ pub struct ConversationDto {
     triggered_by_member_id: Option<Uuid>,
     status: &'static str,
     iteration_count: i32,
+    /// The branch and pull request an agent reports; Corral's agents report none yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pr_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_message: Option<String>,
     /// 1 = next to start, while queued.
@@ -44,6 +49,42 @@ pub struct ConversationDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     finished_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    agent_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    agent_handle: String,
+}
+
+/// Names and handles of the project's agents, for labelling conversations (empty when the
+/// caller may not list agents).
+async fn agent_labels(
+    state: &AppState,
+    project: ProjectId,
+    caller: &Caller,
+) -> HashMap<AgentId, (String, String)> {
+    match state
+        .projects
+        .query(project, caller.clone(), ProjectQuery::ListAgents)
+        .await
+    {
+        Ok(Answer::Agents(agents)) => agents
+            .into_iter()
+            .map(|a| (a.id, (a.name, a.handle)))
+            .collect(),
+        _ => HashMap::new(),
+    }
+}
+
+fn labelled(
+    c: Conversation,
+    queue_position: Option<usize>,
+    labels: &HashMap<AgentId, (String, String)>,
+) -> ConversationDto {
+    let (name, handle) = labels.get(&c.agent_id).cloned().unwrap_or_default();
+    let mut dto = dto(c, queue_position);
+    dto.agent_name = name;
+    dto.agent_handle = handle;
+    dto
 }
 
 fn dto(c: Conversation, queue_position: Option<usize>) -> ConversationDto {
@@ -57,16 +98,22 @@ fn dto(c: Conversation, queue_position: Option<usize>) -> ConversationDto {
         triggered_by_member_id: c.triggered_by_member_id.map(|t| t.0),
         status: c.status.as_str(),
         iteration_count: c.iteration_count,
+        branch_name: None,
+        pr_url: None,
         error_message: c.error_message,
         queue_position,
         started_at: c.started_at,
         finished_at: c.finished_at,
         created_at: c.created_at,
+        agent_name: String::new(),
+        agent_handle: String::new(),
     }
 }
 
 #[derive(Serialize)]
 pub struct EventDto {
+    /// Stable: derived from the conversation and the event's index (events are keyed by both).
+    id: Uuid,
     conversation_id: Uuid,
     event_index: i64,
     event_type: String,
@@ -78,6 +125,7 @@ pub struct EventDto {
 impl From<ConversationEvent> for EventDto {
     fn from(e: ConversationEvent) -> Self {
         Self {
+            id: Uuid::new_v5(&e.conversation_id.0, &e.event_index.to_be_bytes()),
             conversation_id: e.conversation_id.0,
             event_index: e.event_index,
             event_type: e.event_type,
@@ -159,7 +207,7 @@ pub async fn write_with_ai(
     ProjectCaller(caller): ProjectCaller,
     Path((id, task)): Path<(String, String)>,
     Json(body): Json<WriteWithAi>,
-) -> ApiResult<Reply<ConversationDto>> {
+) -> ApiResult<Reply<ConversationReply>> {
     let project = project_id(&id)?;
     let task: TaskId = parse_id(&task, "task id")?;
     let agent = AgentId(
@@ -193,7 +241,7 @@ pub async fn write_with_ai(
         .projects
         .command(
             project,
-            caller,
+            caller.clone(),
             Command::RecordAgentSession {
                 task_id: task,
                 agent_id: agent,
@@ -202,7 +250,16 @@ pub async fn write_with_ai(
         )
         .await?;
     let position = state.agents.queue_position(conversation.id);
-    Ok(created(dto(conversation, position)))
+    let labels = agent_labels(&state, project, &caller).await;
+    Ok(created(ConversationReply {
+        conversation: labelled(conversation, position, &labels),
+    }))
+}
+
+/// `{conversation}`, Paca's body for a run started by a request.
+#[derive(Serialize)]
+pub struct ConversationReply {
+    conversation: ConversationDto,
 }
 
 pub async fn list(
@@ -222,11 +279,12 @@ pub async fn list(
         .list_conversations(project, page.offset, page.limit)
         .await
         .map_err(corral_actors::Error::from)?;
+    let labels = agent_labels(&state, project, &caller).await;
     let items = items
         .into_iter()
         .map(|c| {
             let position = state.agents.queue_position(c.id);
-            dto(c, position)
+            labelled(c, position, &labels)
         })
         .collect();
     Ok(ok(OffsetPage {
@@ -245,7 +303,8 @@ pub async fn get(
     let project = project_id(&id)?;
     authorize(&state, project, &caller, AGENTS_READ).await?;
     let (c, position) = conversation_in(&state, project, &conversation).await?;
-    Ok(ok(dto(c, position)))
+    let labels = agent_labels(&state, project, &caller).await;
+    Ok(ok(labelled(c, position, &labels)))
 }
 
 pub async fn events(
@@ -303,17 +362,23 @@ pub async fn pause(
 ) -> ApiResult<Reply<Message>> {
     let id = authorized_conversation(&state, &caller, path, AGENTS_WRITE).await?;
     state.agents.pause(id).await?;
-    Ok(message("conversation paused"))
+    Ok(message("conversation pause requested"))
 }
 
 pub async fn heartbeat(
     State(state): State<AppState>,
     ProjectCaller(caller): ProjectCaller,
     Path(path): Path<(String, String)>,
-) -> ApiResult<Reply<Message>> {
+) -> ApiResult<Reply<HeartbeatReply>> {
     let id = authorized_conversation(&state, &caller, path, AGENTS_READ).await?;
     state.agents.heartbeat(id).await?;
-    Ok(message("ok"))
+    Ok(ok(HeartbeatReply { status: "ok" }))
+}
+
+/// `{status: "ok"}`, Paca's heartbeat body.
+#[derive(Serialize)]
+pub struct HeartbeatReply {
+    status: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -415,9 +480,10 @@ async fn chat(
         .chat(project, agent, member, session, message)
         .await?;
     let position = state.agents.queue_position(conversation.id);
+    let labels = agent_labels(state, project, caller).await;
     Ok(ChatReply {
         session: session.into(),
-        conversation: dto(conversation, position),
+        conversation: labelled(conversation, position, &labels),
     })
 }
 
@@ -437,12 +503,9 @@ pub async fn chat_message(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent, session)): Path<(String, String, String)>,
     Json(body): Json<SendMessage>,
-) -> ApiResult<Reply<ChatReply>> {
-    Ok(ok(chat(
-        &state,
-        &caller,
-        (id, agent, Some(session)),
-        body.message,
-    )
-    .await?))
+) -> ApiResult<Reply<ConversationReply>> {
+    let reply = chat(&state, &caller, (id, agent, Some(session)), body.message).await?;
+    Ok(created(ConversationReply {
+        conversation: reply.conversation,
+    }))
 }

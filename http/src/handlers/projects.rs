@@ -180,9 +180,18 @@ pub struct MemberDto {
     member_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     agent_id: Option<Uuid>,
+    /// An agent member's name and handle (its `full_name` and `username` too, as in Paca).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    agent_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    agent_handle: String,
 }
 
 fn member_dto(m: Member, role_name: String) -> MemberDto {
+    let (agent_name, agent_handle) = match m.member_type {
+        MemberType::Agent => (m.full_name.clone(), m.username.clone()),
+        MemberType::Human => (String::new(), String::new()),
+    };
     MemberDto {
         id: m.id.0,
         project_id: m.project_id.0,
@@ -196,6 +205,8 @@ fn member_dto(m: Member, role_name: String) -> MemberDto {
             MemberType::Agent => "agent",
         },
         agent_id: m.agent_id,
+        agent_name,
+        agent_handle,
     }
 }
 

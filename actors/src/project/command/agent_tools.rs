@@ -89,9 +89,10 @@ fn checked_skill(
 ) -> Result<SkillSpec> {
     let skill_name = name(&spec.skill_name, "skill_name")?;
     if RESERVED_SKILLS.contains(&skill_name.as_str()) {
-        return Err(Error::bad_request(format!(
-            "skill_name {skill_name} is reserved for trigger prompts"
-        )));
+        return Err(Error::invalid(
+            codes::AGENT_SKILL_NAME_RESERVED,
+            format!("skill_name {skill_name} is reserved for trigger prompts"),
+        ));
     }
     if !matches!(
         spec.skill_source.as_str(),

@@ -84,8 +84,9 @@ const SEEDED_ROLES: [(&str, &[&str]); 3] = [
     ),
 ];
 
-/// `(name, icon, color, description, is_default, is_system)`.
-const SEEDED_TYPES: [(&str, &str, &str, &str, bool, bool); 5] = [
+/// `(name, icon, color, description, is_default, is_system)`. Paca seeds no `Subtask` type any
+/// more (its migration 000012 demoted it to a user type).
+const SEEDED_TYPES: [(&str, &str, &str, &str, bool, bool); 4] = [
     (
         "Task",
         "CheckSquare",
@@ -115,14 +116,6 @@ const SEEDED_TYPES: [(&str, &str, &str, &str, bool, bool); 5] = [
         "Layers",
         "#a855f7",
         "A large body of work that can be broken down into smaller tasks",
-        false,
-        true,
-    ),
-    (
-        "Subtask",
-        "ClipboardList",
-        "#64748b",
-        "A smaller piece of work within a parent task",
         false,
         true,
     ),

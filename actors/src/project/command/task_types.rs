@@ -1,5 +1,5 @@
-//! Task types. `Epic` and `Subtask` are system types: they cannot be changed or deleted, and
-//! no other type may be called `Epic`.
+//! Task types. `Epic` is the system type: it cannot be changed or deleted, and no other type
+//! may be called `Epic`.
 
 use super::{Outcome, Stage, required_name};
 use crate::error::{Error, Result, codes};

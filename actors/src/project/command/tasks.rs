@@ -380,7 +380,7 @@ fn sorted_ids(ids: &[MemberId]) -> Vec<String> {
 }
 
 /// Paca's `{"changes":[{field, old, new}]}` for a task update.
-fn diff(s: &Stage<'_>, old: &Task, new: &Task, tags_sent: bool) -> Vec<Value> {
+fn diff(s: &Stage<'_>, old: &Task, new: &Task) -> Vec<Value> {
     let mut changes = Vec::new();
     let mut push = |field: &str, old: Value, new: Value| {
         changes.push(json!({"field": field, "old": old, "new": new}));
@@ -447,7 +447,7 @@ fn diff(s: &Stage<'_>, old: &Task, new: &Task, tags_sent: bool) -> Vec<Value> {
             json!(new.description),
         );
     }
-    if tags_sent {
+    if old.tags != new.tags {
         push("tags", json!(old.tags), json!(new.tags));
     }
     if old.custom_fields != new.custom_fields {
@@ -500,10 +500,13 @@ pub(super) fn update(
     task.start_date = changes.start_date.clone().apply_to(task.start_date);
     task.due_date = changes.due_date.clone().apply_to(task.due_date);
     check_references(s, &task)?;
+    let diff = diff(s, &old, &task);
+    if diff.is_empty() {
+        // Nothing changes: no new version, no event (as in Paca).
+        return Ok(Outcome::Task(old));
+    }
     task.version += 1;
     task.updated_at = s.now;
-
-    let diff = diff(s, &old, &task, changes.tags.is_some());
     s.put(Change::Task(task.clone()));
     let payload = activity(s, &task, "task.updated", json!({"changes": diff}));
     s.emit("task.updated", Some(task.id), None, payload);

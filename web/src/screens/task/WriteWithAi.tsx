@@ -24,7 +24,9 @@ export function WriteWithAi({ project, task }: { project: string; task: string }
   function start() {
     const chosen = agent || list[0].id;
     run('start', async () => {
-      const c = await api.post<Conversation>(`/projects/${project}/tasks/${task}/write-with-ai`, { agent_id: chosen });
+      const { conversation: c } = await api.post<{ conversation: Conversation }>(`/projects/${project}/tasks/${task}/write-with-ai`, {
+        agent_id: chosen,
+      });
       setStarted(c);
       setOpen(false);
       queries.invalidateQueries({ queryKey: keys.conversations(project) });
