@@ -58,7 +58,10 @@ async fn conversation_shapes(b: Backend) {
         .await;
     assert_eq!(r.status, 201, "{r:?}");
     let conversation = &r.data()["conversation"];
-    let c = conversation["id"].as_str().expect("conversation id").to_owned();
+    let c = conversation["id"]
+        .as_str()
+        .expect("conversation id")
+        .to_owned();
     assert_eq!(conversation["agent_name"], "Scribe");
     assert_eq!(conversation["agent_handle"], json!(handle));
     assert!(r.data().get("id").is_none(), "wrapped, not bare");
@@ -78,7 +81,10 @@ async fn conversation_shapes(b: Backend) {
     let events = admin
         .get(&at(&p, &format!("/conversations/{c}/events")))
         .await;
-    let items = events.data()["items"].as_array().cloned().unwrap_or_default();
+    let items = events.data()["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(!items.is_empty());
     let ids: std::collections::HashSet<&str> =
         items.iter().filter_map(|e| e["id"].as_str()).collect();
@@ -86,7 +92,11 @@ async fn conversation_shapes(b: Backend) {
     let again = admin
         .get(&at(&p, &format!("/conversations/{c}/events")))
         .await;
-    assert_eq!(again.data()["items"][0]["id"], items[0]["id"], "ids are stable");
+    assert_eq!(
+        again.data()["items"][0]["id"],
+        items[0]["id"],
+        "ids are stable"
+    );
 
     // Chat: the first message opens a session (201 {session, conversation}); a later one
     // answers 201 {conversation}. Heartbeat and pause answer Paca's bodies.
@@ -94,10 +104,19 @@ async fn conversation_shapes(b: Backend) {
     let chats = at(&p, &format!("/agents/{chatty}/chat-sessions"));
     let opened = admin.post(&chats, &json!({"message": "hi"})).await;
     assert_eq!(opened.status, 201, "{opened:?}");
-    let session = opened.data()["session"]["id"].as_str().expect("session").to_owned();
-    let chat = opened.data()["conversation"]["id"].as_str().expect("conversation").to_owned();
+    let session = opened.data()["session"]["id"]
+        .as_str()
+        .expect("session")
+        .to_owned();
+    let chat = opened.data()["conversation"]["id"]
+        .as_str()
+        .expect("conversation")
+        .to_owned();
     let beat = admin
-        .post(&at(&p, &format!("/conversations/{chat}/heartbeat")), &json!({}))
+        .post(
+            &at(&p, &format!("/conversations/{chat}/heartbeat")),
+            &json!({}),
+        )
         .await;
     assert_eq!(beat.data(), &json!({"status": "ok"}));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -110,14 +129,26 @@ async fn conversation_shapes(b: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let next = admin
-        .post(&format!("{chats}/{session}/messages"), &json!({"message": "more"}))
+        .post(
+            &format!("{chats}/{session}/messages"),
+            &json!({"message": "more"}),
+        )
         .await;
     assert_eq!(next.status, 201, "{next:?}");
     assert!(next.data()["conversation"]["id"].is_string());
-    assert!(next.data().get("session").is_none(), "Paca answers {{conversation}} only");
-    let running = next.data()["conversation"]["id"].as_str().expect("id").to_owned();
+    assert!(
+        next.data().get("session").is_none(),
+        "Paca answers {{conversation}} only"
+    );
+    let running = next.data()["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let paused = admin
-        .post(&at(&p, &format!("/conversations/{running}/pause")), &json!({}))
+        .post(
+            &at(&p, &format!("/conversations/{running}/pause")),
+            &json!({}),
+        )
         .await;
     if paused.status == 200 {
         assert_eq!(paused.data()["message"], "conversation pause requested");
@@ -126,7 +157,10 @@ async fn conversation_shapes(b: Backend) {
         paused.assert_error(409, "AGENT_CONVERSATION_NOT_RUNNING");
     }
     let _ = admin
-        .post(&at(&p, &format!("/conversations/{running}/stop")), &json!({}))
+        .post(
+            &at(&p, &format!("/conversations/{running}/stop")),
+            &json!({}),
+        )
         .await;
 }
 
@@ -152,9 +186,11 @@ async fn a_no_op_patch_changes_nothing(b: Backend) {
     }
     assert_eq!(common::load::all_events(&admin, &p).await.len(), before);
     let feed = admin.get(&format!("{url}/activities")).await;
-    let updates = feed.data()["items"]
-        .as_array()
-        .map(|a| a.iter().filter(|x| x["activity_type"] == "task.updated").count());
+    let updates = feed.data()["items"].as_array().map(|a| {
+        a.iter()
+            .filter(|x| x["activity_type"] == "task.updated")
+            .count()
+    });
     assert_eq!(updates, Some(0));
     let changed = admin.patch(&url, &json!({"title": "changed"})).await;
     assert_eq!(changed.data()["version"], 2);
@@ -168,7 +204,10 @@ async fn seeded_task_types(b: Backend) {
     let admin = s.admin().await;
     let p = project(&admin, "Types").await;
     let types = admin.get(&at(&p, "/task-types")).await;
-    let items = types.data()["items"].as_array().cloned().unwrap_or_default();
+    let items = types.data()["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut names: Vec<&str> = items.iter().filter_map(|t| t["name"].as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["Bug", "Epic", "Story", "Task"]);
@@ -243,10 +282,11 @@ async fn agent_tool_codes(b: Backend) {
         .assert_error(400, "AGENT_SKILL_NAME_RESERVED");
 
     let t = task(&admin, &p, "feed").await;
-    let feed = admin
-        .get(&at(&p, &format!("/tasks/{t}/activities")))
-        .await;
-    let created = feed.data()["items"][0]["id"].as_str().expect("activity").to_owned();
+    let feed = admin.get(&at(&p, &format!("/tasks/{t}/activities"))).await;
+    let created = feed.data()["items"][0]["id"]
+        .as_str()
+        .expect("activity")
+        .to_owned();
     let url = at(&p, &format!("/tasks/{t}/activities/comments/{created}"));
     let doc = json!([{"type": "paragraph", "content": [{"type": "text", "text": "x"}]}]);
     admin
@@ -280,7 +320,10 @@ async fn activity_events_carry_id_and_string_content(b: Backend) {
     socket.call("join", json!({"projectId": p})).await;
     let t = task(&admin, &p, "watched").await;
     admin
-        .patch(&at(&p, &format!("/tasks/{t}")), &json!({"title": "renamed"}))
+        .patch(
+            &at(&p, &format!("/tasks/{t}")),
+            &json!({"title": "renamed"}),
+        )
         .await
         .data();
     let events = socket.collect("event", 2, Duration::from_secs(10)).await;
@@ -290,11 +333,13 @@ async fn activity_events_carry_id_and_string_content(b: Backend) {
         .expect("task.updated");
     let payload = &updated["payload"];
     assert!(
-        payload["id"].as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()),
+        payload["id"]
+            .as_str()
+            .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()),
         "{payload}"
     );
-    let content: Value = serde_json::from_str(payload["content"].as_str().expect("a string"))
-        .expect("JSON inside");
+    let content: Value =
+        serde_json::from_str(payload["content"].as_str().expect("a string")).expect("JSON inside");
     assert_eq!(content["changes"][0]["field"], "title");
     // The same event replayed from the log has the same shape.
     let mut late = Socket::with_token(&s.base, &admin.access_token().expect("token")).await;
@@ -306,13 +351,98 @@ async fn activity_events_carry_id_and_string_content(b: Backend) {
         .expect("replayed");
     assert_eq!(again["payload"], *payload);
     // The REST feed keeps the content as JSON.
-    let feed = admin
-        .get(&at(&p, &format!("/tasks/{t}/activities")))
-        .await;
+    let feed = admin.get(&at(&p, &format!("/tasks/{t}/activities"))).await;
     assert!(feed.data()["items"][1]["content"].is_object());
 }
 
+/// 9: `X-Agent-ID` with the API key of a user who may manage the project's agents acts as
+/// the agent: its project role only, and its writes are the agent's.
+async fn x_agent_id_acts_as_the_agent(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let p = project(&admin, "Acting").await;
+    let (bot, handle) = scripted_agent(&admin, &p, "events 1").await;
+    let t = task(&admin, &p, "to discuss").await;
+    let key = admin
+        .post("/api/v1/users/me/api-keys", &json!({"name": "mcp"}))
+        .await;
+    let key = key.data()["key"].as_str().expect("key").to_owned();
+    let as_bot = |extra: &str| {
+        let c = admin.with_auth(common::Auth::XApiKey(key.clone()));
+        (c, extra.to_owned())
+    };
+    let (c, agent_header) = as_bot(&bot);
+    let comment = json!({"content": [{"type": "paragraph", "content": [{"type": "text", "text": "from the bot"}]}]});
+    let url = at(&p, &format!("/tasks/{t}/activities/comments"));
+    let r = c
+        .send(
+            "POST",
+            &url,
+            Some(comment.to_string().into_bytes()),
+            &[("x-agent-id", agent_header.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.data()["actor_username"], json!(handle), "{r:?}");
+    assert_eq!(r.data()["actor_name"], "Scribe");
+    // The agent's role (Editor) is all it may do: no project administration, even for an admin.
+    let r = c
+        .send(
+            "PATCH",
+            &at(&p, ""),
+            Some(br#"{"description":"renamed by the bot"}"#.to_vec()),
+            &[("x-agent-id", agent_header.as_str())],
+        )
+        .await;
+    r.assert_error(403, "FORBIDDEN");
+    // Unknown, malformed, or another project's agent.
+    c.send(
+        "GET",
+        &at(&p, "/tasks"),
+        None,
+        &[("x-agent-id", &uuid::Uuid::new_v4().to_string())],
+    )
+    .await
+    .assert_error(404, "AGENT_NOT_FOUND");
+    c.send("GET", &at(&p, "/tasks"), None, &[("x-agent-id", "bot")])
+        .await
+        .assert_error(400, "BAD_REQUEST");
+    // A member who may not manage agents may not act as one.
+    let (editor, editor_id) = s.user("writer", "USER").await;
+    let role = admin
+        .post(
+            &at(&p, "/roles"),
+            &json!({"role_name": "Writer", "permissions": {"tasks.read": true, "tasks.write": true}}),
+        )
+        .await;
+    let role = role.data()["id"].as_str().expect("role").to_owned();
+    admin
+        .post(
+            &at(&p, "/members"),
+            &json!({"user_id": editor_id, "project_role_id": role}),
+        )
+        .await
+        .data();
+    let r = editor
+        .send(
+            "POST",
+            &url,
+            Some(comment.to_string().into_bytes()),
+            &[("x-agent-id", agent_header.as_str())],
+        )
+        .await;
+    r.assert_error(403, "FORBIDDEN");
+    assert_eq!(
+        editor.post(&url, &comment).await.status,
+        201,
+        "as themself they still may"
+    );
+}
+
 on_both_backends!(
+    x_agent_id_acts_as_the_agent,
     bootstrap_admin_matches_paca,
     conversation_shapes,
     a_no_op_patch_changes_nothing,

@@ -180,10 +180,26 @@ impl FromRequestParts<AppState> for ProjectCaller {
         let Some(presented) = presented_credential(&parts.headers) else {
             return Ok(Self(corral_actors::project::Caller::anonymous()));
         };
+        let acting_agent = acting_agent(&parts.headers)?;
         let principal = state.accounts.authenticate(&presented).await?;
         principal.require_fresh_password()?;
-        Ok(Self((&principal).into()))
+        let mut caller: corral_actors::project::Caller = (&principal).into();
+        caller.acting_agent = acting_agent;
+        Ok(Self(caller))
     }
+}
+
+/// `X-Agent-ID`: the agent a project request acts as (checked by the project; see
+/// `corral_actors::project::access::acting_as`).
+fn acting_agent(headers: &HeaderMap) -> Result<Option<corral_actors::ids::AgentId>, ApiError> {
+    let Some(raw) = headers.get("x-agent-id") else {
+        return Ok(None);
+    };
+    raw.to_str()
+        .ok()
+        .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok())
+        .map(|id| Some(corral_actors::ids::AgentId(id)))
+        .ok_or_else(|| ApiError::bad_request("X-Agent-ID must be an agent id (a UUID)"))
 }
 
 /// Credentials in Paca's order: the `access_token` cookie, `Authorization: Bearer`,

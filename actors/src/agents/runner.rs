@@ -68,6 +68,7 @@ pub(super) fn system_caller() -> Caller {
         full_name: "Corral".into(),
         global: PermissionSet::from_map(&all),
         agent_member: None,
+        acting_agent: None,
     }
 }
 

@@ -33,6 +33,8 @@ pub struct Caller {
     /// An agent acting through its conversation credential: its member's project role is all
     /// it may do (global permissions do not apply), and only in that member's project.
     pub agent_member: Option<crate::ids::MemberId>,
+    /// `X-Agent-ID`: the agent this request acts as (see [`acting_as`]).
+    pub acting_agent: Option<crate::ids::AgentId>,
 }
 
 impl Caller {
@@ -52,8 +54,49 @@ impl From<&Principal> for Caller {
                 crate::accounts::Credential::Agent { member, .. } => Some(member),
                 _ => None,
             },
+            acting_agent: None,
         }
     }
+}
+
+/// The caller a request with `X-Agent-ID` acts as (Paca's agents and its MCP package in
+/// agent mode send it): the agent's member, with only its project role, so that its writes
+/// are the agent's. Allowed to the agent's own run credential, and to a user who may manage
+/// the project's agents (`agents.write`) — Paca's shared agent key does not exist here.
+/// Without the header the caller is unchanged.
+pub fn acting_as(state: &ProjectState, caller: &Caller) -> Result<Option<Caller>> {
+    let Some(agent_id) = caller.acting_agent else {
+        return Ok(None);
+    };
+    if caller.user_id.is_none() {
+        return Err(unauthenticated());
+    }
+    let agent = state.live_agent(agent_id).ok_or_else(|| {
+        Error::not_found(codes::AGENT_NOT_FOUND, "agent: not found in this project")
+    })?;
+    match caller.agent_member {
+        Some(member) if member != agent.member_id => {
+            return Err(Error::forbidden(
+                "X-Agent-ID names another agent than this credential's",
+            ));
+        }
+        Some(_) => {}
+        None => {
+            if !effective(state, caller).grants(AGENTS_WRITE) {
+                return Err(Error::forbidden(
+                    "acting as an agent (X-Agent-ID) needs agents.write in its project",
+                ));
+            }
+        }
+    }
+    Ok(Some(Caller {
+        user_id: caller.user_id,
+        username: agent.handle.clone(),
+        full_name: agent.name.clone(),
+        global: PermissionSet::default(),
+        agent_member: Some(agent.member_id),
+        acting_agent: None,
+    }))
 }
 
 /// The caller's effective permissions in the project.

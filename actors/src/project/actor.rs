@@ -193,6 +193,13 @@ impl Actor for ProjectActor {
                 reply,
             } => {
                 state.last_used = Instant::now();
+                let caller = match super::access::acting_as(&state.working, &caller) {
+                    Ok(acting) => acting.unwrap_or(caller),
+                    Err(err) => {
+                        let _ = reply.send(Err(err));
+                        return Ok(());
+                    }
+                };
                 let command = state.resolve(*command).await;
                 state.stage_and_queue(caller, command, reply);
                 state.flush_if_idle(&myself);
@@ -203,7 +210,12 @@ impl Actor for ProjectActor {
                 reply,
             } => {
                 state.last_used = Instant::now();
-                let _ = reply.send(query::answer(&state.committed, &caller, &query));
+                let answer = match super::access::acting_as(&state.committed, &caller) {
+                    Ok(Some(acting)) => query::answer(&state.committed, &acting, &query),
+                    Ok(None) => query::answer(&state.committed, &caller, &query),
+                    Err(err) => Err(err),
+                };
+                let _ = reply.send(answer);
             }
             ProjectMsg::Committed(result) => {
                 state.committed_batch(result).await?;
