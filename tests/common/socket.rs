@@ -152,6 +152,50 @@ impl Socket {
         out
     }
 
+    /// Emits `join` with `data` and waits for its acknowledgement, keeping only `event` frames
+    /// (others, such as large presence snapshots, are dropped unparsed): for crowds.
+    pub async fn join_lean(&mut self, data: Value) -> Value {
+        let id = self.next_ack;
+        self.next_ack += 1;
+        self.send(format!("42{id}{}", json!(["join", data]))).await;
+        let ack = format!("43{id}");
+        loop {
+            let frame = self.frame().await.expect("ack");
+            if let Some(rest) = frame.strip_prefix(&ack) {
+                let v: Value = serde_json::from_str(rest).expect("ack json");
+                return v[0].clone();
+            }
+            if frame.starts_with("42[\"event\"") {
+                self.pending.extend(parse_event(&frame));
+            }
+        }
+    }
+
+    /// Like [`Socket::collect`], but frames of other events are dropped unparsed.
+    pub async fn collect_lean(&mut self, name: &str, count: usize, wait: Duration) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        let mut kept = Vec::new();
+        for (n, v) in self.pending.drain(..) {
+            if n == name && out.len() < count {
+                out.push(v);
+            } else {
+                kept.push((n, v));
+            }
+        }
+        self.pending = kept;
+        let prefix = format!("42[{}", json!(name));
+        let deadline = tokio::time::Instant::now() + wait;
+        while out.len() < count {
+            let Ok(Some(frame)) = tokio::time::timeout_at(deadline, self.frame()).await else {
+                break;
+            };
+            if frame.starts_with(&prefix) {
+                out.extend(parse_event(&frame).map(|(_, v)| v));
+            }
+        }
+        out
+    }
+
     /// Emits an event without asking for an acknowledgement.
     pub async fn emit(&mut self, event: &str, data: Value) {
         self.send(format!("42{}", json!([event, data]))).await;
