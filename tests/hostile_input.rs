@@ -245,7 +245,7 @@ async fn every_refusal_is_enveloped(b: Backend) {
         return;
     };
     let c = s.admin().await;
-    let p = project(&c, "Envelope").await;
+    project(&c, "Envelope").await;
     let enveloped = |r: &common::Resp, status: u16, code: &str| {
         assert_eq!(r.status, status, "{r:?}");
         assert_eq!(r.header("content-type"), Some("application/json"), "{r:?}");

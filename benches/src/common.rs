@@ -69,7 +69,7 @@ pub fn admin() -> Caller {
         username: "bench".into(),
         full_name: "Bench".into(),
         global: PermissionSet::from_map(&all),
-        agent_member: None,
+        ..Caller::default()
     }
 }
 

@@ -10,8 +10,8 @@ mod extract;
 mod handlers;
 pub mod pagination;
 pub mod rejections;
-mod serve;
 mod router;
+mod serve;
 mod state;
 mod web;
 

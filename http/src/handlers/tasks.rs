@@ -558,8 +558,15 @@ async fn not_a_comment<T>(
 ) -> Result<T, ApiError> {
     match result {
         Err(err) if err.code() == corral_actors::error::codes::ACTIVITY_NOT_FOUND => {
-            let feed = state.store.task_activity(project, task).await.unwrap_or_default();
-            if feed.iter().any(|a| a.id == id.0 && a.activity_type != "comment") {
+            let feed = state
+                .store
+                .task_activity(project, task)
+                .await
+                .unwrap_or_default();
+            if feed
+                .iter()
+                .any(|a| a.id == id.0 && a.activity_type != "comment")
+            {
                 return Err(ApiError(corral_actors::Error::invalid(
                     corral_actors::error::codes::ACTIVITY_NOT_A_COMMENT,
                     "activity: only comments can be edited or deleted",
