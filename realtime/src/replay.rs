@@ -58,7 +58,7 @@ async fn catch_up(rt: &Realtime, project: ProjectId, sid: Sid) -> Result<(), Err
                 }
             };
             if domains.allows(&e.event_type) {
-                let message = json!({"type": e.event_type, "payload": e.payload, "seq": e.seq, "project_id": project});
+                let message = json!({"type": e.event_type, "payload": e.wire_payload(), "seq": e.seq, "project_id": project});
                 if !send_paced(&socket, &message).await {
                     rt.rooms().depart(rt, project, sid);
                     return Ok(());
