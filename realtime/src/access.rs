@@ -43,6 +43,17 @@ pub(crate) async fn readable(
     min_seq: i64,
 ) -> Result<(Domains, i64), Error> {
     let deadline = tokio::time::Instant::now() + STALE_PATIENCE;
+    readable_by(rt, project, caller, min_seq, deadline).await
+}
+
+/// [`readable`], waiting for a fresh enough answer until `deadline` only.
+async fn readable_by(
+    rt: &Realtime,
+    project: ProjectId,
+    caller: &Caller,
+    min_seq: i64,
+    deadline: tokio::time::Instant,
+) -> Result<(Domains, i64), Error> {
     loop {
         let answer = rt
             .inner
@@ -106,10 +117,13 @@ pub(crate) async fn recheck_room(rt: Realtime, project: ProjectId) {
             }
             (pending, seq)
         };
+        // One patience for the whole round: a project that never catches up costs one wait,
+        // not one per user.
+        let deadline = tokio::time::Instant::now() + STALE_PATIENCE;
         let mut verdicts = HashMap::new();
         for (_, caller) in &pending {
             if let Entry::Vacant(slot) = verdicts.entry(identity(caller)) {
-                slot.insert(readable(&rt, project, caller, seq).await);
+                slot.insert(readable_by(&rt, project, caller, seq, deadline).await);
             }
         }
         let mut rooms = rt.rooms();
