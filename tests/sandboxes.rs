@@ -264,7 +264,41 @@ async fn agent_max_events_caps_a_conversation(b: Backend) {
     assert_eq!(indexes, (0..CAP as i64).collect::<Vec<_>>());
 }
 
+/// An agent event with a character no database stores is kept (with U+FFFD), and so is every
+/// event stored beside it.
+async fn an_agent_event_with_nul_is_stored(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let p = project(&admin, "Nul").await;
+    let bot = agent(&admin, &p, "events 2\nnul\nevents 2").await;
+    let c = conversation(&admin, &p, &bot).await;
+    let done = until(&admin, &p, &c, &["finished", "failed"]).await;
+    assert_eq!(done["status"], "finished", "{done}");
+    let stored = events(&admin, &p, &c).await;
+    let items = stored["items"].as_array().cloned().unwrap_or_default();
+    let texts: Vec<&str> = items
+        .iter()
+        .filter_map(|e| e["payload"]["llm_message"]["content"][0]["text"].as_str())
+        .collect();
+    assert!(texts.contains(&"before\u{fffd}after"), "{texts:?}");
+    for expected in ["event 0", "event 1", "done"] {
+        assert!(texts.contains(&expected), "{expected} missing: {texts:?}");
+    }
+    let indexes: Vec<i64> = items
+        .iter()
+        .filter_map(|e| e["event_index"].as_i64())
+        .collect();
+    assert_eq!(
+        indexes,
+        (0..items.len() as i64).collect::<Vec<_>>(),
+        "gapless"
+    );
+}
+
 on_both_backends!(
+    an_agent_event_with_nul_is_stored,
     a_detached_process_dies_with_its_sandbox,
     sandbox_pids_hold_for_root,
     agent_max_events_caps_a_conversation,

@@ -12,6 +12,8 @@
 //! - `shell <command>`: runs the command with `sh -c` in the agent's working directory and waits
 //!   for the shell (what it starts in the background lives on); the outcome says how the shell
 //!   exited. Tests use it to start processes that try to escape or flood the sandbox.
+//! - `nul`: emits an agent message containing a NUL character, as a misbehaving agent-server
+//!   might (Corral stores it with U+FFFD instead).
 //! - `hang`: never finishes (until paused, stopped or killed).
 //! - `crash`: the process exits with status 1.
 //!
@@ -427,6 +429,17 @@ async fn play(agent: &Agent, id: &str, epoch: u64) -> Option<&'static str> {
                     );
                 }
                 Ok(format!("emitted {n} events"))
+            }
+            "nul" => {
+                // An event with a character no database stores, as a misbehaving agent-server
+                // might send.
+                agent.emit(
+                    id,
+                    "MessageEvent",
+                    "agent",
+                    json!({"llm_message": {"role": "assistant", "content": [{"type": "text", "text": "before\u{0}after"}]}}),
+                );
+                Ok("emitted a NUL".into())
             }
             "context" => {
                 agent.emit(

@@ -232,7 +232,10 @@ impl Run<'_> {
     }
 
     /// Records one agent event; `Some` when it ends the run.
-    fn take(&mut self, event: Value) -> Option<End> {
+    fn take(&mut self, mut event: Value) -> Option<End> {
+        // The agent-server is not ours: a character no database stores (PostgreSQL refuses NUL
+        // in text and JSON) must not make its batch of events fail to persist.
+        scrub_nul(&mut event);
         let kind = event["kind"].as_str().unwrap_or("Event").to_owned();
         // Paca does not keep these; neither does Corral.
         let skipped = matches!(
@@ -646,5 +649,40 @@ fn default_prompt(trigger: TriggerType) -> &'static str {
         TriggerType::TaskAssigned => "You have been assigned a task. Please work on it.",
         TriggerType::CommentMention => "You were mentioned in a comment on this task.",
         TriggerType::ChatMessage => "Hello.",
+    }
+}
+
+/// Replaces NUL characters in every string and key of an agent's event with U+FFFD.
+fn scrub_nul(value: &mut Value) {
+    match value {
+        Value::String(text) if text.contains('\0') => *text = text.replace('\0', "\u{fffd}"),
+        Value::Array(items) => items.iter_mut().for_each(scrub_nul),
+        Value::Object(fields) => {
+            if fields.keys().any(|k| k.contains('\0')) {
+                let owned = std::mem::take(fields);
+                *fields = owned
+                    .into_iter()
+                    .map(|(k, v)| (k.replace('\0', "\u{fffd}"), v))
+                    .collect();
+            }
+            fields.values_mut().for_each(scrub_nul);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use super::scrub_nul;
+    use serde_json::json;
+
+    #[test]
+    fn nul_characters_become_replacement_characters() {
+        let mut event = json!({"a\u{0}": ["x\u{0}y", 1, {"k": "\u{0}"}], "ok": "plain"});
+        scrub_nul(&mut event);
+        assert_eq!(
+            event,
+            json!({"a\u{fffd}": ["x\u{fffd}y", 1, {"k": "\u{fffd}"}], "ok": "plain"})
+        );
     }
 }
