@@ -425,7 +425,7 @@ async fn agent_skills_and_mcp_servers(b: Backend) {
         (
             json!({"skill_name": "paca-trigger-chat", "skill_source": "inline"}),
             400,
-            "BAD_REQUEST",
+            "AGENT_SKILL_NAME_RESERVED",
         ),
         (
             json!({"skill_name": "other", "skill_source": "ftp"}),

@@ -50,8 +50,9 @@ async fn concurrent_editors_lose_nothing(b: Backend) {
         acked.failures.is_empty(),
         "every request succeeds: {shown:?}"
     );
-    let mutations: usize =
-        acked.tasks.values().map(|v| v.len()).sum::<usize>() + acked.comments.len();
+    let mutations: usize = acked.tasks.values().map(|v| v.len()).sum::<usize>()
+        + acked.comments.len()
+        + acked.unchanged;
     assert_eq!(
         mutations,
         20 + (EDITORS as usize) * OPS_PER_EDITOR,

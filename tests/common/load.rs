@@ -12,6 +12,9 @@ pub struct Acked {
     /// Per task, every acknowledged version with the task as the server returned it.
     pub tasks: BTreeMap<String, BTreeMap<i64, Value>>,
     pub comments: Vec<(String, String)>,
+    /// Acknowledged writes that changed nothing (the same value again): the task at a version
+    /// already acknowledged, no new version, no event.
+    pub unchanged: usize,
     /// Requests that were not acknowledged (status, body), for diagnostics.
     pub failures: Vec<(u16, Value)>,
 }
@@ -73,13 +76,15 @@ impl Board {
 fn record_task(acked: &Mutex<Acked>, task: &Value) {
     let id = task["id"].as_str().unwrap_or_default().to_owned();
     let version = task["version"].as_i64().unwrap_or_default();
-    acked
-        .lock()
-        .expect("lock")
-        .tasks
-        .entry(id)
-        .or_default()
-        .insert(version, task.clone());
+    let mut acked = acked.lock().expect("lock");
+    let versions = acked.tasks.entry(id).or_default();
+    if let Some(before) = versions.insert(version, task.clone()) {
+        assert_eq!(
+            before, *task,
+            "two acknowledgements of one version must show the same task"
+        );
+        acked.unchanged += 1;
+    }
 }
 
 /// Creates `n` tasks on the board, recorded as acknowledged.
