@@ -185,7 +185,6 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     let (stop, stopped) = watch::channel(false);
     let serving = tokio::spawn(corral_http::serve(listener, app, connections, stopped));
-
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(HOUSEKEEPING_INTERVAL);
         loop {

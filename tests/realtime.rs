@@ -750,7 +750,8 @@ async fn access_is_revoked_on_every_node(b: Backend) {
 /// A disabled user's sockets end at the next credential check (account changes are not
 /// project events), and nothing of the project reaches them after it.
 async fn disabled_user_stops_receiving(b: Backend) {
-    let Some(s) = TestServer::start_with(b, &[("SOCKET_RECHECK", "200ms")]).await else {
+    // The periodic check is far away: only the account change itself can end the socket.
+    let Some(s) = TestServer::start_with(b, &[("SOCKET_RECHECK", "1h")]).await else {
         return;
     };
     let admin = s.admin().await;
@@ -778,6 +779,34 @@ async fn disabled_user_stops_receiving(b: Backend) {
         socket.next_event(Duration::from_secs(1)).await.is_none(),
         "the socket is closed and got nothing more"
     );
+}
+
+/// A user deleted on one node loses the sockets it holds on another at once.
+async fn deleted_user_stops_receiving_on_every_node(b: Backend) {
+    if b == Backend::Sqlite {
+        return; // one node per SQLite file
+    }
+    let secret = ("JWT_SECRET", "realtime-account-change-secret-0123456");
+    let Some(a) = TestServer::start_with(b, &[secret, ("SOCKET_RECHECK", "1h")]).await else {
+        return;
+    };
+    let node_b = a.second_node().await;
+    let admin = a.admin().await;
+    let p = project(&admin, "Deleted").await;
+    let (carol, carol_id) = a.user("carol", "USER").await;
+    add_member(&admin, &p, &carol_id, "Editor").await;
+    let mut on_b = Socket::with_token(&node_b.base, &carol.access_token().expect("token")).await;
+    assert_eq!(on_b.call("join", json!({"projectId": p})).await["ok"], true);
+    admin
+        .delete(&format!("/api/v1/admin/users/{carol_id}"))
+        .await;
+    let (_, ended) = events_until(&mut on_b, "auth_expired").await;
+    assert!(ended["error_code"].is_string(), "{ended}");
+    admin
+        .post(&at(&p, "/tasks"), &json!({"title": "after delete"}))
+        .await
+        .data();
+    assert!(on_b.next_event(Duration::from_secs(1)).await.is_none());
 }
 
 /// `notification.created` goes to its recipient only, never to the project's followers, live
@@ -843,6 +872,17 @@ async fn notifications_stay_private(b: Backend) {
             .starts_with("notification.")),
         "{replayed:?}"
     );
+    // Over REST too: the log shows carol that the sequence moved, not what bob was told.
+    let notification = |events: Vec<Value>| {
+        events
+            .into_iter()
+            .find(|e| e["type"] == "notification.created")
+            .expect("the notification's place in the log")
+    };
+    let seen_by_carol = notification(common::load::all_events(&carol, &p).await);
+    assert_eq!(seen_by_carol["payload"], json!({}), "{seen_by_carol}");
+    let seen_by_bob = notification(common::load::all_events(&bob, &p).await);
+    assert_eq!(seen_by_bob["payload"]["recipient_user_id"], json!(bob_id));
 }
 
 /// 2,000 sockets follow one project: every join is acknowledged (a joiner gets one presence
@@ -1125,6 +1165,7 @@ on_both_backends!(
     access_is_revoked_when_membership_or_role_changes,
     access_is_revoked_on_every_node,
     disabled_user_stops_receiving,
+    deleted_user_stops_receiving_on_every_node,
     notifications_stay_private,
     a_crowd_follows_one_project,
     lost_bus_events_are_refilled,

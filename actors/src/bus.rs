@@ -12,6 +12,8 @@ use tokio::sync::mpsc;
 
 /// Pub/sub channel that carries every project event (Paca's name).
 pub const EVENTS_CHANNEL: &str = "paca.events";
+/// Account changes (`AccountChange` as JSON), so every node re-checks the sockets concerned.
+pub const ACCOUNTS_CHANNEL: &str = "corral.accounts";
 /// Agent triggers (assignment, mention): a stream read by one node per entry (consumer group).
 pub const AGENT_TRIGGERS_STREAM: &str = "paca:agent:triggers";
 

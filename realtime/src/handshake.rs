@@ -5,7 +5,7 @@
 use crate::access;
 use crate::client_events;
 use crate::hub::Realtime;
-use corral_actors::accounts::{Presented, Principal};
+use corral_actors::accounts::{AccountChange, Presented, Principal};
 use corral_actors::ids::UserId;
 use corral_actors::project::Caller;
 use serde::Deserialize;
@@ -73,6 +73,7 @@ pub(crate) async fn authenticate(
         .map_err(|e| Refused(e.to_string()))?;
     let user = principal.user.id;
     socket.extensions.insert(principal);
+    socket.extensions.insert(presented.clone());
     // Handlers are registered here, before the client learns it is connected, so its first
     // `join` can never arrive before there is a handler for it.
     register(&socket, &realtime, user);
@@ -93,28 +94,65 @@ fn watch_credential(socket: SocketRef, realtime: Realtime, presented: Presented)
         tick.tick().await;
         loop {
             tick.tick().await;
-            if !socket.connected() {
+            if !socket.connected() || !check_credential(&realtime, &socket, &presented).await {
                 return;
-            }
-            let still = realtime.inner.accounts.authenticate(&presented).await;
-            match still.and_then(|p| p.require_fresh_password().map(|()| p)) {
-                Ok(principal) => {
-                    let caller = Caller::from(&principal);
-                    socket.extensions.insert(principal);
-                    access::recheck_socket(&realtime, socket.id, &caller).await;
-                }
-                Err(err) => {
-                    tracing::info!(sid = %socket.id, %err, "credential no longer valid; disconnecting socket");
-                    let _ = socket.emit(
-                        "auth_expired",
-                        &json!({"error_code": err.code(), "error": err.to_string()}),
-                    );
-                    let _ = socket.disconnect();
-                    return;
-                }
             }
         }
     });
+}
+
+/// Checks a socket's credential and its access now; false when it was disconnected.
+pub(crate) async fn check_credential(
+    realtime: &Realtime,
+    socket: &SocketRef,
+    presented: &Presented,
+) -> bool {
+    let still = realtime.inner.accounts.authenticate(presented).await;
+    match still.and_then(|p| p.require_fresh_password().map(|()| p)) {
+        Ok(principal) => {
+            let caller = Caller::from(&principal);
+            socket.extensions.insert(principal);
+            access::recheck_socket(realtime, socket.id, &caller).await;
+            true
+        }
+        Err(err) => {
+            tracing::info!(sid = %socket.id, %err, "credential no longer valid; disconnecting socket");
+            let _ = socket.emit(
+                "auth_expired",
+                &json!({"error_code": err.code(), "error": err.to_string()}),
+            );
+            let _ = socket.clone().disconnect();
+            false
+        }
+    }
+}
+
+/// An account changed (on any node): checks the sockets it concerns at once rather than at
+/// their next periodic check.
+pub(crate) async fn account_changed(realtime: &Realtime, change: AccountChange) {
+    let sockets: Vec<SocketRef> = {
+        let rooms = realtime.rooms();
+        match change {
+            AccountChange::User(user) => rooms
+                .users
+                .get(&user)
+                .map(|s| s.values().cloned().collect())
+                .unwrap_or_default(),
+            AccountChange::Everyone => rooms
+                .users
+                .values()
+                .flat_map(|s| s.values().cloned())
+                .collect(),
+        }
+    };
+    for socket in sockets {
+        let Some(presented) = socket.extensions.get::<Presented>() else {
+            continue;
+        };
+        if socket.connected() {
+            check_credential(realtime, &socket, &presented).await;
+        }
+    }
 }
 
 fn register(socket: &SocketRef, realtime: &Realtime, user: UserId) {

@@ -15,8 +15,8 @@ use crate::handshake;
 use crate::outbox::send;
 use crate::presence::{PRESENCE_INTERVAL, RoomPresence};
 use crate::replay;
-use corral_actors::accounts::Accounts;
-use corral_actors::bus::{Bus, EVENTS_CHANNEL};
+use corral_actors::accounts::{AccountChange, Accounts};
+use corral_actors::bus::{ACCOUNTS_CHANNEL, Bus, EVENTS_CHANNEL};
 use corral_actors::ids::{ProjectId, UserId};
 use corral_actors::project::{Caller, Projects};
 use serde_json::value::RawValue;
@@ -323,6 +323,7 @@ impl Realtime {
             .subscribe(EVENTS_CHANNEL)
             .await
             .map_err(|e| format!("subscribing to {EVENTS_CHANNEL}: {e}"))?;
+        follow_account_changes(&realtime, bus.clone()).await?;
         let hub = Arc::downgrade(&realtime.inner);
         tokio::spawn(async move {
             while let Some(message) = events.recv().await {
@@ -411,4 +412,49 @@ impl Realtime {
             }
         });
     }
+}
+
+/// Account changes reach every node: this node's are published on the bus, and every node's
+/// (its own included) make the sockets concerned be checked again at once.
+async fn follow_account_changes(realtime: &Realtime, bus: Arc<dyn Bus>) -> Result<(), String> {
+    let mut changes = realtime.inner.accounts.changes();
+    let publisher = bus.clone();
+    tokio::spawn(async move {
+        loop {
+            match changes.recv().await {
+                Ok(change) => {
+                    let message = serde_json::to_string(&change).unwrap_or_default();
+                    if let Err(err) = publisher.publish(ACCOUNTS_CHANNEL, &message).await {
+                        tracing::warn!(%err, "account change not published");
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "account changes missed; sockets are re-checked periodically"
+                    );
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    let mut announced = bus
+        .subscribe(ACCOUNTS_CHANNEL)
+        .await
+        .map_err(|e| format!("subscribing to {ACCOUNTS_CHANNEL}: {e}"))?;
+    let hub = Arc::downgrade(&realtime.inner);
+    tokio::spawn(async move {
+        while let Some(message) = announced.recv().await {
+            let Some(inner) = hub.upgrade() else { break };
+            // The bus is trusted, but a malformed message changes nothing.
+            let Ok(change) = serde_json::from_str::<AccountChange>(&message.payload) else {
+                continue;
+            };
+            // This node's session cache may still trust what changed on another node.
+            inner.accounts.changed_elsewhere();
+            let realtime = Realtime { inner };
+            tokio::spawn(async move { handshake::account_changed(&realtime, change).await });
+        }
+    });
+    Ok(())
 }

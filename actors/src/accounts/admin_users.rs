@@ -80,7 +80,7 @@ impl Accounts {
         id: UserId,
         changes: AccountChanges<'_>,
     ) -> Result<User> {
-        let _changing = self.changing();
+        let _changing = self.announcing(super::AccountChange::User(id));
         admin(principal, permission::USERS_WRITE)?;
         let target = self.user(id).await?;
         let role_id = match changes.role {
@@ -119,7 +119,7 @@ impl Accounts {
         id: UserId,
         new_password: &str,
     ) -> Result<()> {
-        let _changing = self.changing();
+        let _changing = self.announcing(super::AccountChange::User(id));
         admin(principal, permission::USERS_WRITE)?;
         check_password_shape(new_password, "new_password")?;
         let hash = password::hash(new_password).await?;
@@ -133,7 +133,7 @@ impl Accounts {
 
     /// Soft-deletes a user; their tokens and keys stop working at once.
     pub async fn delete_user(&self, principal: &Principal, id: UserId) -> Result<()> {
-        let _changing = self.changing();
+        let _changing = self.announcing(super::AccountChange::User(id));
         admin(principal, permission::USERS_DELETE)?;
         let target = self.user(id).await?;
         self.keep_a_super_admin(&target).await?;
@@ -153,7 +153,7 @@ impl Accounts {
         id: UserId,
         role_ids: &[GlobalRoleId],
     ) -> Result<(UserId, GlobalRole)> {
-        let _changing = self.changing();
+        let _changing = self.announcing(super::AccountChange::User(id));
         admin(principal, permission::GLOBAL_ROLES_ASSIGN)?;
         let mut distinct = role_ids.to_vec();
         distinct.sort();

@@ -26,6 +26,7 @@ pub use session::SessionTokens;
 
 use crate::auth::login_limiter::{LoginLimiter, LoginLimits};
 use crate::auth::token::{TokenSigner, TokenTtls};
+use crate::ids::UserId;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -50,6 +51,32 @@ struct Inner {
     signer: TokenSigner,
     limiter: LoginLimiter,
     sessions: session_cache::SessionCache,
+    changes: tokio::sync::broadcast::Sender<AccountChange>,
+}
+
+/// Whose access an account change may have changed: one user (disabled, deleted, a new role or
+/// password), or everyone (a global role's permissions). Realtime edges re-check those
+/// sockets at once instead of at their next periodic check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountChange {
+    User(UserId),
+    Everyone,
+}
+
+/// Held for a change that concerns someone's access: invalidates the session cache, then
+/// announces the change, when dropped.
+pub(crate) struct Announcing<'a> {
+    _changing: session_cache::Changing<'a>,
+    changes: &'a tokio::sync::broadcast::Sender<AccountChange>,
+    change: AccountChange,
+}
+
+impl Drop for Announcing<'_> {
+    fn drop(&mut self) {
+        // Nobody listening (no realtime edge) is fine.
+        let _ = self.changes.send(self.change);
+    }
 }
 
 impl Accounts {
@@ -60,6 +87,7 @@ impl Accounts {
                 signer: TokenSigner::new(&config.jwt_secret, config.ttls),
                 limiter: LoginLimiter::new(config.login_limits),
                 sessions: session_cache::SessionCache::new(config.session_cache),
+                changes: tokio::sync::broadcast::channel(1024).0,
             }),
         }
     }
@@ -72,6 +100,26 @@ impl Accounts {
     /// cached on this node are checked against the store again.
     fn changing(&self) -> session_cache::Changing<'_> {
         session_cache::Changing(&self.inner.sessions)
+    }
+
+    /// Like [`Self::changing`], for a change that may end or alter someone's access.
+    fn announcing(&self, change: AccountChange) -> Announcing<'_> {
+        Announcing {
+            _changing: self.changing(),
+            changes: &self.inner.changes,
+            change,
+        }
+    }
+
+    /// Another node changed an account: sessions cached here are checked against the store
+    /// again, so the change applies on this node at once too.
+    pub fn changed_elsewhere(&self) {
+        self.inner.sessions.invalidate();
+    }
+
+    /// Account changes made on this node, as they happen (see [`AccountChange`]).
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<AccountChange> {
+        self.inner.changes.subscribe()
     }
 
     /// Periodic clean-up: forgets refresh-token uses whose tokens have expired and idle

@@ -40,7 +40,7 @@ impl Accounts {
         current_password: &str,
         new_password: &str,
     ) -> Result<()> {
-        let _changing = self.changing();
+        let _changing = self.announcing(super::AccountChange::User(principal.user.id));
         principal.require_session()?;
         if current_password.is_empty() {
             return Err(Error::bad_request("current_password is required"));

@@ -44,7 +44,7 @@ impl Accounts {
         name: Option<&str>,
         permissions: Option<PermissionMap>,
     ) -> Result<GlobalRole> {
-        let _changing = self.changing();
+        let _changing = self.announcing(super::AccountChange::Everyone);
         admin(principal, permission::GLOBAL_ROLES_WRITE)?;
         let role = self
             .store()

@@ -42,9 +42,21 @@ impl Projects {
         since: i64,
         limit: u32,
     ) -> Result<Vec<Event>> {
+        let reader = caller.user_id;
         self.authorize_task_read(id, caller, None).await?;
         let limit = limit.clamp(1, EVENTS_PAGE_MAX);
-        Ok(self.store().project_events(id, since.max(0), limit).await?)
+        let mut events = self.store().project_events(id, since.max(0), limit).await?;
+        // A notification is its recipient's: others see that the sequence moved, not what it
+        // said (as on sockets).
+        for event in &mut events {
+            let private = event.event_type.starts_with("notification.")
+                && event.payload["recipient_user_id"].as_str()
+                    != reader.map(|u| u.0.to_string()).as_deref();
+            if private {
+                event.payload = serde_json::json!({});
+            }
+        }
+        Ok(events)
     }
 
     /// A task's activity feed: its history from the event log, with comments as they are now.

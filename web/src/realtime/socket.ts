@@ -24,6 +24,12 @@ export interface PresenceEntry {
   state: 'here' | 'gone';
 }
 
+/** `presence_snapshot` and `presence_delta`: a project's entries. */
+interface PresenceFrame {
+  project_id: string;
+  entries: PresenceEntry[];
+}
+
 type EventListener = (e: ProjectEvent) => void;
 type StatusListener = (connected: boolean) => void;
 type PresenceListener = (project: string, entries: PresenceEntry[]) => void;
@@ -69,7 +75,23 @@ export class Realtime {
     });
     this.socket.on('event', (e: ProjectEvent) => this.onEvent(e));
     this.socket.on('notification', () => this.invalidate(keys.notifications));
-    this.socket.on('presence', (p: PresenceEntry) => this.onPresence(p));
+    // Presence: one snapshot when joining, then coalesced deltas (whole entries, here or gone).
+    this.socket.on('presence_snapshot', (f: PresenceFrame) => this.onPresence(f, true));
+    this.socket.on('presence_delta', (f: PresenceFrame) => this.onPresence(f, false));
+    // The server refilled what it could not deliver, or could not: then refetch the project.
+    this.socket.on('resync', (r: { project_id?: string }) => {
+      if (r?.project_id) this.invalidate(keys.project(r.project_id));
+    });
+    // Access to a project ended (removed, role changed, project deleted).
+    this.socket.on('access_revoked', (r: { project_id?: string; left?: boolean }) => {
+      if (!r?.project_id) return;
+      if (r.left) {
+        this.presence.delete(r.project_id);
+        this.emitPresence(r.project_id);
+      }
+      this.invalidate(keys.project(r.project_id));
+      this.invalidate(keys.projects);
+    });
   }
 
   private retryAfterRefresh() {
@@ -139,12 +161,15 @@ export class Realtime {
     this.eventListeners.forEach((fn) => fn(e));
   }
 
-  private onPresence(p: PresenceEntry) {
-    let m = this.presence.get(p.project_id);
-    if (!m) this.presence.set(p.project_id, (m = new Map()));
-    if (p.state === 'gone') m.delete(p.socket_id);
-    else m.set(p.socket_id, p);
-    this.emitPresence(p.project_id);
+  private onPresence(frame: PresenceFrame, snapshot: boolean) {
+    if (!frame?.project_id || !Array.isArray(frame.entries)) return;
+    let m = this.presence.get(frame.project_id);
+    if (!m || snapshot) this.presence.set(frame.project_id, (m = new Map()));
+    for (const p of frame.entries) {
+      if (p.state === 'gone') m.delete(p.socket_id);
+      else m.set(p.socket_id, { ...p, project_id: frame.project_id });
+    }
+    this.emitPresence(frame.project_id);
   }
 
   private emitPresence(project: string) {
