@@ -344,7 +344,8 @@ async fn activity_events_carry_id_and_string_content(b: Backend) {
     // The same event replayed from the log has the same shape.
     let mut late = Socket::with_token(&s.base, &admin.access_token().expect("token")).await;
     late.call("join", json!({"projectId": p, "since": 0})).await;
-    let replayed = late.collect("event", 2, Duration::from_secs(10)).await;
+    let total = common::load::all_events(&admin, &p).await.len();
+    let replayed = late.collect("event", total, Duration::from_secs(10)).await;
     let again = replayed
         .iter()
         .find(|e| e["type"] == "task.updated")
