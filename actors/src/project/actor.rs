@@ -114,13 +114,7 @@ pub struct ActorState {
 async fn publish_events(bus: Arc<dyn Bus>, mut batches: mpsc::UnboundedReceiver<Vec<Event>>) {
     while let Some(events) = batches.recv().await {
         for event in events {
-            let message = serde_json::json!({
-                "type": event.event_type,
-                "payload": event.wire_payload(),
-                "seq": event.seq,
-                "project_id": event.project_id,
-            });
-            if let Err(err) = bus.publish(EVENTS_CHANNEL, &message.to_string()).await {
+            if let Err(err) = bus.publish(EVENTS_CHANNEL, &event.bus_message()).await {
                 tracing::warn!(project_id = %event.project_id, seq = event.seq, %err, "event not published");
             }
             if event.event_type == "agent.triggered" {

@@ -68,12 +68,17 @@ impl Event {
     /// The payload as clients receive it on the bus and on sockets (live and replayed alike).
     /// A task activity carries its id and its `content` as a JSON string, as Paca's
     /// `activityPayload` sends it; the log keeps the content as JSON, which the activity feed
-    /// reads.
-    pub fn wire_payload(&self) -> serde_json::Value {
+    /// reads. Other payloads are borrowed as they are.
+    pub fn wire_payload(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+        let activity = self
+            .payload
+            .as_object()
+            .is_some_and(|fields| fields.contains_key("activity_type"));
+        if !activity {
+            return std::borrow::Cow::Borrowed(&self.payload);
+        }
         let mut payload = self.payload.clone();
-        if let serde_json::Value::Object(fields) = &mut payload
-            && fields.contains_key("activity_type")
-        {
+        if let serde_json::Value::Object(fields) = &mut payload {
             fields
                 .entry("id")
                 .or_insert_with(|| serde_json::json!(self.id));
@@ -83,7 +88,27 @@ impl Event {
                 *content = serde_json::Value::String(content.to_string());
             }
         }
-        payload
+        std::borrow::Cow::Owned(payload)
+    }
+
+    /// The message on the bus channel: `{type, payload, seq, project_id}`, encoded once.
+    pub fn bus_message(&self) -> String {
+        #[derive(Serialize)]
+        struct BusMessage<'a> {
+            #[serde(rename = "type")]
+            event_type: &'a str,
+            payload: &'a serde_json::Value,
+            seq: i64,
+            project_id: ProjectId,
+        }
+        let payload = self.wire_payload();
+        serde_json::to_string(&BusMessage {
+            event_type: &self.event_type,
+            payload: &payload,
+            seq: self.seq,
+            project_id: self.project_id,
+        })
+        .unwrap_or_default()
     }
 }
 
