@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::process::spawn;
+use common::process::{Services, spawn};
 use common::{ADMIN, ADMIN_PASSWORD, Backend, Client};
-use corral_persistence::testing::{TestDatabase, TestValkey};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -40,20 +39,12 @@ async fn slow_and_idle_connections_do_not_starve_others(b: Backend) {
         ("HTTP_IDLE_TIMEOUT".into(), "3s".into()),
         ("RUST_LOG".into(), "warn".into()),
     ];
-    let (mut db, mut valkey) = (None, None);
+    let Some((services, backend_env)) = Services::start(b).await else {
+        return;
+    };
+    env.extend(backend_env);
     if b == Backend::PostgresValkey {
-        let Some(d) = TestDatabase::create().await else {
-            return;
-        };
-        let Some(v) = TestValkey::create().await else {
-            return;
-        };
-        env.push(("DATABASE_URL".into(), d.url.clone()));
         env.push(("DATABASE_MAX_CONNECTIONS".into(), "4".into()));
-        env.push(("VALKEY_URL".into(), v.url.clone()));
-        env.push(("VALKEY_KEY_PREFIX".into(), v.prefix.clone()));
-        db = Some(d);
-        valkey = Some(v);
     }
     let (mut server, base) = spawn(&env, &["prlimit", NOFILE, "--"]).await;
     let addr = base.trim_start_matches("http://").to_owned();
@@ -121,12 +112,7 @@ async fn slow_and_idle_connections_do_not_starve_others(b: Backend) {
     }
     let _ = server.kill();
     let _ = server.wait();
-    if let Some(d) = db.take() {
-        let _ = d.drop_now().await;
-    }
-    if let Some(v) = valkey.take() {
-        v.cleanup().await;
-    }
+    services.cleanup().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -5,9 +5,8 @@
 mod common;
 
 use common::load::{Acked, Board, editor, seed_tasks, verify};
-use common::process::spawn;
+use common::process::{Services, spawn};
 use common::{ADMIN, ADMIN_PASSWORD, Auth, Backend, Client, at, project};
-use corral_persistence::testing::{TestDatabase, TestValkey};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,20 +23,10 @@ async fn killed_mid_load_keeps_every_acknowledged_change(b: Backend) {
         ),
         ("RUST_LOG".into(), "warn".into()),
     ];
-    let (mut db, mut valkey) = (None, None);
-    if b == Backend::PostgresValkey {
-        let Some(d) = TestDatabase::create().await else {
-            return;
-        };
-        let Some(v) = TestValkey::create().await else {
-            return;
-        };
-        env.push(("DATABASE_URL".into(), d.url.clone()));
-        env.push(("VALKEY_URL".into(), v.url.clone()));
-        env.push(("VALKEY_KEY_PREFIX".into(), v.prefix.clone()));
-        db = Some(d);
-        valkey = Some(v);
-    }
+    let Some((services, backend_env)) = Services::start(b).await else {
+        return;
+    };
+    env.extend(backend_env);
 
     let (mut server, base) = spawn(&env, &[]).await;
     let admin = Client::new(&base);
@@ -106,10 +95,7 @@ async fn killed_mid_load_keeps_every_acknowledged_change(b: Backend) {
     let _ = restarted.kill();
     let _ = restarted.wait();
     let _ = std::fs::remove_dir_all(&dir);
-    drop(db);
-    if let Some(v) = valkey.take() {
-        v.cleanup().await;
-    }
+    services.cleanup().await;
 }
 
 on_both_backends!(killed_mid_load_keeps_every_acknowledged_change);

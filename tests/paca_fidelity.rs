@@ -29,6 +29,19 @@ async fn task(admin: &Client, p: &str, title: &str) -> String {
     r.data()["id"].as_str().expect("task").to_owned()
 }
 
+/// Polls a conversation (for at most 20 s) until it has `status`; its body then.
+async fn until_status(admin: &Client, p: &str, c: &str, status: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = admin.get(&at(p, &format!("/conversations/{c}"))).await;
+        if got.data()["status"] == status {
+            return got.data().clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{got:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// 1: the bootstrapped administrator is `Admin` with the `SUPER_ADMIN` role.
 async fn bootstrap_admin_matches_paca(b: Backend) {
     let Some(s) = TestServer::start(b).await else {
@@ -66,16 +79,8 @@ async fn conversation_shapes(b: Backend) {
     assert_eq!(conversation["agent_handle"], json!(handle));
     assert!(r.data().get("id").is_none(), "wrapped, not bare");
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let got = admin.get(&at(&p, &format!("/conversations/{c}"))).await;
-        if got.data()["status"] == "finished" {
-            assert_eq!(got.data()["agent_name"], "Scribe");
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{got:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let finished = until_status(&admin, &p, &c, "finished").await;
+    assert_eq!(finished["agent_name"], "Scribe");
     let listed = admin.get(&at(&p, "/conversations")).await;
     assert_eq!(listed.data()["items"][0]["agent_handle"], json!(handle));
     let events = admin
@@ -119,15 +124,7 @@ async fn conversation_shapes(b: Backend) {
         )
         .await;
     assert_eq!(beat.data(), &json!({"status": "ok"}));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let got = admin.get(&at(&p, &format!("/conversations/{chat}"))).await;
-        if got.data()["status"] == "paused" {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{got:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_status(&admin, &p, &chat, "paused").await;
     let next = admin
         .post(
             &format!("{chats}/{session}/messages"),

@@ -82,7 +82,12 @@ async fn client(
             let now = Instant::now();
             let v: Value = serde_json::from_str(rest).unwrap_or(Value::Null);
             if v[1]["type"] == "task.updated" {
-                let title = v[1]["payload"]["content"]["changes"][0]["new"]
+                // Task activities carry their content as a JSON string (Paca's shape).
+                let content = match &v[1]["payload"]["content"] {
+                    Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+                    other => other.clone(),
+                };
+                let title = content["changes"][0]["new"]
                     .as_str()
                     .unwrap_or_default()
                     .to_owned();
