@@ -10,20 +10,9 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn agent(admin: &Client, p: &str, script: &str, max_iterations: i64) -> String {
-    let role = id_named(&admin.get(&at(p, "/roles")).await, "role_name", "Editor");
-    admin
-        .post(
-            &at(p, "/agents"),
-            &json!({"name": "Bot", "handle": format!("bot{}", uuid::Uuid::new_v4().simple()),
-                    "llm_provider": "scripted", "llm_model": "script", "llm_api_key": "unused",
-                    "system_prompt": script, "max_iterations": max_iterations,
-                    "project_role_id": role}),
-        )
+    common::agents::scripted_agent(admin, p, "Bot", script, max_iterations)
         .await
-        .data()["id"]
-        .as_str()
-        .expect("agent id")
-        .to_owned()
+        .0
 }
 
 async fn task(admin: &Client, p: &str) -> String {
@@ -36,20 +25,7 @@ async fn task(admin: &Client, p: &str) -> String {
         .to_owned()
 }
 
-/// Starts a "write with AI" conversation; its id.
-async fn write_with_ai(admin: &Client, p: &str, task: &str, agent: &str) -> String {
-    let r = admin
-        .post(
-            &at(p, &format!("/tasks/{task}/write-with-ai")),
-            &json!({"agent_id": agent}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.data()["conversation"]["id"]
-        .as_str()
-        .expect("conversation id")
-        .to_owned()
-}
+use common::agents::write_with_ai;
 
 /// Polls the conversation until its status is one of `wanted`.
 async fn until(admin: &Client, p: &str, c: &str, wanted: &[&str]) -> Value {

@@ -5,23 +5,12 @@
 mod common;
 
 use common::socket::Socket;
-use common::{Backend, Client, TestServer, at, id_named, project};
+use common::{Backend, Client, TestServer, at, project};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn scripted_agent(admin: &Client, p: &str, script: &str) -> (String, String) {
-    let role = id_named(&admin.get(&at(p, "/roles")).await, "role_name", "Editor");
-    let handle = format!("bot{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let r = admin
-        .post(
-            &at(p, "/agents"),
-            &json!({"name": "Scribe", "handle": handle,
-                    "llm_provider": "scripted", "llm_model": "script", "llm_api_key": "unused",
-                    "system_prompt": script, "max_iterations": 20, "project_role_id": role}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{r:?}");
-    (r.data()["id"].as_str().expect("agent").to_owned(), handle)
+    common::agents::scripted_agent(admin, p, "Scribe", script, 20).await
 }
 
 async fn task(admin: &Client, p: &str, title: &str) -> String {

@@ -7,24 +7,14 @@
 
 mod common;
 
-use common::{Backend, Client, TestServer, at, id_named, project};
+use common::{Backend, Client, TestServer, at, project};
 use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn agent(admin: &Client, p: &str, script: &str) -> String {
-    let role = id_named(&admin.get(&at(p, "/roles")).await, "role_name", "Editor");
-    admin
-        .post(
-            &at(p, "/agents"),
-            &json!({"name": "Bot", "handle": format!("bot{}", uuid::Uuid::new_v4().simple()),
-                    "llm_provider": "scripted", "llm_model": "script", "llm_api_key": "unused",
-                    "system_prompt": script, "max_iterations": 50, "project_role_id": role}),
-        )
+    common::agents::scripted_agent(admin, p, "Bot", script, 50)
         .await
-        .data()["id"]
-        .as_str()
-        .expect("agent id")
-        .to_owned()
+        .0
 }
 
 /// Starts a "write with AI" conversation on a new task; its id.
@@ -36,17 +26,7 @@ async fn conversation(admin: &Client, p: &str, agent: &str) -> String {
         .as_str()
         .expect("task id")
         .to_owned();
-    let r = admin
-        .post(
-            &at(p, &format!("/tasks/{task}/write-with-ai")),
-            &json!({"agent_id": agent}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.data()["conversation"]["id"]
-        .as_str()
-        .expect("conversation id")
-        .to_owned()
+    common::agents::write_with_ai(admin, p, &task, agent).await
 }
 
 async fn status(admin: &Client, p: &str, c: &str) -> Value {

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod agents;
 pub mod load;
 pub mod process;
 pub mod socket;

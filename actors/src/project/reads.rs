@@ -4,10 +4,11 @@
 
 use super::access::{Caller, PROJECTS_READ};
 use super::batch::Event;
+use super::command::{Command, Outcome};
 use super::model::Project;
 use super::query::{Answer, MemberView, Query};
 use super::registry::Projects;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, codes};
 use crate::ids::{ProjectId, TaskId, UserId};
 use crate::store::ActivityEntry;
 use std::collections::HashMap;
@@ -68,6 +69,54 @@ impl Projects {
     ) -> Result<Vec<ActivityEntry>> {
         self.authorize_task_read(id, caller, Some(task)).await?;
         Ok(self.store().task_activity(id, task).await?)
+    }
+
+    /// Edits or deletes a comment (`UpdateComment`, `DeleteComment`). As in Paca, an id that
+    /// names one of the task's activities that is not a comment answers 400
+    /// `ACTIVITY_NOT_A_COMMENT`; only an id that names nothing is 404.
+    pub async fn comment_command(
+        &self,
+        id: ProjectId,
+        caller: Caller,
+        command: Command,
+    ) -> Result<Outcome> {
+        let target = match &command {
+            Command::UpdateComment {
+                task_id,
+                comment_id,
+                ..
+            }
+            | Command::DeleteComment {
+                task_id,
+                comment_id,
+            } => Some((*task_id, *comment_id)),
+            _ => None,
+        };
+        let result = self.command(id, caller, command).await;
+        let Some((task, comment)) = target else {
+            return result;
+        };
+        match result {
+            Err(err) if err.code() == codes::ACTIVITY_NOT_FOUND => {
+                // Only callers the actor let this far (they may write the task) get here.
+                let feed = self
+                    .store()
+                    .task_activity(id, task)
+                    .await
+                    .unwrap_or_default();
+                if feed
+                    .iter()
+                    .any(|a| a.id == comment.0 && a.activity_type != "comment")
+                {
+                    return Err(Error::invalid(
+                        codes::ACTIVITY_NOT_A_COMMENT,
+                        "activity: only comments can be edited or deleted",
+                    ));
+                }
+                Err(err)
+            }
+            other => other,
+        }
     }
 
     /// The project's members, with each user's full name as it is now: the actor keeps the

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, NaiveDate, Utc};
-use corral_actors::ids::{MemberId, ProjectId, TaskId, TaskStatusId, TaskTypeId};
+use corral_actors::ids::{MemberId, TaskId, TaskStatusId, TaskTypeId};
 use corral_actors::patch::Patch;
 use corral_actors::project::batch::Event;
 use corral_actors::project::command::{Command, CommentView, NewTask, TaskChanges};
@@ -535,47 +535,16 @@ pub async fn update_comment(
     Path((id, task, comment)): Path<(String, String, String)>,
     Json(body): Json<CommentBody>,
 ) -> ApiResult<Reply<ActivityDto>> {
-    let (project, task) = (project_id(&id)?, task_id(&task)?);
-    let comment_id = parse_id(&comment, "comment id")?;
     let command = Command::UpdateComment {
-        task_id: task,
-        comment_id,
+        task_id: task_id(&task)?,
+        comment_id: parse_id(&comment, "comment id")?,
         content: comment_content(body)?,
     };
-    let outcome = state.projects.command(project, caller, command).await;
-    let outcome = not_a_comment(&state, project, task, comment_id, outcome).await?;
+    let outcome = state
+        .projects
+        .comment_command(project_id(&id)?, caller, command)
+        .await?;
     Ok(ok(outcome::comment(outcome)?.into()))
-}
-
-/// Paca answers 400 `ACTIVITY_NOT_A_COMMENT` when the id names one of the task's activities
-/// that is not a comment (a change), and 404 only when it names nothing.
-async fn not_a_comment<T>(
-    state: &AppState,
-    project: ProjectId,
-    task: TaskId,
-    id: corral_actors::ids::CommentId,
-    result: corral_actors::Result<T>,
-) -> Result<T, ApiError> {
-    match result {
-        Err(err) if err.code() == corral_actors::error::codes::ACTIVITY_NOT_FOUND => {
-            let feed = state
-                .store
-                .task_activity(project, task)
-                .await
-                .unwrap_or_default();
-            if feed
-                .iter()
-                .any(|a| a.id == id.0 && a.activity_type != "comment")
-            {
-                return Err(ApiError(corral_actors::Error::invalid(
-                    corral_actors::error::codes::ACTIVITY_NOT_A_COMMENT,
-                    "activity: only comments can be edited or deleted",
-                )));
-            }
-            Err(err.into())
-        }
-        other => Ok(other?),
-    }
 }
 
 pub async fn delete_comment(
@@ -583,14 +552,14 @@ pub async fn delete_comment(
     ProjectCaller(caller): ProjectCaller,
     Path((id, task, comment)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let (project, task) = (project_id(&id)?, task_id(&task)?);
-    let comment_id = parse_id(&comment, "comment id")?;
     let command = Command::DeleteComment {
-        task_id: task,
-        comment_id,
+        task_id: task_id(&task)?,
+        comment_id: parse_id(&comment, "comment id")?,
     };
-    let outcome = state.projects.command(project, caller, command).await;
-    not_a_comment(&state, project, task, comment_id, outcome).await?;
+    state
+        .projects
+        .comment_command(project_id(&id)?, caller, command)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
