@@ -21,8 +21,10 @@ pub mod notification;
 pub mod patch;
 pub mod permission;
 pub mod project;
+pub mod registry;
 pub mod sandbox;
 pub mod secrets;
+pub mod shared_map;
 pub mod store;
 pub mod user;
 

@@ -15,7 +15,7 @@ use anyhow::Context;
 use corral_actors::bus::Bus;
 use corral_actors::ids::ProjectId;
 use corral_actors::project::command::{Command, NewProject, NewTask};
-use corral_actors::project::query::Query;
+use corral_actors::project::query::ReadableDomains;
 use corral_actors::project::{Projects, ProjectsConfig};
 use corral_actors::store::Store;
 use corral_persistence::{InProcessBus, PostgresStore, SqliteStore};
@@ -136,7 +136,7 @@ async fn measure(args: &Args, store: Arc<dyn Store>, db: &Db) -> anyhow::Result<
         let projects = fresh_actors(&store).await?;
         let t0 = Instant::now();
         projects
-            .query(project, caller.clone(), Query::ReadableDomains)
+            .read(project, caller.clone(), ReadableDomains)
             .await
             .context("activating")?;
         if i > 0 {

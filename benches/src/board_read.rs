@@ -13,7 +13,7 @@ use anyhow::Context;
 
 const LOOP_LABEL: &str = "board-read";
 use corral_actors::project::command::{Command, NewTask};
-use corral_actors::project::query::{Answer, Query, TaskPageRequest};
+use corral_actors::project::query::{ListTasks, TaskPageRequest};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Args {
@@ -216,11 +216,8 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<ScenarioResul
                         page_size: size,
                         ..TaskPageRequest::default()
                     };
-                    match projects
-                        .query(project, caller, Query::ListTasks(Box::new(request)))
-                        .await
-                    {
-                        Ok(Answer::Tasks(page)) => {
+                    match projects.read(project, caller, ListTasks(request)).await {
+                        Ok(page) => {
                             let tasks: Vec<&corral_actors::project::model::Task> =
                                 page.items.iter().map(|t| &*t.task).collect();
                             serde_json::to_vec(&tasks).is_ok_and(|b| !b.is_empty())

@@ -3,8 +3,8 @@
 use crate::access::{REQUEST_ID_HEADER, access};
 use crate::envelope::ApiError;
 use crate::handlers::{
-    admin_users, agent_catalog, agents, api_keys, auth, conversations, global_roles, health, me,
-    notifications, planning, plugins, projects, task_config, tasks,
+    admin_users, agent_catalog, agents, api_keys, auth, board, conversations, global_roles, health,
+    me, notifications, planning, plugins, projects, task_config, tasks,
 };
 use crate::state::AppState;
 use axum::error_handling::HandleErrorLayer;
@@ -139,6 +139,7 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             "/projects/{project_id}/task-statuses/{status_id}/set-default",
             put(task_config::default_status),
         )
+        .route("/projects/{project_id}/board", get(board::get))
         .route(
             "/projects/{project_id}/tasks",
             get(tasks::list).post(tasks::create),

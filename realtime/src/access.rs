@@ -15,7 +15,7 @@ use crate::hub::{Realtime, Room};
 use corral_actors::error::{Error, codes};
 use corral_actors::ids::{MemberId, ProjectId, UserId};
 use corral_actors::project::Caller;
-use corral_actors::project::query::{Answer, Query};
+use corral_actors::project::query::ReadableDomains;
 use serde_json::json;
 use socketioxide::socket::Sid;
 use std::collections::HashMap;
@@ -58,19 +58,10 @@ async fn readable_by(
         let answer = rt
             .inner
             .projects
-            .query(project, caller.clone(), Query::ReadableDomains)
+            .read(project, caller.clone(), ReadableDomains)
             .await?;
-        let Answer::Domains {
-            tasks,
-            docs,
-            workflows,
-            seq,
-        } = answer
-        else {
-            return Err(Error::Internal(
-                "unexpected answer to ReadableDomains".into(),
-            ));
-        };
+        let (tasks, docs, workflows, seq) =
+            (answer.tasks, answer.docs, answer.workflows, answer.seq);
         if seq >= min_seq {
             let domains = Domains {
                 tasks,

@@ -10,7 +10,7 @@ use crate::bus::EVENTS_CHANNEL;
 use crate::permission::{PermissionMap, PermissionSet};
 use crate::project::Caller;
 use crate::project::agents::Agent;
-use crate::project::query::{Answer, Query};
+use crate::project::query::{GetAgent, ListAgentEnvVars, ListAgentMcpServers, ListAgentSkills};
 use crate::sandbox::{AgentProgram, AgentStart, Sandbox, SandboxSpec};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -105,26 +105,21 @@ async fn agent_setup(inner: &Inner, c: &Conversation) -> Result<Setup, String> {
     let caller = system_caller();
     let agent = match inner
         .projects
-        .query(c.project_id, caller.clone(), Query::GetAgent(c.agent_id))
+        .read(c.project_id, caller.clone(), GetAgent { id: c.agent_id })
         .await
     {
-        Ok(Answer::Agent(a)) => *a,
-        Ok(_) => return Err("unexpected answer reading the agent".into()),
+        Ok(a) => *a,
         Err(e) => return Err(format!("the agent is gone: {e}")),
     };
-    let vars = match inner
+    let vars = inner
         .projects
-        .query(
+        .read(
             c.project_id,
             caller.clone(),
-            Query::ListAgentEnvVars(c.agent_id),
+            ListAgentEnvVars { agent: c.agent_id },
         )
         .await
-    {
-        Ok(Answer::AgentEnvVars(v)) => v,
-        Ok(_) => return Err("unexpected answer reading the agent's environment".into()),
-        Err(e) => return Err(e.to_string()),
-    };
+        .map_err(|e| e.to_string())?;
     let mut env = BTreeMap::new();
     for v in vars {
         let value = inner.secrets.open(&v.value).map_err(|e| e.to_string())?;
@@ -132,14 +127,14 @@ async fn agent_setup(inner: &Inner, c: &Conversation) -> Result<Setup, String> {
     }
     let skills = match inner
         .projects
-        .query(
+        .read(
             c.project_id,
             caller.clone(),
-            Query::ListAgentSkills(c.agent_id),
+            ListAgentSkills { agent: c.agent_id },
         )
         .await
     {
-        Ok(Answer::AgentSkills(skills)) => skills
+        Ok(skills) => skills
             .into_iter()
             .filter(|k| k.is_enabled)
             .map(|k| {
@@ -148,18 +143,17 @@ async fn agent_setup(inner: &Inner, c: &Conversation) -> Result<Setup, String> {
                                   else { json!({"type": "keyword", "keywords": k.triggers}) }})
             })
             .collect(),
-        Ok(_) => return Err("unexpected answer reading the agent's skills".into()),
         Err(e) => return Err(e.to_string()),
     };
-    let servers = match inner
+    let servers = inner
         .projects
-        .query(c.project_id, caller, Query::ListAgentMcpServers(c.agent_id))
+        .read(
+            c.project_id,
+            caller,
+            ListAgentMcpServers { agent: c.agent_id },
+        )
         .await
-    {
-        Ok(Answer::AgentMcpServers(servers)) => servers,
-        Ok(_) => return Err("unexpected answer reading the agent's MCP servers".into()),
-        Err(e) => return Err(e.to_string()),
-    };
+        .map_err(|e| e.to_string())?;
     let mut mcp = serde_json::Map::new();
     for m in servers.into_iter().filter(|m| m.is_enabled) {
         let server = if m.transport == "stdio" {

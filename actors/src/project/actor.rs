@@ -1,12 +1,14 @@
-//! The project actor: serializes a project's writes, commits them in groups, answers reads
-//! from committed state.
+//! The project actor: serializes a project's writes, commits them in groups, and publishes
+//! its committed state as the snapshot readers use (`snapshot.rs`): reads never enter the
+//! mailbox.
 //!
 //! Write path (ARCHITECTURE §3.2): a command is staged against the *working* state (committed
 //! plus everything staged since) and queued. When no batch is being written, the queue becomes
 //! the next batch: one transaction with every row image, event and notification, fenced on the
 //! project's sequence. Commands that arrive meanwhile queue for the batch after. On commit the
-//! batch is applied to the *committed* state, every command is answered, and the events go to
-//! the bus. On failure the batch's commands get the error, state is reloaded from the store,
+//! batch is applied to the *committed* state, which is published as the readers' snapshot,
+//! then every command is answered (so a writer reads its own write), and the events go to the
+//! bus. On failure the batch's commands get the error, state is reloaded from the store,
 //! and queued commands are staged again.
 //!
 //! One command must never fail another: a batch that the database refused (a rolled-back
@@ -16,7 +18,7 @@
 use super::access::Caller;
 use super::batch::{Change, CommitBatch, CommitOutcome, Event};
 use super::command::{self, Command, MemberProfile, Outcome, Staged};
-use super::query::{self, Answer, Query};
+use super::snapshot::Snapshots;
 use super::state::ProjectState;
 use crate::bus::{Bus, EVENTS_CHANNEL};
 use crate::error::{Error, Result};
@@ -44,11 +46,6 @@ pub enum ProjectMsg {
         command: Box<Command>,
         reply: RpcReplyPort<Result<Outcome>>,
     },
-    Query {
-        caller: Caller,
-        query: Box<Query>,
-        reply: RpcReplyPort<Result<Answer>>,
-    },
     /// The batch being written finished.
     Committed(StoreResult<CommitOutcome>),
     /// The bus carried an event of this project with this sequence (possibly from another
@@ -59,6 +56,10 @@ pub enum ProjectMsg {
     /// Fails the actor, to exercise supervision (tests only).
     #[doc(hidden)]
     Crash,
+    /// Keeps the actor busy, its mailbox waiting, for this long (tests only: reads must not
+    /// wait for it).
+    #[doc(hidden)]
+    Hold(Duration),
 }
 
 pub struct ProjectActor;
@@ -70,6 +71,8 @@ pub struct ActorArgs {
     pub bus: Arc<dyn Bus>,
     pub limits: ActorLimits,
     pub stats: Arc<ProjectStats>,
+    /// Where the committed state is published for readers (already holding `state`).
+    pub snapshot: Snapshots,
 }
 
 /// Counters shared by every project actor of a node.
@@ -106,6 +109,7 @@ pub struct ActorState {
     store: Arc<dyn Store>,
     limits: ActorLimits,
     publish: mpsc::UnboundedSender<Vec<Event>>,
+    snapshot: Snapshots,
     ticker: Option<ractor::concurrency::JoinHandle<()>>,
 }
 
@@ -159,6 +163,7 @@ impl Actor for ProjectActor {
             store: args.store,
             limits: args.limits,
             publish,
+            snapshot: args.snapshot,
             ticker: Some(ticker),
         })
     }
@@ -198,19 +203,6 @@ impl Actor for ProjectActor {
                 state.stage_and_queue(caller, command, reply);
                 state.flush_if_idle(&myself);
             }
-            ProjectMsg::Query {
-                caller,
-                query,
-                reply,
-            } => {
-                state.last_used = Instant::now();
-                let answer = match super::access::acting_as(&state.committed, &caller) {
-                    Ok(Some(acting)) => query::answer(&state.committed, &acting, &query),
-                    Ok(None) => query::answer(&state.committed, &caller, &query),
-                    Err(err) => Err(err),
-                };
-                let _ = reply.send(answer);
-            }
             ProjectMsg::Committed(result) => {
                 state.committed_batch(result).await?;
                 state.flush_if_idle(&myself);
@@ -225,6 +217,9 @@ impl Actor for ProjectActor {
                 }
             }
             ProjectMsg::Tick => {
+                if state.snapshot.take_read() {
+                    state.last_used = Instant::now();
+                }
                 let idle = state.writing.is_empty()
                     && state.queued.is_empty()
                     && state.last_used.elapsed() >= state.limits.idle_timeout;
@@ -234,6 +229,7 @@ impl Actor for ProjectActor {
                 }
             }
             ProjectMsg::Crash => return Err("crash requested".into()),
+            ProjectMsg::Hold(duration) => tokio::time::sleep(duration).await,
         }
         Ok(())
     }
@@ -364,8 +360,12 @@ impl ActorState {
         match result {
             Ok(CommitOutcome::Committed) => {
                 let mut events = Vec::new();
-                for pending in writing {
+                for pending in &writing {
                     apply(&mut self.committed, &pending.staged);
+                }
+                // Readers see the batch before any writer hears back.
+                self.snapshot.publish(&self.committed);
+                for pending in writing {
                     events.extend(pending.staged.events);
                     let _ = pending.reply.send(Ok(pending.staged.outcome));
                 }
@@ -438,6 +438,7 @@ impl ActorState {
             .map_err(|e| format!("reloading project {}: {e}", self.id))?
             .unwrap_or_default();
         self.committed = state;
+        self.snapshot.publish(&self.committed);
         self.working = self.committed.clone();
         for pending in std::mem::take(&mut self.queued) {
             self.stage_and_queue(pending.caller, pending.command, pending.reply);

@@ -161,6 +161,50 @@ pub struct Task {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// This version of the task as the API writes it, rendered once by the edge and then shared
+    /// by every list page and board that carries it. Not part of the task's value.
+    #[serde(skip)]
+    pub wire: WireCache,
+}
+
+/// A rendering of one version of a value, made on first use and kept while the version lives.
+///
+/// The core never looks inside: what the rendering is (the REST shape of a task) is the edge's
+/// business. A clone starts empty, because a cloned task is about to become another version;
+/// versions that are shared are shared as `Arc<Task>`, with their rendering.
+#[derive(Default)]
+pub struct WireCache(std::sync::OnceLock<Box<serde_json::value::RawValue>>);
+
+impl WireCache {
+    /// The rendering, made by `render` if this is the first use.
+    pub fn get_or_render(
+        &self,
+        render: impl FnOnce() -> Box<serde_json::value::RawValue>,
+    ) -> &serde_json::value::RawValue {
+        self.0.get_or_init(render)
+    }
+}
+
+impl Clone for WireCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for WireCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for WireCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "WireCache(rendered)"
+        } else {
+            "WireCache(empty)"
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

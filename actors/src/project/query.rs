@@ -1,10 +1,11 @@
-//! Reads answered from a project actor's committed state: they see every acknowledged write
-//! and nothing that is not yet durable.
+//! Reads answered from a project's committed state (its snapshot): they see every acknowledged
+//! write and nothing that is not yet durable. Each query is a type ([`ProjectQuery`]) that fixes
+//! its reply type.
 
 use super::access::{
     self, AGENTS_READ, Caller, MEMBERS_READ, PROJECTS_READ, ROLES_READ, SPRINTS_READ, TASKS_READ,
 };
-use super::agents::{Agent, AgentEnvVar};
+use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::model::{Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use super::planning::{CustomField, FieldType, Sprint, TaskLink, TaskPosition, View};
 use super::state::ProjectState;
@@ -17,6 +18,7 @@ use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A filter on one optional reference: any value, "none" (`null`), or one of a set.
@@ -142,82 +144,514 @@ pub struct MemberView {
     pub role_name: String,
 }
 
+/// A read of a project's committed state whose reply type is fixed by the request type.
+///
+/// Queries are answered from the project's snapshot ([`super::Snapshot`]) on the caller's own
+/// thread, never through the actor's mailbox: they never wait behind writes. `answer` is given
+/// the caller as the project sees it (an `X-Agent-ID` already resolved) and authorizes first.
+pub trait ProjectQuery: Send + Sync {
+    type Reply: Send + 'static;
+    fn answer(&self, state: &ProjectState, caller: &Caller) -> Result<Self::Reply>;
+}
+
+/// Declares a query type and its answer: `query!(Name { fields } -> Reply, |q, state, caller| ..)`.
+macro_rules! query {
+    ($(#[$doc:meta])* $name:ident { $($field:ident : $ty:ty),* $(,)? } -> $reply:ty,
+     |$q:pat_param, $state:ident, $caller:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name { $(pub $field: $ty),* }
+        query!(@answer $name -> $reply, |$q, $state, $caller| $body);
+    };
+    ($(#[$doc:meta])* $name:ident -> $reply:ty,
+     |$q:pat_param, $state:ident, $caller:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name;
+        query!(@answer $name -> $reply, |$q, $state, $caller| $body);
+    };
+    (@answer $name:ident -> $reply:ty, |$q:pat_param, $state:ident, $caller:ident| $body:expr) => {
+        impl ProjectQuery for $name {
+            type Reply = $reply;
+            fn answer(&self, $state: &ProjectState, $caller: &Caller) -> Result<$reply> {
+                let $q = self;
+                $body
+            }
+        }
+    };
+}
+
+query!(
+    /// The project's settings.
+    GetProject -> Project,
+    |_, state, caller| {
+        access::require_read(state, caller, PROJECTS_READ)?;
+        state
+            .live_project()
+            .cloned()
+            .ok_or_else(|| Error::not_found(codes::PROJECT_NOT_FOUND, "project: not found"))
+    }
+);
+
+query!(
+    /// Live members with their role names, by username.
+    ListMembers -> Vec<MemberView>,
+    |_, state, caller| {
+        access::require_read(state, caller, MEMBERS_READ)?;
+        Ok(members(state))
+    }
+);
+
+query!(
+    /// The caller's own permissions in the project (members only).
+    MyPermissions -> PermissionMap,
+    |_, state, caller| {
+        let Some(user) = caller.user_id else {
+            return Err(Error::unauthorized(
+                codes::AUTH_UNAUTHENTICATED,
+                "unauthenticated",
+            ));
+        };
+        let member = state
+            .live_project()
+            .and_then(|_| state.member_of(user))
+            .ok_or_else(|| {
+                Error::not_found(codes::PROJECT_MEMBER_NOT_FOUND, "project: member not found")
+            })?;
+        Ok(state
+            .roles
+            .get(&member.project_role_id)
+            .map(|r| r.permissions.clone())
+            .unwrap_or_default())
+    }
+);
+
+query!(
+    ListRoles -> Vec<ProjectRole>,
+    |_, state, caller| {
+        access::require_read(state, caller, ROLES_READ)?;
+        Ok(roles(state))
+    }
+);
+
+query!(
+    ListTaskTypes -> Vec<TaskType>,
+    |_, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        Ok(task_types(state))
+    }
+);
+
+query!(
+    ListStatuses -> Vec<TaskStatus>,
+    |_, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        Ok(statuses(state))
+    }
+);
+
+query!(
+    GetTask { id: TaskId } -> Arc<Task>,
+    |q, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        live_task_arc(state, q.id).ok_or_else(task_not_found)
+    }
+);
+
+query!(
+    GetTaskByNumber { number: i64 } -> Arc<Task>,
+    |q, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        state
+            .task_numbers
+            .get(&q.number)
+            .and_then(|id| live_task_arc(state, *id))
+            .ok_or_else(task_not_found)
+    }
+);
+
+/// One page of tasks: filters, sort, keyset cursor and sums (Paca's list).
 #[derive(Clone, Debug)]
-pub enum Query {
-    GetProject,
-    ListMembers,
-    MyPermissions,
-    ListRoles,
-    ListTaskTypes,
-    ListStatuses,
-    GetTask(TaskId),
-    GetTaskByNumber(i64),
-    ListTasks(Box<TaskPageRequest>),
-    ListSprints,
-    GetSprint(SprintId),
-    ListViews {
-        context: String,
-        sprint_id: Option<SprintId>,
-    },
-    GetView(ViewId),
-    ListTaskPositions(ViewId),
-    ListCustomFields,
-    GetCustomField(CustomFieldId),
-    ListLinks(TaskId),
-    ListAgents,
-    GetAgent(AgentId),
-    /// Checks that the caller holds a permission in this project (`Answer::Allowed`).
-    Authorize(&'static str),
+pub struct ListTasks(pub TaskPageRequest);
+
+impl ProjectQuery for ListTasks {
+    type Reply = TaskPage;
+    fn answer(&self, state: &ProjectState, caller: &Caller) -> Result<TaskPage> {
+        access::require_read(state, caller, TASKS_READ)?;
+        list_tasks(state, &self.0)
+    }
+}
+
+query!(
+    /// Everything a board needs in one read: statuses, task types, members, and every live
+    /// task (as shared `Arc`s: nothing is copied).
+    GetBoard -> Board,
+    |_, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        let members = if access::require_read(state, caller, MEMBERS_READ).is_ok() {
+            members(state)
+        } else {
+            Vec::new()
+        };
+        let mut tasks: Vec<Arc<Task>> = state
+            .tasks
+            .values()
+            .filter(|t| t.deleted_at.is_none())
+            .cloned()
+            .collect();
+        tasks.sort_by_key(|t| (t.created_at, t.id));
+        Ok(Board {
+            project: state.live_project().cloned().ok_or_else(|| {
+                Error::not_found(codes::PROJECT_NOT_FOUND, "project: not found")
+            })?,
+            statuses: statuses(state),
+            task_types: task_types(state),
+            members,
+            tasks,
+            seq: state.event_seq,
+        })
+    }
+);
+
+query!(
+    ListSprints -> Vec<Sprint>,
+    |_, state, caller| {
+        access::require_read(state, caller, SPRINTS_READ)?;
+        let mut sprints: Vec<Sprint> = state.sprints.values().cloned().collect();
+        sprints.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(sprints)
+    }
+);
+
+query!(
+    GetSprint { id: SprintId } -> Sprint,
+    |q, state, caller| {
+        access::require_read(state, caller, SPRINTS_READ)?;
+        state
+            .sprints
+            .get(&q.id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(codes::SPRINT_NOT_FOUND, "sprint: not found"))
+    }
+);
+
+query!(
+    ListViews { context: String, sprint_id: Option<SprintId> } -> Vec<View>,
+    |q, state, caller| {
+        access::require_read(state, caller, SPRINTS_READ)?;
+        let (context, sprint) =
+            super::command::views::resolve_context(state, &q.context, q.sprint_id)?;
+        let mut views: Vec<View> = state
+            .views
+            .values()
+            .filter(|v| v.view_context == context && v.sprint_id == sprint)
+            .cloned()
+            .collect();
+        views.sort_by(|a, b| {
+            a.position
+                .total_cmp(&b.position)
+                .then(a.created_at.cmp(&b.created_at))
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(views)
+    }
+);
+
+query!(
+    GetView { id: ViewId } -> View,
+    |q, state, caller| {
+        access::require_read(state, caller, SPRINTS_READ)?;
+        state.views.get(&q.id).cloned().ok_or_else(view_not_found)
+    }
+);
+
+query!(
+    ListTaskPositions { view: ViewId } -> Vec<TaskPosition>,
+    |q, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        state.views.get(&q.view).ok_or_else(view_not_found)?;
+        let mut positions: Vec<TaskPosition> = state
+            .positions
+            .get(&q.view)
+            .map(|p| {
+                p.values()
+                    .filter(|p| state.live_task(p.task_id).is_some())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        positions.sort_by(|a, b| {
+            a.position
+                .total_cmp(&b.position)
+                .then(a.task_id.cmp(&b.task_id))
+        });
+        Ok(positions)
+    }
+);
+
+query!(
+    /// Checks that the caller holds a permission in this project.
+    Authorize { permission: &'static str } -> (),
+    |q, state, caller| access::require(state, caller, q.permission)
+);
+
+query!(
     /// Before starting an agent run: the caller holds `permission`, may see the agent, and the
-    /// task (if any) exists. Answers the caller's membership (`Answer::CallerMember`); with
-    /// `member_required`, a caller who is not a member is refused.
+    /// task (if any) exists. Answers the caller's membership; with `member_required`, a caller
+    /// who is not a member is refused.
     AgentRunAccess {
         permission: &'static str,
         agent: AgentId,
         task: Option<TaskId>,
         member_required: bool,
-    },
-    ListAgentEnvVars(AgentId),
-    ListAgentSkills(AgentId),
-    ListAgentMcpServers(AgentId),
-    /// Which live-event domains the caller may follow (realtime rooms).
-    ReadableDomains,
+    } -> Option<MemberId>,
+    |q, state, caller| {
+        access::require(state, caller, q.permission)?;
+        if let Some(task) = q.task {
+            state.live_task(task).ok_or_else(task_not_found)?;
+        }
+        access::require(state, caller, AGENTS_READ)?;
+        state.live_agent(q.agent).ok_or_else(agent_not_found)?;
+        let member = caller
+            .user_id
+            .and_then(|u| state.member_of(u))
+            .map(|m| m.id);
+        if q.member_required && member.is_none() {
+            return Err(Error::forbidden(
+                "chatting with an agent needs a membership in the project",
+            ));
+        }
+        Ok(member)
+    }
+);
+
+query!(
+    ListAgents -> Vec<Agent>,
+    |_, state, caller| {
+        access::require(state, caller, AGENTS_READ)?;
+        let mut agents: Vec<Agent> = state
+            .agents
+            .values()
+            .filter(|a| a.deleted_at.is_none())
+            .cloned()
+            .collect();
+        agents.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(agents)
+    }
+);
+
+query!(
+    GetAgent { id: AgentId } -> Box<Agent>,
+    |q, state, caller| {
+        access::require(state, caller, AGENTS_READ)?;
+        let agent = state.live_agent(q.id).cloned().ok_or_else(agent_not_found)?;
+        Ok(Box::new(agent))
+    }
+);
+
+query!(
+    ListAgentEnvVars { agent: AgentId } -> Vec<AgentEnvVar>,
+    |q, state, caller| {
+        access::require(state, caller, AGENTS_READ)?;
+        state.live_agent(q.agent).ok_or_else(agent_not_found)?;
+        let mut vars: Vec<AgentEnvVar> = state
+            .agent_env
+            .values()
+            .filter(|v| v.agent_id == q.agent)
+            .cloned()
+            .collect();
+        vars.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(vars)
+    }
+);
+
+query!(
+    ListAgentSkills { agent: AgentId } -> Vec<AgentSkill>,
+    |q, state, caller| {
+        access::require(state, caller, AGENTS_READ)?;
+        state.live_agent(q.agent).ok_or_else(agent_not_found)?;
+        let mut skills: Vec<AgentSkill> = state
+            .agent_skills
+            .values()
+            .filter(|k| k.agent_id == q.agent)
+            .cloned()
+            .collect();
+        skills.sort_by(|a, b| a.skill_name.cmp(&b.skill_name));
+        Ok(skills)
+    }
+);
+
+query!(
+    ListAgentMcpServers { agent: AgentId } -> Vec<AgentMcpServer>,
+    |q, state, caller| {
+        access::require(state, caller, AGENTS_READ)?;
+        state.live_agent(q.agent).ok_or_else(agent_not_found)?;
+        let mut servers: Vec<AgentMcpServer> = state
+            .agent_mcp
+            .values()
+            .filter(|m| m.agent_id == q.agent)
+            .cloned()
+            .collect();
+        servers.sort_by(|a, b| a.server_name.cmp(&b.server_name));
+        Ok(servers)
+    }
+);
+
+query!(
+    ListCustomFields -> Vec<CustomField>,
+    |_, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        let mut fields: Vec<CustomField> = state.custom_fields.values().cloned().collect();
+        fields.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+        Ok(fields)
+    }
+);
+
+query!(
+    GetCustomField { id: CustomFieldId } -> CustomField,
+    |q, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        state.custom_fields.get(&q.id).cloned().ok_or_else(|| {
+            Error::not_found(codes::CUSTOM_FIELD_NOT_FOUND, "custom field: not found")
+        })
+    }
+);
+
+query!(
+    /// The task's links, each as seen from the task.
+    ListLinks { task: TaskId } -> Vec<LinkView>,
+    |q, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        state.live_task(q.task).ok_or_else(task_not_found)?;
+        Ok(links_of(state, q.task))
+    }
+);
+
+query!(
+    /// Which live-event domains the caller may follow (realtime rooms), and the sequence the
+    /// answer is as new as.
+    ReadableDomains -> Domains,
+    |_, state, caller| {
+        let can = |p: &str| access::require_read(state, caller, p).is_ok();
+        let (tasks, docs, workflows) = (can(TASKS_READ), can("docs.read"), can("workflows.read"));
+        if !(tasks || docs || workflows) {
+            // Decide the error as any read would (401, 403 or 404).
+            access::require_read(state, caller, TASKS_READ)?;
+        }
+        Ok(Domains {
+            tasks,
+            docs,
+            workflows,
+            seq: state.event_seq,
+        })
+    }
+);
+
+query!(
     /// Authorizes a read the store answers (event log, activity feed) and checks the task.
-    AuthorizeTaskRead(Option<TaskId>),
+    AuthorizeTaskRead { task: Option<TaskId> } -> (),
+    |q, state, caller| {
+        access::require_read(state, caller, TASKS_READ)?;
+        if let Some(id) = q.task {
+            state.live_task(id).ok_or_else(task_not_found)?;
+        }
+        Ok(())
+    }
+);
+
+/// `tasks`, `docs`, `workflows`: which the caller may read, and the project's sequence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Domains {
+    pub tasks: bool,
+    pub docs: bool,
+    pub workflows: bool,
+    pub seq: i64,
 }
 
+/// What the board shows, read at one sequence.
 #[derive(Clone, Debug)]
-pub enum Answer {
-    Project(Project),
-    Members(Vec<MemberView>),
-    Permissions(PermissionMap),
-    Roles(Vec<ProjectRole>),
-    TaskTypes(Vec<TaskType>),
-    Statuses(Vec<TaskStatus>),
-    Task(Task),
-    Tasks(TaskPage),
-    Sprints(Vec<Sprint>),
-    Sprint(Sprint),
-    Views(Vec<View>),
-    View(View),
-    TaskPositions(Vec<TaskPosition>),
-    CustomFields(Vec<CustomField>),
-    CustomField(CustomField),
-    Links(Vec<LinkView>),
-    Agents(Vec<Agent>),
-    CallerMember(Option<MemberId>),
-    Agent(Box<Agent>),
-    AgentEnvVars(Vec<AgentEnvVar>),
-    AgentSkills(Vec<super::agents::AgentSkill>),
-    AgentMcpServers(Vec<super::agents::AgentMcpServer>),
-    /// `tasks`, `docs`, `workflows`: which the caller may read, and the project's sequence.
-    Domains {
-        tasks: bool,
-        docs: bool,
-        workflows: bool,
-        seq: i64,
-    },
-    Allowed,
+pub struct Board {
+    pub project: Project,
+    pub statuses: Vec<TaskStatus>,
+    pub task_types: Vec<TaskType>,
+    /// Empty when the caller may not read members.
+    pub members: Vec<MemberView>,
+    /// Every live task, in creation order.
+    pub tasks: Vec<Arc<Task>>,
+    /// The project's sequence this board is as new as.
+    pub seq: i64,
+}
+
+fn live_task_arc(state: &ProjectState, id: TaskId) -> Option<Arc<Task>> {
+    state
+        .tasks
+        .get(&id)
+        .filter(|t| t.deleted_at.is_none())
+        .cloned()
+}
+
+fn members(state: &ProjectState) -> Vec<MemberView> {
+    let mut members: Vec<MemberView> = state
+        .members
+        .values()
+        .filter(|m| m.deleted_at.is_none())
+        .map(|m| MemberView {
+            role_name: state
+                .roles
+                .get(&m.project_role_id)
+                .map(|r| r.role_name.clone())
+                .unwrap_or_default(),
+            member: m.clone(),
+        })
+        .collect();
+    members.sort_by(|a, b| a.member.username.cmp(&b.member.username));
+    members
+}
+
+fn roles(state: &ProjectState) -> Vec<ProjectRole> {
+    let mut roles: Vec<ProjectRole> = state.roles.values().cloned().collect();
+    roles.sort_by(|a, b| a.role_name.cmp(&b.role_name));
+    roles
+}
+
+fn task_types(state: &ProjectState) -> Vec<TaskType> {
+    let mut types: Vec<TaskType> = state.task_types.values().cloned().collect();
+    types.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    types
+}
+
+fn statuses(state: &ProjectState) -> Vec<TaskStatus> {
+    let mut statuses: Vec<TaskStatus> = state.statuses.values().cloned().collect();
+    statuses.sort_by(|a, b| a.position.cmp(&b.position).then(a.id.cmp(&b.id)));
+    statuses
+}
+
+fn links_of(state: &ProjectState, task: TaskId) -> Vec<LinkView> {
+    let mut links: Vec<LinkView> = state
+        .links
+        .values()
+        .filter_map(|l| {
+            let (other, display) = if l.source_task_id == task {
+                (l.target_task_id, l.link_type.as_str())
+            } else if l.target_task_id == task {
+                (l.source_task_id, l.link_type.inverse())
+            } else {
+                return None;
+            };
+            Some(LinkView {
+                link: l.clone(),
+                display_link_type: display,
+                linked_task: state.live_task(other)?.clone(),
+            })
+        })
+        .collect();
+    links.sort_by(|a, b| {
+        a.link
+            .created_at
+            .cmp(&b.link.created_at)
+            .then(a.link.id.cmp(&b.link.id))
+    });
+    links
 }
 
 fn agent_not_found() -> Error {
@@ -226,292 +660,6 @@ fn agent_not_found() -> Error {
 
 fn task_not_found() -> Error {
     Error::not_found(codes::TASK_NOT_FOUND, "task: not found")
-}
-
-pub fn answer(state: &ProjectState, caller: &Caller, query: &Query) -> Result<Answer> {
-    Ok(match query {
-        Query::GetProject => {
-            access::require_read(state, caller, PROJECTS_READ)?;
-            Answer::Project(
-                state.live_project().cloned().ok_or_else(|| {
-                    Error::not_found(codes::PROJECT_NOT_FOUND, "project: not found")
-                })?,
-            )
-        }
-        Query::ListMembers => {
-            access::require_read(state, caller, MEMBERS_READ)?;
-            let mut members: Vec<MemberView> = state
-                .members
-                .values()
-                .filter(|m| m.deleted_at.is_none())
-                .map(|m| MemberView {
-                    role_name: state
-                        .roles
-                        .get(&m.project_role_id)
-                        .map(|r| r.role_name.clone())
-                        .unwrap_or_default(),
-                    member: m.clone(),
-                })
-                .collect();
-            members.sort_by(|a, b| a.member.username.cmp(&b.member.username));
-            Answer::Members(members)
-        }
-        Query::MyPermissions => {
-            let Some(user) = caller.user_id else {
-                return Err(Error::unauthorized(
-                    codes::AUTH_UNAUTHENTICATED,
-                    "unauthenticated",
-                ));
-            };
-            let member = state
-                .live_project()
-                .and_then(|_| state.member_of(user))
-                .ok_or_else(|| {
-                    Error::not_found(codes::PROJECT_MEMBER_NOT_FOUND, "project: member not found")
-                })?;
-            Answer::Permissions(
-                state
-                    .roles
-                    .get(&member.project_role_id)
-                    .map(|r| r.permissions.clone())
-                    .unwrap_or_default(),
-            )
-        }
-        Query::ListRoles => {
-            access::require_read(state, caller, ROLES_READ)?;
-            let mut roles: Vec<ProjectRole> = state.roles.values().cloned().collect();
-            roles.sort_by(|a, b| a.role_name.cmp(&b.role_name));
-            Answer::Roles(roles)
-        }
-        Query::ListTaskTypes => {
-            access::require_read(state, caller, TASKS_READ)?;
-            let mut types: Vec<TaskType> = state.task_types.values().cloned().collect();
-            types.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-            Answer::TaskTypes(types)
-        }
-        Query::ListStatuses => {
-            access::require_read(state, caller, TASKS_READ)?;
-            let mut statuses: Vec<TaskStatus> = state.statuses.values().cloned().collect();
-            statuses.sort_by(|a, b| a.position.cmp(&b.position).then(a.id.cmp(&b.id)));
-            Answer::Statuses(statuses)
-        }
-        Query::GetTask(id) => {
-            access::require_read(state, caller, TASKS_READ)?;
-            Answer::Task(state.live_task(*id).cloned().ok_or_else(task_not_found)?)
-        }
-        Query::GetTaskByNumber(n) => {
-            access::require_read(state, caller, TASKS_READ)?;
-            let task = state
-                .task_numbers
-                .get(n)
-                .and_then(|id| state.live_task(*id))
-                .cloned()
-                .ok_or_else(task_not_found)?;
-            Answer::Task(task)
-        }
-        Query::ListTasks(request) => {
-            access::require_read(state, caller, TASKS_READ)?;
-            Answer::Tasks(list_tasks(state, request)?)
-        }
-        Query::ListSprints => {
-            access::require_read(state, caller, SPRINTS_READ)?;
-            let mut sprints: Vec<Sprint> = state.sprints.values().cloned().collect();
-            sprints.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-            Answer::Sprints(sprints)
-        }
-        Query::GetSprint(id) => {
-            access::require_read(state, caller, SPRINTS_READ)?;
-            Answer::Sprint(
-                state.sprints.get(id).cloned().ok_or_else(|| {
-                    Error::not_found(codes::SPRINT_NOT_FOUND, "sprint: not found")
-                })?,
-            )
-        }
-        Query::ListViews { context, sprint_id } => {
-            access::require_read(state, caller, SPRINTS_READ)?;
-            let (context, sprint) =
-                super::command::views::resolve_context(state, context, *sprint_id)?;
-            let mut views: Vec<View> = state
-                .views
-                .values()
-                .filter(|v| v.view_context == context && v.sprint_id == sprint)
-                .cloned()
-                .collect();
-            views.sort_by(|a, b| {
-                a.position
-                    .total_cmp(&b.position)
-                    .then(a.created_at.cmp(&b.created_at))
-                    .then(a.id.cmp(&b.id))
-            });
-            Answer::Views(views)
-        }
-        Query::GetView(id) => {
-            access::require_read(state, caller, SPRINTS_READ)?;
-            Answer::View(state.views.get(id).cloned().ok_or_else(view_not_found)?)
-        }
-        Query::ListTaskPositions(id) => {
-            access::require_read(state, caller, TASKS_READ)?;
-            state.views.get(id).ok_or_else(view_not_found)?;
-            let mut positions: Vec<TaskPosition> = state
-                .positions
-                .get(id)
-                .map(|p| {
-                    p.values()
-                        .filter(|p| state.live_task(p.task_id).is_some())
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            positions.sort_by(|a, b| {
-                a.position
-                    .total_cmp(&b.position)
-                    .then(a.task_id.cmp(&b.task_id))
-            });
-            Answer::TaskPositions(positions)
-        }
-        Query::Authorize(permission) => {
-            access::require(state, caller, permission)?;
-            Answer::Allowed
-        }
-        Query::AgentRunAccess {
-            permission,
-            agent,
-            task,
-            member_required,
-        } => {
-            access::require(state, caller, permission)?;
-            if let Some(task) = task {
-                state.live_task(*task).ok_or_else(task_not_found)?;
-            }
-            access::require(state, caller, AGENTS_READ)?;
-            state.live_agent(*agent).ok_or_else(agent_not_found)?;
-            let member = caller
-                .user_id
-                .and_then(|u| state.member_of(u))
-                .map(|m| m.id);
-            if *member_required && member.is_none() {
-                return Err(Error::forbidden(
-                    "chatting with an agent needs a membership in the project",
-                ));
-            }
-            Answer::CallerMember(member)
-        }
-        Query::ListAgents => {
-            access::require(state, caller, AGENTS_READ)?;
-            let mut agents: Vec<Agent> = state
-                .agents
-                .values()
-                .filter(|a| a.deleted_at.is_none())
-                .cloned()
-                .collect();
-            agents.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-            Answer::Agents(agents)
-        }
-        Query::GetAgent(id) => {
-            access::require(state, caller, AGENTS_READ)?;
-            let agent = state.live_agent(*id).cloned().ok_or_else(agent_not_found)?;
-            Answer::Agent(Box::new(agent))
-        }
-        Query::ListAgentEnvVars(id) => {
-            access::require(state, caller, AGENTS_READ)?;
-            state.live_agent(*id).ok_or_else(agent_not_found)?;
-            let mut vars: Vec<AgentEnvVar> = state
-                .agent_env
-                .values()
-                .filter(|v| v.agent_id == *id)
-                .cloned()
-                .collect();
-            vars.sort_by(|a, b| a.key.cmp(&b.key));
-            Answer::AgentEnvVars(vars)
-        }
-        Query::ListAgentSkills(id) => {
-            access::require(state, caller, AGENTS_READ)?;
-            state.live_agent(*id).ok_or_else(agent_not_found)?;
-            let mut skills: Vec<_> = state
-                .agent_skills
-                .values()
-                .filter(|k| k.agent_id == *id)
-                .cloned()
-                .collect();
-            skills.sort_by(|a, b| a.skill_name.cmp(&b.skill_name));
-            Answer::AgentSkills(skills)
-        }
-        Query::ListAgentMcpServers(id) => {
-            access::require(state, caller, AGENTS_READ)?;
-            state.live_agent(*id).ok_or_else(agent_not_found)?;
-            let mut servers: Vec<_> = state
-                .agent_mcp
-                .values()
-                .filter(|m| m.agent_id == *id)
-                .cloned()
-                .collect();
-            servers.sort_by(|a, b| a.server_name.cmp(&b.server_name));
-            Answer::AgentMcpServers(servers)
-        }
-        Query::ListCustomFields => {
-            access::require_read(state, caller, TASKS_READ)?;
-            let mut fields: Vec<CustomField> = state.custom_fields.values().cloned().collect();
-            fields.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
-            Answer::CustomFields(fields)
-        }
-        Query::GetCustomField(id) => {
-            access::require_read(state, caller, TASKS_READ)?;
-            Answer::CustomField(state.custom_fields.get(id).cloned().ok_or_else(|| {
-                Error::not_found(codes::CUSTOM_FIELD_NOT_FOUND, "custom field: not found")
-            })?)
-        }
-        Query::ListLinks(task) => {
-            access::require_read(state, caller, TASKS_READ)?;
-            state.live_task(*task).ok_or_else(task_not_found)?;
-            let mut links: Vec<LinkView> = state
-                .links
-                .values()
-                .filter_map(|l| {
-                    let (other, display) = if l.source_task_id == *task {
-                        (l.target_task_id, l.link_type.as_str())
-                    } else if l.target_task_id == *task {
-                        (l.source_task_id, l.link_type.inverse())
-                    } else {
-                        return None;
-                    };
-                    Some(LinkView {
-                        link: l.clone(),
-                        display_link_type: display,
-                        linked_task: state.live_task(other)?.clone(),
-                    })
-                })
-                .collect();
-            links.sort_by(|a, b| {
-                a.link
-                    .created_at
-                    .cmp(&b.link.created_at)
-                    .then(a.link.id.cmp(&b.link.id))
-            });
-            Answer::Links(links)
-        }
-        Query::ReadableDomains => {
-            let can = |p: &str| access::require_read(state, caller, p).is_ok();
-            let (tasks, docs, workflows) =
-                (can(TASKS_READ), can("docs.read"), can("workflows.read"));
-            if !(tasks || docs || workflows) {
-                // Decide the error as any read would (401, 403 or 404).
-                access::require_read(state, caller, TASKS_READ)?;
-            }
-            Answer::Domains {
-                tasks,
-                docs,
-                workflows,
-                seq: state.event_seq,
-            }
-        }
-        Query::AuthorizeTaskRead(task) => {
-            access::require_read(state, caller, TASKS_READ)?;
-            if let Some(id) = task {
-                state.live_task(*id).ok_or_else(task_not_found)?;
-            }
-            Answer::Allowed
-        }
-    })
 }
 
 fn view_not_found() -> Error {

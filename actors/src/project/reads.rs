@@ -6,7 +6,7 @@ use super::access::{Caller, PROJECTS_READ};
 use super::batch::Event;
 use super::command::{Command, Outcome};
 use super::model::Project;
-use super::query::{Answer, MemberView, Query};
+use super::query::{AuthorizeTaskRead, ListMembers, MemberView};
 use super::registry::Projects;
 use crate::error::{Error, Result, codes};
 use crate::ids::{ProjectId, TaskId, UserId};
@@ -122,9 +122,7 @@ impl Projects {
     /// The project's members, with each user's full name as it is now: the actor keeps the
     /// names it loaded or was given, and a user may have renamed themself since.
     pub async fn members(&self, id: ProjectId, caller: Caller) -> Result<Vec<MemberView>> {
-        let Answer::Members(mut members) = self.query(id, caller, Query::ListMembers).await? else {
-            return Err(Error::Internal("unexpected answer to a member list".into()));
-        };
+        let mut members = self.read(id, caller, ListMembers).await?;
         let names: HashMap<UserId, String> = self
             .store()
             .member_full_names(id)
@@ -145,14 +143,6 @@ impl Projects {
         caller: Caller,
         task: Option<TaskId>,
     ) -> Result<()> {
-        match self
-            .query(id, caller, Query::AuthorizeTaskRead(task))
-            .await?
-        {
-            Answer::Allowed => Ok(()),
-            _ => Err(Error::Internal(
-                "unexpected answer to an authorization".into(),
-            )),
-        }
+        self.read(id, caller, AuthorizeTaskRead { task }).await
     }
 }

@@ -8,28 +8,34 @@ use crate::ids::{
     AgentEnvVarId, AgentId, CommentId, CustomFieldId, LinkId, MemberId, ProjectRoleId, SprintId,
     TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
 };
+use crate::shared_map::SharedMap;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Everything one project owns. Deleted projects, members, tasks and comments stay (soft
 /// delete); deleted roles, task types and statuses are gone.
+///
+/// Cloning is cheap: the actor publishes a clone as the readers' snapshot after every commit.
+/// The maps that grow with the project (members, tasks, comments, positions, links) are
+/// [`SharedMap`]s, whose clones share every shard a later write does not touch, and tasks are
+/// `Arc`s; what remains is small (roles, statuses, types, sprints, views, fields, agents).
 #[derive(Clone, Debug, Default)]
 pub struct ProjectState {
     pub project: Option<Project>,
     pub roles: BTreeMap<ProjectRoleId, ProjectRole>,
-    pub members: HashMap<MemberId, Member>,
+    pub members: SharedMap<MemberId, Member>,
     pub task_types: BTreeMap<TaskTypeId, TaskType>,
     pub statuses: BTreeMap<TaskStatusId, TaskStatus>,
     /// Shared so reads can hand out whole boards without copying tasks.
-    pub tasks: HashMap<TaskId, Arc<Task>>,
-    pub task_numbers: HashMap<i64, TaskId>,
-    pub comments: HashMap<CommentId, Comment>,
+    pub tasks: SharedMap<TaskId, Arc<Task>>,
+    pub task_numbers: SharedMap<i64, TaskId>,
+    pub comments: SharedMap<CommentId, Comment>,
     pub sprints: BTreeMap<SprintId, Sprint>,
     pub views: BTreeMap<ViewId, View>,
     /// Manual order: per view, each positioned task's place.
-    pub positions: HashMap<ViewId, HashMap<TaskId, TaskPosition>>,
+    pub positions: HashMap<ViewId, SharedMap<TaskId, TaskPosition>>,
     pub custom_fields: BTreeMap<CustomFieldId, CustomField>,
-    pub links: BTreeMap<LinkId, TaskLink>,
+    pub links: SharedMap<LinkId, TaskLink>,
     /// Agents, deleted ones included (soft delete, like their memberships).
     pub agents: BTreeMap<AgentId, Agent>,
     pub agent_env: BTreeMap<AgentEnvVarId, AgentEnvVar>,

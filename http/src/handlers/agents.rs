@@ -17,7 +17,9 @@ use corral_actors::project::agents::{
 use corral_actors::project::command::{
     AgentChanges, Command, McpSpec, NewAgent, SkillSpec, SpecChange,
 };
-use corral_actors::project::query::Query as ProjectQuery;
+use corral_actors::project::query::{
+    GetAgent, ListAgentEnvVars, ListAgentMcpServers, ListAgentSkills, ListAgents,
+};
 use corral_actors::secrets::Sealed;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -123,12 +125,10 @@ pub async fn list(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<Items<AgentDto>>> {
-    let agents = outcome::read_agents(
-        state
-            .projects
-            .query(project_id(&id)?, caller, ProjectQuery::ListAgents)
-            .await?,
-    )?;
+    let agents = state
+        .projects
+        .read(project_id(&id)?, caller, ListAgents)
+        .await?;
     Ok(ok(Items::new(agents.into_iter().map(Into::into).collect())))
 }
 
@@ -137,16 +137,16 @@ pub async fn get(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent)): Path<(String, String)>,
 ) -> ApiResult<Reply<AgentDto>> {
-    let agent = outcome::read_agent(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::GetAgent(agent_id(&agent)?),
-            )
-            .await?,
-    )?;
+    let agent = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            GetAgent {
+                id: agent_id(&agent)?,
+            },
+        )
+        .await?;
     Ok(ok((*agent).into()))
 }
 
@@ -347,16 +347,16 @@ pub async fn list_env(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent)): Path<(String, String)>,
 ) -> ApiResult<Reply<Items<EnvVarDto>>> {
-    let vars = outcome::read_agent_env_vars(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::ListAgentEnvVars(agent_id(&agent)?),
-            )
-            .await?,
-    )?;
+    let vars = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            ListAgentEnvVars {
+                agent: agent_id(&agent)?,
+            },
+        )
+        .await?;
     Ok(ok(Items::new(vars.into_iter().map(Into::into).collect())))
 }
 
@@ -515,16 +515,16 @@ pub async fn list_skills(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent)): Path<(String, String)>,
 ) -> ApiResult<Reply<Items<SkillDto>>> {
-    let skills = outcome::read_agent_skills(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::ListAgentSkills(agent_id(&agent)?),
-            )
-            .await?,
-    )?;
+    let skills = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            ListAgentSkills {
+                agent: agent_id(&agent)?,
+            },
+        )
+        .await?;
     Ok(ok(Items::new(skills.into_iter().map(Into::into).collect())))
 }
 
@@ -618,16 +618,16 @@ pub async fn list_mcp(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent)): Path<(String, String)>,
 ) -> ApiResult<Reply<Items<McpServerDto>>> {
-    let servers = outcome::read_agent_mcp_servers(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::ListAgentMcpServers(agent_id(&agent)?),
-            )
-            .await?,
-    )?;
+    let servers = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            ListAgentMcpServers {
+                agent: agent_id(&agent)?,
+            },
+        )
+        .await?;
     Ok(ok(Items::new(
         servers.into_iter().map(|m| mcp_dto(&state, m)).collect(),
     )))

@@ -15,7 +15,7 @@ use corral_actors::ids::{AgentId, ConversationId, ProjectId, TaskId};
 use corral_actors::project::Caller;
 use corral_actors::project::access::{AGENTS_READ, AGENTS_WRITE, TASKS_WRITE};
 use corral_actors::project::command::Command;
-use corral_actors::project::query::{Answer, Query as ProjectQuery};
+use corral_actors::project::query::{AgentRunAccess, Authorize, ListAgents};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -64,10 +64,10 @@ async fn agent_labels(
 ) -> HashMap<AgentId, (String, String)> {
     match state
         .projects
-        .query(project, caller.clone(), ProjectQuery::ListAgents)
+        .read(project, caller.clone(), ListAgents)
         .await
     {
-        Ok(Answer::Agents(agents)) => agents
+        Ok(agents) => agents
             .into_iter()
             .map(|a| (a.id, (a.name, a.handle)))
             .collect(),
@@ -152,12 +152,12 @@ async fn authorize(
 ) -> Result<(), ApiError> {
     state
         .projects
-        .query(project, caller.clone(), ProjectQuery::Authorize(permission))
+        .read(project, caller.clone(), Authorize { permission })
         .await?;
     Ok(())
 }
 
-/// The caller's membership once it may start a run of `agent` (see `Query::AgentRunAccess`).
+/// The caller's membership once it may start a run of `agent` (see `AgentRunAccess`).
 async fn run_access(
     state: &AppState,
     project: ProjectId,
@@ -167,16 +167,13 @@ async fn run_access(
     task: Option<TaskId>,
     member_required: bool,
 ) -> Result<Option<corral_actors::ids::MemberId>, ApiError> {
-    let query = ProjectQuery::AgentRunAccess {
+    let query = AgentRunAccess {
         permission,
         agent,
         task,
         member_required,
     };
-    match state.projects.query(project, caller.clone(), query).await? {
-        Answer::CallerMember(member) => Ok(member),
-        _ => Err(super::outcome::unexpected()),
-    }
+    Ok(state.projects.read(project, caller.clone(), query).await?)
 }
 
 /// The conversation, checked to belong to the project in the path.

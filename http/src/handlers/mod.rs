@@ -5,6 +5,7 @@ pub mod agent_catalog;
 pub mod agents;
 pub mod api_keys;
 pub mod auth;
+pub mod board;
 pub mod conversations;
 pub mod dto;
 pub mod global_roles;

@@ -17,7 +17,10 @@ use corral_actors::project::command::{
     ViewChanges,
 };
 use corral_actors::project::planning::{CustomField, Sprint, TaskPosition, View};
-use corral_actors::project::query::{LinkView, Query as ProjectQuery};
+use corral_actors::project::query::{
+    GetCustomField, GetSprint, GetView, LinkView, ListCustomFields, ListLinks, ListSprints,
+    ListTaskPositions, ListViews,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -71,12 +74,10 @@ pub async fn list_sprints(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<Items<SprintDto>>> {
-    let s = outcome::read_sprints(
-        state
-            .projects
-            .query(project_id(&id)?, caller, ProjectQuery::ListSprints)
-            .await?,
-    )?;
+    let s = state
+        .projects
+        .read(project_id(&id)?, caller, ListSprints)
+        .await?;
     Ok(ok(Items::new(s.into_iter().map(Into::into).collect())))
 }
 
@@ -85,16 +86,16 @@ pub async fn get_sprint(
     ProjectCaller(caller): ProjectCaller,
     Path((id, sprint)): Path<(String, String)>,
 ) -> ApiResult<Reply<SprintDto>> {
-    let s = outcome::read_sprint(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::GetSprint(sprint_id(&sprint)?),
-            )
-            .await?,
-    )?;
+    let s = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            GetSprint {
+                id: sprint_id(&sprint)?,
+            },
+        )
+        .await?;
     Ok(ok(s.into()))
 }
 
@@ -264,16 +265,10 @@ pub async fn list_views(
     Query(q): Query<ContextQuery>,
 ) -> ApiResult<Reply<Items<ViewDto>>> {
     let (context, sprint_id) = q.parts()?;
-    let v = outcome::read_views(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::ListViews { context, sprint_id },
-            )
-            .await?,
-    )?;
+    let v = state
+        .projects
+        .read(project_id(&id)?, caller, ListViews { context, sprint_id })
+        .await?;
     Ok(ok(Items::new(v.into_iter().map(Into::into).collect())))
 }
 
@@ -282,16 +277,16 @@ pub async fn get_view(
     ProjectCaller(caller): ProjectCaller,
     Path((id, view)): Path<(String, String)>,
 ) -> ApiResult<Reply<ViewDto>> {
-    let v = outcome::read_view(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::GetView(view_id(&view)?),
-            )
-            .await?,
-    )?;
+    let v = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            GetView {
+                id: view_id(&view)?,
+            },
+        )
+        .await?;
     Ok(ok(v.into()))
 }
 
@@ -431,16 +426,16 @@ pub async fn list_positions(
     ProjectCaller(caller): ProjectCaller,
     Path((id, view)): Path<(String, String)>,
 ) -> ApiResult<Reply<Items<PositionDto>>> {
-    let p = outcome::read_task_positions(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::ListTaskPositions(view_id(&view)?),
-            )
-            .await?,
-    )?;
+    let p = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            ListTaskPositions {
+                view: view_id(&view)?,
+            },
+        )
+        .await?;
     Ok(ok(Items::new(p.into_iter().map(Into::into).collect())))
 }
 
@@ -551,12 +546,10 @@ pub async fn list_fields(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<Items<CustomFieldDto>>> {
-    let f = outcome::read_custom_fields(
-        state
-            .projects
-            .query(project_id(&id)?, caller, ProjectQuery::ListCustomFields)
-            .await?,
-    )?;
+    let f = state
+        .projects
+        .read(project_id(&id)?, caller, ListCustomFields)
+        .await?;
     Ok(ok(Items::new(f.into_iter().map(Into::into).collect())))
 }
 
@@ -565,16 +558,16 @@ pub async fn get_field(
     ProjectCaller(caller): ProjectCaller,
     Path((id, field)): Path<(String, String)>,
 ) -> ApiResult<Reply<CustomFieldDto>> {
-    let f = outcome::read_custom_field(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::GetCustomField(field_id(&field)?),
-            )
-            .await?,
-    )?;
+    let f = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            GetCustomField {
+                id: field_id(&field)?,
+            },
+        )
+        .await?;
     Ok(ok(f.into()))
 }
 
@@ -716,16 +709,16 @@ pub async fn list_links(
     ProjectCaller(caller): ProjectCaller,
     Path((id, task)): Path<(String, String)>,
 ) -> ApiResult<Reply<Items<LinkDto>>> {
-    let l = outcome::read_links(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                ProjectQuery::ListLinks(task_id(&task)?),
-            )
-            .await?,
-    )?;
+    let l = state
+        .projects
+        .read(
+            project_id(&id)?,
+            caller,
+            ListLinks {
+                task: task_id(&task)?,
+            },
+        )
+        .await?;
     Ok(ok(Items::new(l.into_iter().map(Into::into).collect())))
 }
 

@@ -12,7 +12,7 @@ use corral_actors::patch::Patch;
 use corral_actors::permission::PermissionMap;
 use corral_actors::project::command::{Command, NewProject, ProjectChanges};
 use corral_actors::project::model::{Member, MemberType, Project, ProjectRole};
-use corral_actors::project::query::{Answer, MemberView, Query as ProjectQuery};
+use corral_actors::project::query::{self as q, GetProject, ListRoles, MemberView};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -112,12 +112,10 @@ pub async fn get(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<ProjectDto>> {
-    let p = outcome::read_project(
-        state
-            .projects
-            .query(project_id(&id)?, caller, ProjectQuery::GetProject)
-            .await?,
-    )?;
+    let p = state
+        .projects
+        .read(project_id(&id)?, caller, GetProject)
+        .await?;
     Ok(ok(p.into()))
 }
 
@@ -245,12 +243,8 @@ async fn with_role_name(
     caller: corral_actors::project::Caller,
     m: Member,
 ) -> MemberDto {
-    let role = match state
-        .projects
-        .query(project, caller, ProjectQuery::ListRoles)
-        .await
-    {
-        Ok(Answer::Roles(roles)) => roles
+    let role = match state.projects.read(project, caller, ListRoles).await {
+        Ok(roles) => roles
             .into_iter()
             .find(|r| r.id == m.project_role_id)
             .map(|r| r.role_name)
@@ -332,12 +326,10 @@ pub async fn my_permissions(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<MyPermissions>> {
-    let permissions = outcome::read_permissions(
-        state
-            .projects
-            .query(project_id(&id)?, caller, ProjectQuery::MyPermissions)
-            .await?,
-    )?;
+    let permissions = state
+        .projects
+        .read(project_id(&id)?, caller, q::MyPermissions)
+        .await?;
     Ok(ok(MyPermissions { permissions }))
 }
 
@@ -369,12 +361,10 @@ pub async fn list_roles(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<Vec<ProjectRoleDto>>> {
-    let roles = outcome::read_roles(
-        state
-            .projects
-            .query(project_id(&id)?, caller, ProjectQuery::ListRoles)
-            .await?,
-    )?;
+    let roles = state
+        .projects
+        .read(project_id(&id)?, caller, ListRoles)
+        .await?;
     Ok(ok(roles.into_iter().map(Into::into).collect()))
 }
 

@@ -14,7 +14,7 @@ use corral_actors::project::command::{
     Command, NewStatus, NewTaskType, StatusChanges, TaskTypeChanges,
 };
 use corral_actors::project::model::{TaskStatus, TaskType};
-use corral_actors::project::query::Query;
+use corral_actors::project::query::{ListStatuses, ListTaskTypes};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -98,12 +98,10 @@ pub async fn list_types(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<Items<TaskTypeDto>>> {
-    let types = outcome::read_task_types(
-        state
-            .projects
-            .query(project_id(&id)?, caller, Query::ListTaskTypes)
-            .await?,
-    )?;
+    let types = state
+        .projects
+        .read(project_id(&id)?, caller, ListTaskTypes)
+        .await?;
     Ok(ok(Items {
         items: types.into_iter().map(Into::into).collect(),
     }))
@@ -205,12 +203,10 @@ pub async fn list_statuses(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Reply<Items<StatusDto>>> {
-    let s = outcome::read_statuses(
-        state
-            .projects
-            .query(project_id(&id)?, caller, Query::ListStatuses)
-            .await?,
-    )?;
+    let s = state
+        .projects
+        .read(project_id(&id)?, caller, ListStatuses)
+        .await?;
     Ok(ok(Items {
         items: s.into_iter().map(Into::into).collect(),
     }))

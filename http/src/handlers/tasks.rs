@@ -19,9 +19,11 @@ use corral_actors::project::query::{
 };
 use corral_actors::store::ActivityEntry;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use uuid::Uuid;
 
 fn task_id(raw: &str) -> Result<TaskId, ApiError> {
@@ -70,16 +72,6 @@ pub struct TaskDto {
     updated_at: DateTime<Utc>,
 }
 
-impl From<q::ListedTask> for TaskDto {
-    fn from(listed: q::ListedTask) -> Self {
-        Self {
-            view_position: listed.view_position,
-            view_group_key: listed.view_group_key,
-            ..std::sync::Arc::unwrap_or_clone(listed.task).into()
-        }
-    }
-}
-
 impl From<Task> for TaskDto {
     fn from(t: Task) -> Self {
         Self {
@@ -106,6 +98,83 @@ impl From<Task> for TaskDto {
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
+    }
+}
+
+/// A task written from its cached rendering: serialized once per task version (the rendering
+/// lives with the version, `Task::wire`) and reused by every page, board and reply that carries
+/// it. A task listed in a view gets its place in that view appended.
+pub struct TaskJson {
+    task: Arc<Task>,
+    view_position: Option<f64>,
+    view_group_key: Option<String>,
+}
+
+impl From<Arc<Task>> for TaskJson {
+    fn from(task: Arc<Task>) -> Self {
+        Self {
+            task,
+            view_position: None,
+            view_group_key: None,
+        }
+    }
+}
+
+impl From<q::ListedTask> for TaskJson {
+    fn from(listed: q::ListedTask) -> Self {
+        Self {
+            task: listed.task,
+            view_position: listed.view_position,
+            view_group_key: listed.view_group_key,
+        }
+    }
+}
+
+/// The task's JSON, rendered on first use of this version.
+pub fn task_json(task: &Task) -> &RawValue {
+    task.wire.get_or_render(|| {
+        let json = serde_json::to_string(&TaskDto::from(task.clone()));
+        json.ok()
+            .and_then(|j| RawValue::from_string(j).ok())
+            .unwrap_or_else(|| {
+                tracing::error!(task_id = %task.id, "a task could not be rendered as JSON");
+                Box::<RawValue>::default()
+            })
+    })
+}
+
+impl Serialize for TaskJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = task_json(&self.task);
+        if self.view_position.is_none() && self.view_group_key.is_none() {
+            return raw.serialize(serializer);
+        }
+        // The rendering is an object (`{…}`): reopen it to add the view's fields.
+        let body = raw.get();
+        let mut out = String::with_capacity(body.len() + 64);
+        out.push_str(body.strip_suffix('}').unwrap_or(body));
+        let mut extra = |key: &str, value: String| {
+            out.push_str(",\"");
+            out.push_str(key);
+            out.push_str("\":");
+            out.push_str(&value);
+        };
+        if let Some(p) = self.view_position {
+            extra(
+                "view_position",
+                serde_json::to_string(&p).map_err(serde::ser::Error::custom)?,
+            );
+        }
+        if let Some(k) = &self.view_group_key {
+            extra(
+                "view_group_key",
+                serde_json::to_string(k).map_err(serde::ser::Error::custom)?,
+            );
+        }
+        out.push('}');
+        RawValue::from_string(out)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
 }
 
@@ -204,14 +273,11 @@ pub async fn get(
     State(state): State<AppState>,
     ProjectCaller(caller): ProjectCaller,
     Path((id, task)): Path<(String, String)>,
-) -> ApiResult<Reply<TaskDto>> {
-    let query = q::Query::GetTask(task_id(&task)?);
-    let t = outcome::read_task(
-        state
-            .projects
-            .query(project_id(&id)?, caller, query)
-            .await?,
-    )?;
+) -> ApiResult<Reply<TaskJson>> {
+    let query = q::GetTask {
+        id: task_id(&task)?,
+    };
+    let t = state.projects.read(project_id(&id)?, caller, query).await?;
     Ok(ok(t.into()))
 }
 
@@ -219,18 +285,16 @@ pub async fn by_number(
     State(state): State<AppState>,
     ProjectCaller(caller): ProjectCaller,
     Path((id, number)): Path<(String, String)>,
-) -> ApiResult<Reply<TaskDto>> {
+) -> ApiResult<Reply<TaskJson>> {
     let n: i64 = number
         .parse()
         .ok()
         .filter(|n| *n >= 1)
         .ok_or_else(|| ApiError::bad_request("invalid task number"))?;
-    let t = outcome::read_task(
-        state
-            .projects
-            .query(project_id(&id)?, caller, q::Query::GetTaskByNumber(n))
-            .await?,
-    )?;
+    let t = state
+        .projects
+        .read(project_id(&id)?, caller, q::GetTaskByNumber { number: n })
+        .await?;
     Ok(ok(t.into()))
 }
 
@@ -338,7 +402,7 @@ pub async fn delete(
 
 #[derive(Serialize)]
 pub struct TaskList {
-    items: Vec<TaskDto>,
+    items: Vec<TaskJson>,
     page_size: u64,
     next_cursor: Option<String>,
     total_count: u64,
@@ -416,16 +480,10 @@ pub async fn list(
             .transpose()?,
         sum_field: text("sum_field"),
     };
-    let page = outcome::read_tasks(
-        state
-            .projects
-            .query(
-                project_id(&id)?,
-                caller,
-                q::Query::ListTasks(Box::new(request)),
-            )
-            .await?,
-    )?;
+    let page = state
+        .projects
+        .read(project_id(&id)?, caller, q::ListTasks(request))
+        .await?;
     Ok(ok(TaskList {
         items: page.items.into_iter().map(Into::into).collect(),
         page_size: paging.page_size,

@@ -223,6 +223,7 @@ impl From<TaskRow> for Task {
             created_at: r.created_at,
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
+            wire: Default::default(),
         }
     }
 }

@@ -326,6 +326,7 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Outcome> {
         created_at: s.now,
         updated_at: s.now,
         deleted_at: None,
+        wire: Default::default(),
     };
     check_references(s, &task)?;
     s.put(Change::Task(task.clone()));

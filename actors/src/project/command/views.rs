@@ -315,8 +315,12 @@ pub(super) fn place(s: &mut Stage<'_>, id: ViewId, updates: &[PositionUpdate]) -
             "at most {BULK_MAX} items per request"
         )));
     }
-    let mut placed: HashMap<TaskId, TaskPosition> =
-        s.state.positions.get(&id).cloned().unwrap_or_default();
+    let mut placed: HashMap<TaskId, TaskPosition> = s
+        .state
+        .positions
+        .get(&id)
+        .map(|p| p.iter().map(|(k, v)| (*k, v.clone())).collect())
+        .unwrap_or_default();
     let mut touched_groups: Vec<Option<String>> = Vec::new();
     for u in updates {
         if s.state.live_task(u.task_id).is_none() {
