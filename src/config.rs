@@ -71,6 +71,9 @@ pub struct Config {
     pub session_cache_ttl: Duration,
     pub socket_recheck: Duration,
     pub agents: AgentSettings,
+    /// The durable event pipeline: relay and consumers.
+    pub relay: corral_actors::pipeline::RelayConfig,
+    pub consumers: corral_actors::pipeline::ConsumerConfig,
 }
 
 /// Where agents run and how much of the machine they may use.
@@ -241,6 +244,41 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "PROJECT_MAX_BATCH",
         "512",
         "most writes one project commits in one transaction",
+    ),
+    (
+        "EVENT_STREAM_MAX_LEN",
+        "100000",
+        "entries kept in the bus's event stream (consumers further behind read the log)",
+    ),
+    (
+        "RELAY_SWEEP",
+        "2s",
+        "how often the relay looks for committed events that did not reach the stream",
+    ),
+    (
+        "CONSUMER_MAX_ATTEMPTS",
+        "5",
+        "attempts per event before a durable consumer dead-letters it",
+    ),
+    (
+        "CONSUMER_BACKOFF",
+        "200ms",
+        "delay before a consumer's second attempt, doubled for each next one",
+    ),
+    (
+        "CONSUMER_CLAIM_IDLE",
+        "30s",
+        "stream entries pending this long (their node died) are claimed by another node",
+    ),
+    (
+        "CONSUMER_SWEEP",
+        "10s",
+        "how often a consumer reads from the log what it fell behind on",
+    ),
+    (
+        "DEAD_LETTER_MAX_LEN",
+        "10000",
+        "entries kept in each consumer's dead-letter stream",
     ),
     (
         "SOCKET_BUFFER",
@@ -543,6 +581,21 @@ impl Config {
         let project_max_batch = p.parsed("PROJECT_MAX_BATCH", 512, positive);
         let socket_buffer = p.parsed("SOCKET_BUFFER", 1024, positive);
         let socket_recheck = p.duration("SOCKET_RECHECK", Duration::from_secs(30));
+        let relay = corral_actors::pipeline::RelayConfig {
+            stream_max_len: p.parsed("EVENT_STREAM_MAX_LEN", 100_000, positive),
+            sweep: p.duration("RELAY_SWEEP", Duration::from_secs(2)),
+        };
+        let consumers = corral_actors::pipeline::ConsumerConfig {
+            max_attempts: p.parsed("CONSUMER_MAX_ATTEMPTS", 5, |raw| match raw.parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => Ok(n),
+                _ => Err("expected a number from 1 to 100".to_owned()),
+            }),
+            backoff: p.duration("CONSUMER_BACKOFF", Duration::from_millis(200)),
+            claim_idle: p.duration("CONSUMER_CLAIM_IDLE", Duration::from_secs(30)),
+            sweep: p.duration("CONSUMER_SWEEP", Duration::from_secs(10)),
+            batch: 64,
+            dead_letter_max_len: p.parsed("DEAD_LETTER_MAX_LEN", 10_000, positive),
+        };
         let agents = AgentSettings {
             runtime: p.parsed("SANDBOX_RUNTIME", SandboxKind::Local, |raw| match raw {
                 "local" => Ok(SandboxKind::Local),
@@ -626,6 +679,8 @@ impl Config {
             socket_buffer,
             socket_recheck,
             agents,
+            relay,
+            consumers,
         })
     }
 }

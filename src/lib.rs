@@ -41,7 +41,7 @@ pub struct Server {
     stop: watch::Sender<bool>,
     serving: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
-    triggers: JoinHandle<()>,
+    consumers: corral_actors::pipeline::Consumers,
     control: JoinHandle<()>,
 }
 
@@ -50,7 +50,7 @@ impl Server {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         self.housekeeping.abort();
-        self.triggers.abort();
+        self.consumers.shutdown();
         self.control.abort();
         self.serving.await.context("server task")??;
         self.agents.shutdown().await;
@@ -105,6 +105,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .await
         .context("bootstrapping accounts")?;
 
+    let relay = corral_actors::pipeline::Relay::start(store.clone(), bus.clone(), config.relay);
     let projects = Projects::start(
         store.clone(),
         bus.clone(),
@@ -115,6 +116,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             max_batch: config.project_max_batch,
             ..ProjectsConfig::default()
         },
+        relay,
     )
     .await
     .context("starting project actors")?;
@@ -146,7 +148,19 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .recover()
         .await
         .context("recovering agent conversations")?;
-    let triggers = agents.follow_triggers();
+    let mut durable: Vec<Arc<dyn corral_actors::pipeline::Consumer>> = vec![Arc::new(
+        corral_actors::agents::AgentTriggers(agents.clone()),
+    )];
+    durable.extend(corral_actors::pipeline::fault::failing_consumer());
+    let consumers = corral_actors::pipeline::Consumers::start(
+        store.clone(),
+        bus.clone(),
+        &node_id(&config.data_dir)?,
+        config.consumers,
+        durable,
+    )
+    .await
+    .context("starting the durable event consumers")?;
     let control = agents
         .follow_control()
         .await
@@ -163,6 +177,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         },
         trust_forwarded_for: config.trust_forwarded_for,
         secrets,
+        consumers: consumers.clone(),
     };
     let limits = HttpLimits {
         max_body_bytes: config.max_body_bytes,
@@ -204,7 +219,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         stop,
         serving,
         housekeeping,
-        triggers,
+        consumers: consumers.clone(),
         control,
     })
 }

@@ -14,8 +14,6 @@ use tokio::sync::mpsc;
 pub const EVENTS_CHANNEL: &str = "paca.events";
 /// Account changes (`AccountChange` as JSON), so every node re-checks the sockets concerned.
 pub const ACCOUNTS_CHANNEL: &str = "corral.accounts";
-/// Agent triggers (assignment, mention): a stream read by one node per entry (consumer group).
-pub const AGENT_TRIGGERS_STREAM: &str = "paca:agent:triggers";
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum BusError {
@@ -110,6 +108,17 @@ pub trait Bus: Send + Sync + 'static {
         min_idle: Duration,
         count: usize,
     ) -> BusResult<Vec<StreamEntry>>;
+    /// Up to `count` entries from `start` (an entry id, inclusive, or `-` for the first) on.
+    async fn stream_range(
+        &self,
+        stream: &str,
+        start: &str,
+        count: usize,
+    ) -> BusResult<Vec<StreamEntry>>;
+    /// Deletes entries; returns how many existed.
+    async fn stream_delete(&self, stream: &str, ids: &[String]) -> BusResult<u64>;
+    /// How many entries the group's consumers hold unacknowledged (0 without the group).
+    async fn pending_count(&self, stream: &str, group: &str) -> BusResult<u64>;
     /// Trims the stream to at most `max_len` entries; returns how many were removed.
     async fn trim(&self, stream: &str, max_len: usize) -> BusResult<u64>;
     /// The number of entries in the stream.

@@ -20,6 +20,7 @@ pub mod ids;
 pub mod notification;
 pub mod patch;
 pub mod permission;
+pub mod pipeline;
 pub mod project;
 pub mod registry;
 pub mod sandbox;

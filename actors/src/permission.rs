@@ -14,6 +14,9 @@ pub const USERS_DELETE: &str = "users.delete";
 pub const GLOBAL_ROLES_READ: &str = "global_roles.read";
 pub const GLOBAL_ROLES_WRITE: &str = "global_roles.write";
 pub const GLOBAL_ROLES_ASSIGN: &str = "global_roles.assign";
+/// Operating the installation: durable consumers, their lag and dead letters.
+pub const SYSTEM_READ: &str = "system.read";
+pub const SYSTEM_WRITE: &str = "system.write";
 
 /// Longest permission key a role may hold.
 pub const MAX_KEY_LEN: usize = 128;

@@ -164,6 +164,7 @@ pub trait Store:
     + SessionStore
     + ProjectStore
     + ConversationStore
+    + PipelineStore
     + Send
     + Sync
     + 'static
@@ -284,12 +285,6 @@ pub trait ConversationStore: Send + Sync {
         &self,
         id: crate::ids::ConversationId,
     ) -> StoreResult<Option<crate::agents::conversation::Conversation>>;
-    /// `agent.triggered` events since `since` that no conversation was started for (the
-    /// trigger stream lost them), oldest first.
-    async fn orphan_agent_triggers(
-        &self,
-        since: DateTime<Utc>,
-    ) -> StoreResult<Vec<crate::project::batch::Event>>;
     /// A project's conversations, newest first, and how many there are.
     async fn list_conversations(
         &self,
@@ -354,4 +349,55 @@ pub struct AgentCredential {
     pub agent_id: crate::ids::AgentId,
     pub member_id: crate::ids::MemberId,
     pub created_at: DateTime<Utc>,
+}
+
+/// How far a project's committed events reached the event stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RelayPosition {
+    pub project_id: crate::ids::ProjectId,
+    /// Every event up to this sequence is on the stream.
+    pub relayed_seq: i64,
+    /// The project's last committed sequence.
+    pub event_seq: i64,
+}
+
+/// How far a durable consumer got in one project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConsumerPosition {
+    pub project_id: crate::ids::ProjectId,
+    /// Every event up to this sequence was handled (or dead-lettered).
+    pub offset: i64,
+    pub relayed_seq: i64,
+}
+
+/// The durable event pipeline's bookkeeping: the relay's position per project and each
+/// consumer's offset per project (ARCHITECTURE §3.4).
+#[async_trait]
+pub trait PipelineStore: Send + Sync {
+    /// The project's relay position, if the project exists.
+    async fn relay_position(
+        &self,
+        project: crate::ids::ProjectId,
+    ) -> StoreResult<Option<RelayPosition>>;
+    /// Records that events up to `seq` are on the stream; never moves the position back.
+    async fn mark_relayed(&self, project: crate::ids::ProjectId, seq: i64) -> StoreResult<()>;
+    /// Projects with committed events not on the stream yet, at most `limit`.
+    async fn unrelayed_projects(&self, limit: u32) -> StoreResult<Vec<RelayPosition>>;
+    /// Registers a durable consumer. The first time, it starts at every existing project's
+    /// relay position (events relayed before it existed are not its to handle).
+    async fn register_consumer(&self, name: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The last sequence the consumer handled in the project (0 when none).
+    async fn consumer_offset(&self, name: &str, project: crate::ids::ProjectId)
+    -> StoreResult<i64>;
+    /// Moves the consumer's offset in the project forward to `seq` (never back).
+    async fn advance_consumer(
+        &self,
+        name: &str,
+        project: crate::ids::ProjectId,
+        seq: i64,
+    ) -> StoreResult<()>;
+    /// Projects with relayed events the consumer has not handled, at most `limit`.
+    async fn lagging_projects(&self, name: &str, limit: u32) -> StoreResult<Vec<ConsumerPosition>>;
+    /// Committed events the consumer has not handled yet, over every project.
+    async fn consumer_lag(&self, name: &str) -> StoreResult<i64>;
 }

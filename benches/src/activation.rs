@@ -88,7 +88,12 @@ pub async fn run(args: Args) -> anyhow::Result<ScenarioResult> {
 
 async fn fresh_actors(store: &Arc<dyn Store>) -> anyhow::Result<Projects> {
     let bus: Arc<dyn Bus> = Arc::new(InProcessBus::new());
-    Ok(Projects::start(store.clone(), bus, ProjectsConfig::default()).await?)
+    let relay = corral_actors::pipeline::Relay::start(
+        store.clone(),
+        bus.clone(),
+        corral_actors::pipeline::RelayConfig::default(),
+    );
+    Ok(Projects::start(store.clone(), bus, ProjectsConfig::default(), relay).await?)
 }
 
 async fn measure(args: &Args, store: Arc<dyn Store>, db: &Db) -> anyhow::Result<ScenarioResult> {

@@ -231,10 +231,16 @@ impl Bench {
     pub async fn start(scratch: &Scratch, pool_size: u32, name: &str) -> anyhow::Result<Self> {
         let store = Arc::new(PostgresStore::connect(&scratch.url, pool_size).await?);
         let bus: Arc<dyn Bus> = Arc::new(InProcessBus::new());
+        let relay = corral_actors::pipeline::Relay::start(
+            store.clone() as Arc<dyn Store>,
+            bus.clone(),
+            corral_actors::pipeline::RelayConfig::default(),
+        );
         let projects = Projects::start(
             store.clone() as Arc<dyn Store>,
             bus,
             ProjectsConfig::default(),
+            relay,
         )
         .await?;
         let caller = admin();

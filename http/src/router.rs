@@ -3,8 +3,8 @@
 use crate::access::{REQUEST_ID_HEADER, access};
 use crate::envelope::ApiError;
 use crate::handlers::{
-    admin_users, agent_catalog, agents, api_keys, auth, board, conversations, global_roles, health,
-    me, notifications, planning, plugins, projects, task_config, tasks,
+    admin_users, agent_catalog, agents, api_keys, auth, board, consumers, conversations,
+    global_roles, health, me, notifications, planning, plugins, projects, task_config, tasks,
 };
 use crate::state::AppState;
 use axum::error_handling::HandleErrorLayer;
@@ -60,6 +60,19 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route(
             "/admin/users/{user_id}/global-roles",
             put(admin_users::assign_roles),
+        )
+        .route("/admin/consumers", get(consumers::list))
+        .route(
+            "/admin/consumers/{name}/dead-letters",
+            get(consumers::dead_letters),
+        )
+        .route(
+            "/admin/consumers/{name}/dead-letters/{entry_id}",
+            delete(consumers::discard),
+        )
+        .route(
+            "/admin/consumers/{name}/dead-letters/{entry_id}/replay",
+            post(consumers::replay),
         )
         .route(
             "/admin/global-roles",

@@ -28,4 +28,6 @@ pub struct AppState {
     pub secrets: corral_actors::secrets::Secrets,
     /// Agent conversations of this node.
     pub agents: corral_actors::agents::Agents,
+    /// The node's durable event consumers (the admin route shows and replays them).
+    pub consumers: corral_actors::pipeline::Consumers,
 }

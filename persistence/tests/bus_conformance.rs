@@ -207,8 +207,62 @@ async fn trimmed_pending_entries_are_not_claimed(bus: &dyn Bus) {
     );
 }
 
+/// Ranges, deletes and the pending count (dead-letter streams and consumer status use them).
+async fn ranges_deletes_and_pending(bus: &dyn Bus) {
+    let s = "stream.ranges";
+    assert!(
+        bus.stream_range(s, "-", 10)
+            .await
+            .expect("empty range")
+            .is_empty()
+    );
+    assert_eq!(bus.pending_count(s, "workers").await.expect("no group"), 0);
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let n = n.to_string();
+        ids.push(
+            bus.stream_append(s, &[("n", n.as_str())], None)
+                .await
+                .expect("append"),
+        );
+    }
+    let all = bus.stream_range(s, "-", 10).await.expect("range");
+    assert_eq!(all.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), ids);
+    assert_eq!(all[2].field("n"), Some("2"));
+    let from = bus.stream_range(s, &ids[1], 2).await.expect("range");
+    assert_eq!(
+        from.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+        ids[1..3].to_vec(),
+        "inclusive start, at most count"
+    );
+    assert_eq!(
+        bus.stream_delete(s, &[ids[1].clone(), "9-9".into()])
+            .await
+            .expect("delete"),
+        1
+    );
+    assert_eq!(bus.stream_len(s).await.expect("len"), 3);
+    assert_eq!(
+        bus.stream_range(s, &ids[1], 1).await.expect("range")[0].id,
+        ids[2],
+        "a deleted entry is gone"
+    );
+    bus.ensure_group(s, "workers").await.expect("group");
+    assert_eq!(
+        bus.read_group(read(s, "c1", 2, Duration::ZERO))
+            .await
+            .expect("read")
+            .len(),
+        2
+    );
+    assert_eq!(bus.pending_count(s, "workers").await.expect("pending"), 2);
+    bus.ack(s, "workers", &[ids[0].clone()]).await.expect("ack");
+    assert_eq!(bus.pending_count(s, "workers").await.expect("pending"), 1);
+}
+
 async fn suite(bus: &dyn Bus) {
     bus.ping().await.expect("ping");
+    ranges_deletes_and_pending(bus).await;
     pub_sub(bus).await;
     streams(bus).await;
     trimmed_pending_entries_are_not_claimed(bus).await;

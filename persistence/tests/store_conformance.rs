@@ -489,7 +489,7 @@ async fn refresh_use_is_atomic(store: std::sync::Arc<dyn Store>) {
     assert_eq!(firsts, 1);
 }
 
-/// Conversations: one insert per id wins; triggers without a conversation are found.
+/// Conversations: one insert per id wins.
 async fn conversations(store: &dyn Store) {
     use corral_actors::agents::conversation::{Conversation, ConversationStatus, TriggerType};
     use corral_actors::ids::{AgentId, ConversationId, EventId, ProjectId};
@@ -573,11 +573,7 @@ async fn conversations(store: &dyn Store) {
             .map(|c| c.node_id),
         Some("node-a".into())
     );
-    let orphans = store
-        .orphan_agent_triggers(at - Duration::hours(1))
-        .await
-        .expect("orphans");
-    assert_eq!(orphans.iter().map(|e| e.id).collect::<Vec<_>>(), vec![lost]);
+    let _ = lost;
     assert_eq!(
         store
             .unfinished_conversations("node-a")
@@ -595,6 +591,153 @@ async fn conversations(store: &dyn Store) {
     );
 }
 
+/// The event pipeline's bookkeeping: relay positions and consumer offsets only move forward; a
+/// consumer registered late starts where the relay was.
+async fn pipeline(store: &dyn Store) {
+    use corral_actors::ids::{EventId, ProjectId};
+    use corral_actors::project::batch::{Change, CommitBatch, CommitOutcome, Event};
+    use corral_actors::project::model::Project;
+    use corral_actors::store::{ConsumerPosition, RelayPosition};
+    let at = now();
+    let project = ProjectId::new();
+    let event = |seq: i64| Event {
+        project_id: project,
+        seq,
+        id: EventId::new(),
+        event_type: "task.created".into(),
+        actor_user_id: None,
+        actor_member_id: None,
+        task_id: None,
+        subject_id: None,
+        at,
+        payload: serde_json::json!({}),
+    };
+    let batch = CommitBatch {
+        project_id: project,
+        base_seq: 0,
+        new_seq: 3,
+        task_counter: 0,
+        changes: vec![Change::Project(Project {
+            id: project,
+            name: "Pipeline".into(),
+            description: String::new(),
+            task_id_prefix: "PIP".into(),
+            is_public: false,
+            settings: serde_json::Map::new(),
+            created_by: None,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        })],
+        events: vec![event(1), event(2), event(3)],
+    };
+    assert_eq!(
+        store.commit_project(&batch).await.expect("commit"),
+        CommitOutcome::Committed
+    );
+    let position = |relayed_seq| RelayPosition {
+        project_id: project,
+        relayed_seq,
+        event_seq: 3,
+    };
+    assert_eq!(
+        store.relay_position(project).await.expect("position"),
+        Some(position(0))
+    );
+    assert_eq!(
+        store.relay_position(ProjectId::new()).await.expect("none"),
+        None
+    );
+    assert!(
+        store
+            .unrelayed_projects(10_000)
+            .await
+            .expect("unrelayed")
+            .contains(&position(0))
+    );
+
+    let early = format!("conformance-{}", uuid::Uuid::new_v4());
+    store.register_consumer(&early, at).await.expect("register");
+    assert_eq!(
+        store
+            .consumer_offset(&early, project)
+            .await
+            .expect("offset"),
+        0
+    );
+    let lag = store.consumer_lag(&early).await.expect("lag");
+    assert!(lag >= 3, "lag {lag} counts the project's 3 events");
+
+    store.mark_relayed(project, 2).await.expect("relayed");
+    store.mark_relayed(project, 1).await.expect("never back");
+    assert_eq!(
+        store.relay_position(project).await.expect("position"),
+        Some(position(2))
+    );
+    let behind = ConsumerPosition {
+        project_id: project,
+        offset: 0,
+        relayed_seq: 2,
+    };
+    assert!(
+        store
+            .lagging_projects(&early, 10_000)
+            .await
+            .expect("lagging")
+            .contains(&behind)
+    );
+    store
+        .advance_consumer(&early, project, 2)
+        .await
+        .expect("advance");
+    store
+        .advance_consumer(&early, project, 1)
+        .await
+        .expect("never back");
+    assert_eq!(
+        store
+            .consumer_offset(&early, project)
+            .await
+            .expect("offset"),
+        2
+    );
+    assert_eq!(store.consumer_lag(&early).await.expect("lag"), lag - 2);
+    assert!(
+        !store
+            .lagging_projects(&early, 10_000)
+            .await
+            .expect("lagging")
+            .iter()
+            .any(|p| p.project_id == project)
+    );
+
+    store.mark_relayed(project, 3).await.expect("relayed");
+    assert!(
+        !store
+            .unrelayed_projects(10_000)
+            .await
+            .expect("unrelayed")
+            .iter()
+            .any(|p| p.project_id == project)
+    );
+    let late = format!("conformance-{}", uuid::Uuid::new_v4());
+    store.register_consumer(&late, at).await.expect("register");
+    assert_eq!(
+        store.consumer_offset(&late, project).await.expect("offset"),
+        3,
+        "a consumer registered late starts at the relay's position"
+    );
+    store.register_consumer(&early, at).await.expect("again");
+    assert_eq!(
+        store
+            .consumer_offset(&early, project)
+            .await
+            .expect("offset"),
+        2,
+        "registering again changes nothing"
+    );
+}
+
 async fn suite(store: std::sync::Arc<dyn Store>) {
     store.ping().await.expect("ping");
     roles(store.as_ref()).await;
@@ -602,6 +745,7 @@ async fn suite(store: std::sync::Arc<dyn Store>) {
     api_keys(store.as_ref()).await;
     sessions(store.as_ref()).await;
     conversations(store.as_ref()).await;
+    pipeline(store.as_ref()).await;
     refresh_use_is_atomic(store).await;
 }
 

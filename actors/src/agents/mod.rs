@@ -5,4 +5,4 @@ pub mod conversation;
 pub mod runner;
 pub mod service;
 
-pub use service::{Agents, AgentsConfig, NewConversation};
+pub use service::{AgentTriggers, Agents, AgentsConfig, NewConversation};

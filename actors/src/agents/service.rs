@@ -517,14 +517,6 @@ impl Agents {
             .store
             .unfinished_conversations(&self.inner.config.node_id)
             .await?;
-        // Triggers committed while the stream lost their entry (a crash between commit and
-        // append): started now; a trigger started elsewhere meanwhile is not started twice.
-        let since = crate::clock::now() - chrono::Duration::hours(24);
-        for event in self.inner.store.orphan_agent_triggers(since).await? {
-            if let Err(e) = self.trigger(event.id.0, &event.payload).await {
-                tracing::warn!(trigger = %event.id, %e, "recovering an agent trigger");
-            }
-        }
         for mut c in mine {
             if c.status == ConversationStatus::Queued {
                 self.schedule()
@@ -631,89 +623,6 @@ impl Agents {
         Ok((session, conversation))
     }
 
-    /// Follows the agent-trigger stream (assignments and mentions recorded by project actors)
-    /// in the node's consumer group: each trigger starts one conversation on one node; entries
-    /// a dead node left pending are claimed after a minute.
-    pub fn follow_triggers(&self) -> tokio::task::JoinHandle<()> {
-        let agents = self.clone();
-        let node = self.inner.config.node_id.clone();
-        tokio::spawn(async move {
-            use crate::bus::{AGENT_TRIGGERS_STREAM, ReadGroup};
-            const GROUP: &str = "corral-agents";
-            let bus = agents.inner.bus.clone();
-            let mut last_claim = tokio::time::Instant::now();
-            loop {
-                if let Err(e) = bus.ensure_group(AGENT_TRIGGERS_STREAM, GROUP).await {
-                    tracing::warn!(%e, "agent triggers: no consumer group yet");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-                let mut entries = match bus
-                    .read_group(ReadGroup {
-                        stream: AGENT_TRIGGERS_STREAM,
-                        group: GROUP,
-                        consumer: &node,
-                        count: 16,
-                        block: Duration::from_millis(500),
-                    })
-                    .await
-                {
-                    Ok(entries) => entries,
-                    Err(e) => {
-                        tracing::warn!(%e, "agent triggers: read failed");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    }
-                };
-                if last_claim.elapsed() >= Duration::from_secs(15) {
-                    last_claim = tokio::time::Instant::now();
-                    if let Ok(claimed) = bus
-                        .auto_claim(
-                            AGENT_TRIGGERS_STREAM,
-                            GROUP,
-                            &node,
-                            Duration::from_secs(60),
-                            16,
-                        )
-                        .await
-                    {
-                        entries.extend(claimed);
-                    }
-                }
-                for entry in entries {
-                    match agents.take_trigger(&entry).await {
-                        Ok(()) => {
-                            let _ = bus
-                                .ack(
-                                    AGENT_TRIGGERS_STREAM,
-                                    GROUP,
-                                    std::slice::from_ref(&entry.id),
-                                )
-                                .await;
-                        }
-                        // Left pending: retried after the claim delay.
-                        Err(e) => {
-                            tracing::warn!(entry = %entry.id, %e, "agent trigger not started")
-                        }
-                    }
-                }
-            }
-        })
-    }
-
-    async fn take_trigger(&self, entry: &crate::bus::StreamEntry) -> Result<()> {
-        let parse = |what: &str| Error::bad_request(format!("agent trigger: bad {what}"));
-        let id: uuid::Uuid = entry
-            .field("trigger_id")
-            .and_then(|t| t.parse().ok())
-            .ok_or_else(|| parse("trigger_id"))?;
-        let payload: serde_json::Value = entry
-            .field("payload")
-            .and_then(|p| serde_json::from_str(p).ok())
-            .ok_or_else(|| parse("payload"))?;
-        self.trigger(id, &payload).await
-    }
-
     /// Starts the conversation of one `agent.triggered` event (its id is the event's).
     async fn trigger(&self, id: uuid::Uuid, payload: &serde_json::Value) -> Result<()> {
         let parse = |what: &str| Error::bad_request(format!("agent trigger: bad {what}"));
@@ -769,5 +678,26 @@ impl Agents {
         for id in ids {
             let _ = self.stop(id).await;
         }
+    }
+}
+
+/// The durable consumer that starts a conversation for every `agent.triggered` event (a task
+/// assigned to an agent member, an agent @mentioned in a comment, "write with AI"). The
+/// conversation's id is the event's, and conversations are inserted only if new, so an event
+/// delivered twice, or taken by two nodes, starts one conversation.
+pub struct AgentTriggers(pub Agents);
+
+#[async_trait::async_trait]
+impl crate::pipeline::Consumer for AgentTriggers {
+    fn name(&self) -> &'static str {
+        "agent-triggers"
+    }
+
+    fn wants(&self, event: &crate::project::batch::Event) -> bool {
+        event.event_type == "agent.triggered"
+    }
+
+    async fn handle(&self, event: &crate::project::batch::Event) -> Result<()> {
+        self.0.trigger(event.id.0, &event.payload).await
     }
 }

@@ -23,6 +23,7 @@ use super::state::ProjectState;
 use crate::bus::{Bus, EVENTS_CHANNEL};
 use crate::error::{Error, Result};
 use crate::ids::ProjectId;
+use crate::pipeline::Relay;
 use crate::store::{Store, StoreError, StoreResult};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::collections::VecDeque;
@@ -71,6 +72,8 @@ pub struct ActorArgs {
     pub bus: Arc<dyn Bus>,
     pub limits: ActorLimits,
     pub stats: Arc<ProjectStats>,
+    /// Moves committed events to the bus's event stream (the durable pipeline).
+    pub relay: Relay,
     /// Where the committed state is published for readers (already holding `state`).
     pub snapshot: Snapshots,
 }
@@ -108,29 +111,20 @@ pub struct ActorState {
     last_used: Instant,
     store: Arc<dyn Store>,
     limits: ActorLimits,
-    publish: mpsc::UnboundedSender<Vec<Event>>,
+    publish: mpsc::UnboundedSender<Arc<[Event]>>,
+    relay: Relay,
     snapshot: Snapshots,
     ticker: Option<ractor::concurrency::JoinHandle<()>>,
 }
 
-/// Publishes committed events to the bus in commit order. Live fan-out is best effort:
-/// consumers that miss a message catch up from the event log.
-async fn publish_events(bus: Arc<dyn Bus>, mut batches: mpsc::UnboundedReceiver<Vec<Event>>) {
+/// Publishes committed events to the bus channel in commit order: the live fast path. It is
+/// best effort; the relay (`crate::pipeline::Relay`) is the guarantee, and followers that miss a
+/// message catch up from the event log.
+async fn publish_events(bus: Arc<dyn Bus>, mut batches: mpsc::UnboundedReceiver<Arc<[Event]>>) {
     while let Some(events) = batches.recv().await {
-        for event in events {
+        for event in events.iter() {
             if let Err(err) = bus.publish(EVENTS_CHANNEL, &event.bus_message()).await {
                 tracing::warn!(project_id = %event.project_id, seq = event.seq, %err, "event not published");
-            }
-            if event.event_type == "agent.triggered" {
-                let id = event.id.to_string();
-                let payload = event.payload.to_string();
-                let fields = [("trigger_id", id.as_str()), ("payload", payload.as_str())];
-                if let Err(err) = bus
-                    .stream_append(crate::bus::AGENT_TRIGGERS_STREAM, &fields, Some(100_000))
-                    .await
-                {
-                    tracing::error!(project_id = %event.project_id, seq = event.seq, %err, "agent trigger not queued");
-                }
             }
         }
     }
@@ -163,6 +157,7 @@ impl Actor for ProjectActor {
             store: args.store,
             limits: args.limits,
             publish,
+            relay: args.relay,
             snapshot: args.snapshot,
             ticker: Some(ticker),
         })
@@ -359,6 +354,9 @@ impl ActorState {
         let writing = std::mem::take(&mut self.writing);
         match result {
             Ok(CommitOutcome::Committed) => {
+                crate::pipeline::fault::after_commit(
+                    writing.iter().flat_map(|p| p.staged.events.iter()),
+                );
                 let mut events = Vec::new();
                 for pending in &writing {
                     apply(&mut self.committed, &pending.staged);
@@ -370,6 +368,8 @@ impl ActorState {
                     let _ = pending.reply.send(Ok(pending.staged.outcome));
                 }
                 if !events.is_empty() {
+                    let events: Arc<[Event]> = events.into();
+                    self.relay.committed(events.clone());
                     let _ = self.publish.send(events);
                 }
                 Ok(())

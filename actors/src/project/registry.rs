@@ -51,6 +51,7 @@ pub struct ProjectKind {
     bus: Arc<dyn Bus>,
     limits: ActorLimits,
     stats: Arc<ProjectStats>,
+    relay: crate::pipeline::Relay,
 }
 
 impl ActorKind for ProjectKind {
@@ -80,6 +81,7 @@ impl ActorKind for ProjectKind {
                 bus: self.bus.clone(),
                 limits: self.limits,
                 stats: self.stats.clone(),
+                relay: self.relay.clone(),
                 snapshot: snapshot.clone(),
             },
             shared: snapshot,
@@ -102,6 +104,7 @@ impl Projects {
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
         config: ProjectsConfig,
+        relay: crate::pipeline::Relay,
     ) -> Result<Self> {
         let kind = ProjectKind {
             store,
@@ -111,6 +114,7 @@ impl Projects {
                 max_batch: config.max_batch,
             },
             stats: Arc::default(),
+            relay,
         };
         let registry = Registry::start(
             kind,

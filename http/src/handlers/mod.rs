@@ -6,6 +6,7 @@ pub mod agents;
 pub mod api_keys;
 pub mod auth;
 pub mod board;
+pub mod consumers;
 pub mod conversations;
 pub mod dto;
 pub mod global_roles;

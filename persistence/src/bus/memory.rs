@@ -274,6 +274,53 @@ impl Bus for InProcessBus {
         Ok(claimed)
     }
 
+    async fn stream_range(
+        &self,
+        stream: &str,
+        start: &str,
+        count: usize,
+    ) -> BusResult<Vec<StreamEntry>> {
+        let start = if start == "-" {
+            EntryId::default()
+        } else {
+            EntryId::parse(start)
+                .ok_or_else(|| BusError::Other(format!("invalid stream id {start:?}")))?
+        };
+        Ok(self.state().streams.get(stream).map_or_else(Vec::new, |s| {
+            s.entries
+                .range(start..)
+                .take(count)
+                .map(|(id, fields)| StreamEntry {
+                    id: id.to_string(),
+                    fields: fields.clone(),
+                })
+                .collect()
+        }))
+    }
+
+    async fn stream_delete(&self, stream: &str, ids: &[String]) -> BusResult<u64> {
+        let mut state = self.state();
+        let Some(s) = state.streams.get_mut(stream) else {
+            return Ok(0);
+        };
+        let mut deleted = 0;
+        for id in ids.iter().filter_map(|id| EntryId::parse(id)) {
+            if s.entries.remove(&id).is_some() {
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
+    }
+
+    async fn pending_count(&self, stream: &str, group: &str) -> BusResult<u64> {
+        Ok(self
+            .state()
+            .streams
+            .get(stream)
+            .and_then(|s| s.groups.get(group))
+            .map_or(0, |g| g.pending.len() as u64))
+    }
+
     async fn trim(&self, stream: &str, max_len: usize) -> BusResult<u64> {
         Ok(self
             .state()

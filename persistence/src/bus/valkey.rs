@@ -330,6 +330,46 @@ impl Bus for ValkeyBus {
         Ok(entries(claimed))
     }
 
+    async fn stream_range(
+        &self,
+        stream: &str,
+        start: &str,
+        count: usize,
+    ) -> BusResult<Vec<StreamEntry>> {
+        let raw: Vec<(String, HashMap<String, String>)> = self
+            .commands
+            .xrange_values(self.key(stream), start, "+", Some(count as u64))
+            .await
+            .map_err(bus_error)?;
+        Ok(entries(raw))
+    }
+
+    async fn stream_delete(&self, stream: &str, ids: &[String]) -> BusResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.commands
+            .xdel(self.key(stream), ids.to_vec())
+            .await
+            .map_err(bus_error)
+    }
+
+    async fn pending_count(&self, stream: &str, group: &str) -> BusResult<u64> {
+        // XPENDING's summary: [count, smallest id, greatest id, [[consumer, count], ...]].
+        match self
+            .commands
+            .xpending::<Value, _, _, _>(self.key(stream), group, ())
+            .await
+        {
+            Ok(Value::Array(parts)) => {
+                Ok(parts.first().and_then(|v| v.as_u64()).unwrap_or_default())
+            }
+            Ok(_) => Ok(0),
+            Err(e) if e.details().starts_with("NOGROUP") => Ok(0),
+            Err(e) => Err(bus_error(e)),
+        }
+    }
+
     async fn trim(&self, stream: &str, max_len: usize) -> BusResult<u64> {
         self.commands
             .xtrim(self.key(stream), ("MAXLEN", "=", max_len as i64))

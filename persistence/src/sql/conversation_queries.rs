@@ -69,24 +69,6 @@ macro_rules! impl_conversation_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn orphan_agent_triggers(
-                &self,
-                since: DateTime<Utc>,
-            ) -> StoreResult<Vec<corral_actors::project::batch::Event>> {
-                let rows: Vec<$crate::sql::project_rows::EventRow> = sqlx::query_as(
-                    "SELECT e.project_id, e.seq, e.id, e.type, e.actor_user_id, e.actor_member_id, \
-                     e.task_id, e.subject_id, e.at, e.payload FROM project_events e \
-                     WHERE e.type = 'agent.triggered' AND e.at >= $1 \
-                     AND NOT EXISTS (SELECT 1 FROM agent_conversations c WHERE c.id = e.id) \
-                     ORDER BY e.at LIMIT 1000",
-                )
-                .bind(since)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(store_error)?;
-                Ok(rows.into_iter().map(Into::into).collect())
-            }
-
             async fn conversation(
                 &self,
                 id: corral_actors::ids::ConversationId,

@@ -9,6 +9,8 @@ mod queries;
 mod conversation_queries;
 mod conversation_rows;
 #[macro_use]
+mod pipeline_queries;
+#[macro_use]
 mod project_queries;
 pub mod postgres;
 mod project_rows;

@@ -34,3 +34,4 @@ impl PostgresStore {
 impl_store!(PostgresStore);
 impl_project_store!(PostgresStore, sqlx::Postgres);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
+impl_pipeline_store!(PostgresStore);

@@ -50,3 +50,4 @@ impl SqliteStore {
 impl_store!(SqliteStore);
 impl_project_store!(SqliteStore, sqlx::Sqlite);
 impl_conversation_store!(SqliteStore, sqlx::Sqlite);
+impl_pipeline_store!(SqliteStore);
