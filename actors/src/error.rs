@@ -162,12 +162,12 @@ pub enum Error {
     /// A dependency (database, bus) is down; the request may succeed later.
     #[error("{0}")]
     Unavailable(String),
-    /// A stale write: the payload is the current state, JSON, for the client to merge with.
+    /// A stale write, with the task as it stands for the client to merge with.
     #[error("{message}")]
     VersionConflict {
         code: &'static str,
         message: String,
-        current: Box<serde_json::Value>,
+        current: std::sync::Arc<crate::project::model::Task>,
     },
     /// Too much in flight: try again shortly (429).
     #[error("{message}")]

@@ -137,14 +137,8 @@ impl IntoResponse for ApiError {
                 failure(status, err.code(), "service temporarily unavailable")
             }
             Error::VersionConflict { current, .. } => {
-                // The core sends the task as it stands; clients get it in the wire shape.
-                let current = serde_json::from_value::<corral_actors::project::model::Task>(
-                    (**current).clone(),
-                )
-                .ok()
-                .and_then(|task| {
-                    serde_json::to_value(crate::handlers::tasks::TaskDto::from(task)).ok()
-                });
+                // The task as it stands, in the wire shape every task read has.
+                let current = serde_json::to_value(crate::handlers::tasks::task_json(current)).ok();
                 failure_with(status, err.code(), &err.to_string(), current)
             }
             _ => failure(status, err.code(), &err.to_string()),

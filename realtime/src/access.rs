@@ -15,6 +15,7 @@ use crate::hub::{Realtime, Room};
 use corral_actors::error::{Error, codes};
 use corral_actors::ids::{MemberId, ProjectId, UserId};
 use corral_actors::project::Caller;
+use corral_actors::project::events::EventKind;
 use corral_actors::project::query::ReadableDomains;
 use serde_json::json;
 use socketioxide::socket::Sid;
@@ -27,11 +28,7 @@ const STALE_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Event types after which a project's followers are evaluated again.
 pub(crate) fn changes_access(event_type: &str) -> bool {
-    event_type.starts_with("project.member.")
-        || matches!(
-            event_type,
-            "project.role.updated" | "project.role.deleted" | "project.deleted" | "agent.deleted"
-        )
+    EventKind::parse(event_type).is_some_and(EventKind::changes_access)
 }
 
 /// Which rooms of the project `caller` may read, decided at sequence `min_seq` or later, and

@@ -1,6 +1,8 @@
 //! Which of a project's rooms (`tasks`, `docs`, `workflows`) a follower may read, and which
 //! room each event type belongs to.
 
+use corral_actors::project::events::Room;
+
 /// The rooms a follower may read, from its project role (global permissions included).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Domains {
@@ -10,18 +12,16 @@ pub(crate) struct Domains {
 }
 
 impl Domains {
-    /// Paca's routing by type prefix; Corral's other project events (sprints, views, fields,
-    /// settings) travel with tasks. `notification.*` belong to no project room: they are
-    /// private to their recipient (`user:<id>:notifications`).
+    /// Whether an event of this type may reach the follower: its room, from the event
+    /// catalogue (`Room::of`: Paca's routing; Corral's other project events, such as sprints,
+    /// views, fields and settings, travel with tasks). Notifications belong to no project
+    /// room: they are private to their recipient (`user:<id>:notifications`).
     pub(crate) fn allows(self, event_type: &str) -> bool {
-        if event_type.starts_with("notification.") {
-            false
-        } else if event_type.starts_with("doc.") {
-            self.docs
-        } else if event_type.starts_with("workflow.") && event_type != "workflow.assigned" {
-            self.workflows
-        } else {
-            self.tasks
+        match Room::of(event_type) {
+            Room::Recipient => false,
+            Room::Docs => self.docs,
+            Room::Workflows => self.workflows,
+            Room::Tasks => self.tasks,
         }
     }
 

@@ -18,6 +18,7 @@ use crate::replay;
 use corral_actors::accounts::{AccountChange, Accounts};
 use corral_actors::bus::{ACCOUNTS_CHANNEL, Bus, EVENTS_CHANNEL};
 use corral_actors::ids::{ProjectId, UserId};
+use corral_actors::project::events::{self, Room as EventRoom};
 use corral_actors::project::{Caller, Projects};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -367,12 +368,10 @@ impl Realtime {
 
     fn dispatch(&self, event: Arc<BusEvent>) {
         let mut rooms = self.rooms();
-        if event.kind().starts_with("notification.") {
+        if EventRoom::of(event.kind()) == EventRoom::Recipient {
             // Private to its recipient; the project's followers only see its sequence pass.
             let payload = &event.value["payload"];
-            let recipient = payload["recipient_user_id"]
-                .as_str()
-                .and_then(|u| u.parse::<UserId>().ok());
+            let recipient = events::recipient(payload);
             if let Some(sockets) = recipient.and_then(|u| rooms.users.get(&u)) {
                 let message = json!({"type": event.kind(), "payload": payload});
                 for socket in sockets.values() {

@@ -5,7 +5,6 @@
 //! the log is read from its last sequence, at the client's pace, while newer live events wait
 //! in its buffer; then those are released in order, without duplicates.
 
-use crate::access;
 use crate::hub::{Delivery, Realtime};
 use crate::outbox::send_paced;
 use corral_actors::error::Error;
@@ -48,7 +47,7 @@ async fn catch_up(rt: &Realtime, project: ProjectId, sid: Sid) -> Result<(), Err
                 let Some(room) = rooms.projects.get_mut(&project) else {
                     return Ok(());
                 };
-                if access::changes_access(&e.event_type) {
+                if e.kind.changes_access() {
                     // A change the bus lost: decide access again before anything newer.
                     room.hold_for_access(rt, project, e.seq);
                 }
@@ -57,8 +56,8 @@ async fn catch_up(rt: &Realtime, project: ProjectId, sid: Sid) -> Result<(), Err
                     None => return Ok(()),
                 }
             };
-            if domains.allows(&e.event_type) {
-                let message = json!({"type": e.event_type, "payload": e.wire_payload(), "seq": e.seq, "project_id": project});
+            if domains.allows(e.kind.wire()) {
+                let message = json!({"type": e.kind, "payload": e.wire_payload(), "seq": e.seq, "project_id": project});
                 if !send_paced(&socket, &message).await {
                     rt.rooms().depart(rt, project, sid);
                     return Ok(());

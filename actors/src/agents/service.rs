@@ -694,7 +694,7 @@ impl crate::pipeline::Consumer for AgentTriggers {
     }
 
     fn wants(&self, event: &crate::project::batch::Event) -> bool {
-        event.event_type == "agent.triggered"
+        event.kind == crate::project::events::EventKind::AgentTriggered
     }
 
     async fn handle(&self, event: &crate::project::batch::Event) -> Result<()> {

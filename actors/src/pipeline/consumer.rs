@@ -609,7 +609,7 @@ impl Runner {
                     let fields = [
                         ("project_id", project.as_str()),
                         ("seq", seq.as_str()),
-                        ("type", event.event_type.as_str()),
+                        ("type", event.kind.wire()),
                     ];
                     self.send_to_dead_letters(&fields, &err.to_string(), attempt)
                         .await

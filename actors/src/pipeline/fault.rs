@@ -70,7 +70,7 @@ mod points {
 pub fn after_commit<'a>(events: impl IntoIterator<Item = &'a Event>) {
     #[cfg(debug_assertions)]
     if let Some(points::Fault::AfterCommit { event_type, nth }) = points::configured()
-        && events.into_iter().any(|e| &e.event_type == event_type)
+        && events.into_iter().any(|e| e.kind.wire() == event_type)
         && points::count(*nth)
     {
         points::abort("after a commit");
@@ -88,7 +88,7 @@ pub fn in_consumer(name: &str, event: &Event) {
         event_type,
     }) = points::configured()
         && consumer == name
-        && &event.event_type == event_type
+        && event.kind.wire() == event_type
     {
         points::abort("in a consumer");
     }
@@ -128,7 +128,7 @@ impl super::Consumer for Failing {
     }
 
     fn wants(&self, event: &Event) -> bool {
-        event.event_type == self.event_type
+        event.kind.wire() == self.event_type
     }
 
     async fn handle(&self, event: &Event) -> crate::Result<()> {
@@ -137,7 +137,7 @@ impl super::Consumer for Failing {
         }
         Err(crate::Error::Internal(format!(
             "injected failure for {} #{}",
-            event.event_type, event.seq
+            event.kind, event.seq
         )))
     }
 }

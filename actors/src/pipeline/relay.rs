@@ -189,7 +189,7 @@ impl Worker {
         let fields = [
             ("project_id", project.as_str()),
             ("seq", seq.as_str()),
-            ("type", event.event_type.as_str()),
+            ("type", event.kind.wire()),
             ("event", encoded.as_str()),
         ];
         self.bus

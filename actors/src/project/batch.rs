@@ -2,6 +2,7 @@
 //! notifications.
 
 use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
+use super::events::EventKind;
 use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
 use crate::ids::{
@@ -52,8 +53,8 @@ pub struct Event {
     /// Gapless per project, from 1.
     pub seq: i64,
     pub id: EventId,
-    /// Paca's type name where Paca has one (`task.created`, …).
-    pub event_type: String,
+    /// What happened; Paca's type name on the wire (`task.created`, …).
+    pub kind: EventKind,
     pub actor_user_id: Option<UserId>,
     pub actor_member_id: Option<MemberId>,
     /// The task the event is about, for task activity feeds.
@@ -91,6 +92,12 @@ impl Event {
         std::borrow::Cow::Owned(payload)
     }
 
+    /// Whether `reader` may see the payload: every event's but a private one (a notification),
+    /// which only its recipient may read; others see only that the sequence moved.
+    pub fn visible_to(&self, reader: Option<UserId>) -> bool {
+        !self.kind.is_private() || super::events::recipient(&self.payload) == reader
+    }
+
     /// The message on the bus channel: `{type, payload, seq, project_id}`, encoded once.
     pub fn bus_message(&self) -> String {
         #[derive(Serialize)]
@@ -103,7 +110,7 @@ impl Event {
         }
         let payload = self.wire_payload();
         serde_json::to_string(&BusMessage {
-            event_type: &self.event_type,
+            event_type: self.kind.wire(),
             payload: &payload,
             seq: self.seq,
             project_id: self.project_id,

@@ -16,6 +16,7 @@ pub mod actor;
 pub mod agents;
 pub mod batch;
 pub mod command;
+pub mod events;
 pub mod mention;
 pub mod model;
 pub mod planning;

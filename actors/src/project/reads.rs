@@ -50,10 +50,7 @@ impl Projects {
         // A notification is its recipient's: others see that the sequence moved, not what it
         // said (as on sockets).
         for event in &mut events {
-            let private = event.event_type.starts_with("notification.")
-                && event.payload["recipient_user_id"].as_str()
-                    != reader.map(|u| u.0.to_string()).as_deref();
-            if private {
+            if !event.visible_to(reader) {
                 event.payload = serde_json::json!({});
             }
         }

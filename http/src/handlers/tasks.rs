@@ -625,7 +625,7 @@ pub async fn delete_comment(
 pub struct EventDto {
     seq: i64,
     #[serde(rename = "type")]
-    event_type: String,
+    kind: corral_actors::project::events::EventKind,
     project_id: Uuid,
     actor: Option<Uuid>,
     at: DateTime<Utc>,
@@ -636,7 +636,7 @@ impl From<Event> for EventDto {
     fn from(e: Event) -> Self {
         Self {
             seq: e.seq,
-            event_type: e.event_type,
+            kind: e.kind,
             project_id: e.project_id.0,
             actor: e.actor_user_id.map(|u| u.0),
             at: e.at,

@@ -498,7 +498,7 @@ macro_rules! impl_project_store {
                         b.push_bind(e.project_id.0)
                             .push_bind(e.seq)
                             .push_bind(e.id.0)
-                            .push_bind(e.event_type.clone())
+                            .push_bind(e.kind.wire())
                             .push_bind(e.actor_user_id.map(|u| u.0))
                             .push_bind(e.actor_member_id.map(|m| m.0))
                             .push_bind(e.task_id.map(|t| t.0))
@@ -790,7 +790,7 @@ macro_rules! impl_project_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(store_error)?;
-                Ok(rows.into_iter().map(Into::into).collect())
+                rows.into_iter().map(Event::try_from).collect()
             }
 
             async fn list_projects(

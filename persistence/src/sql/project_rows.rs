@@ -8,6 +8,7 @@ use corral_actors::ids::{
 use corral_actors::permission::PermissionMap;
 use corral_actors::project::agents::{Agent, AgentEnvVar, AgentPrompts};
 use corral_actors::project::batch::Event;
+use corral_actors::project::events::EventKind;
 use corral_actors::project::model::{
     Comment, Member, MemberType, Project, ProjectRole, StatusCategory, Task, TaskStatus, TaskType,
 };
@@ -270,20 +271,29 @@ pub(crate) struct EventRow {
     payload: Json<Value>,
 }
 
-impl From<EventRow> for Event {
-    fn from(r: EventRow) -> Self {
-        Event {
+impl TryFrom<EventRow> for Event {
+    type Error = corral_actors::store::StoreError;
+
+    /// Fails for a type outside the catalogue (written by a newer version).
+    fn try_from(r: EventRow) -> Result<Self, Self::Error> {
+        let kind = EventKind::parse(&r.event_type).ok_or_else(|| {
+            corral_actors::store::StoreError::Other(format!(
+                "event {} #{} has an unknown type {:?}",
+                r.project_id, r.seq, r.event_type
+            ))
+        })?;
+        Ok(Event {
             project_id: ProjectId(r.project_id),
             seq: r.seq,
             id: EventId(r.id),
-            event_type: r.event_type,
+            kind,
             actor_user_id: r.actor_user_id.map(UserId),
             actor_member_id: r.actor_member_id.map(MemberId),
             task_id: r.task_id.map(TaskId),
             subject_id: r.subject_id,
             at: r.at,
             payload: r.payload.0,
-        }
+        })
     }
 }
 
@@ -301,9 +311,9 @@ pub(crate) struct ActivityRow {
 
 impl ActivityRow {
     pub(crate) fn into_entry(self) -> Option<corral_actors::store::ActivityEntry> {
-        let e: Event = self.event.into();
+        let e = Event::try_from(self.event).ok()?;
         let task_id = e.task_id?;
-        let (id, activity_type, content, updated_at) = if e.event_type == "task.comment.added" {
+        let (id, activity_type, content, updated_at) = if e.kind == EventKind::CommentAdded {
             if self.comment_deleted_at.is_some() {
                 return None;
             }
@@ -319,7 +329,7 @@ impl ActivityRow {
                 .get("content")
                 .cloned()
                 .unwrap_or_else(|| Value::Object(Map::new()));
-            (e.id.0, e.event_type.clone(), content, e.at)
+            (e.id.0, e.kind.wire().to_owned(), content, e.at)
         };
         Some(corral_actors::store::ActivityEntry {
             id,

@@ -9,6 +9,7 @@ use crate::ids::{AgentId, AgentMcpServerId, AgentSkillId};
 use crate::project::access::{self, AGENTS_WRITE};
 use crate::project::agents::{AgentMcpServer, AgentSkill};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::secrets::Sealed;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -173,7 +174,7 @@ fn checked_mcp(
     })
 }
 
-fn stage_skill(s: &mut Stage<'_>, skill: AgentSkill, event: &'static str) -> Result<Outcome> {
+fn stage_skill(s: &mut Stage<'_>, skill: AgentSkill, event: EventKind) -> Result<Outcome> {
     s.put(Change::AgentSkill(Box::new(skill.clone())));
     s.emit(
         event,
@@ -185,7 +186,7 @@ fn stage_skill(s: &mut Stage<'_>, skill: AgentSkill, event: &'static str) -> Res
     Ok(Outcome::AgentSkill(Box::new(skill)))
 }
 
-fn stage_mcp(s: &mut Stage<'_>, server: AgentMcpServer, event: &'static str) -> Result<Outcome> {
+fn stage_mcp(s: &mut Stage<'_>, server: AgentMcpServer, event: EventKind) -> Result<Outcome> {
     s.put(Change::AgentMcpServer(Box::new(server.clone())));
     s.emit(
         event,
@@ -214,7 +215,7 @@ pub(super) fn add_skill(s: &mut Stage<'_>, agent: AgentId, spec: &SkillSpec) -> 
         created_at: s.now,
         updated_at: s.now,
     };
-    stage_skill(s, skill, "agent.skill.created")
+    stage_skill(s, skill, EventKind::AgentSkillCreated)
 }
 
 /// `change` gets the current state and returns the wanted one.
@@ -252,7 +253,7 @@ pub(super) fn update_skill(
         updated_at: s.now,
         ..current
     };
-    stage_skill(s, skill, "agent.skill.updated")
+    stage_skill(s, skill, EventKind::AgentSkillUpdated)
 }
 
 pub(super) fn delete_skill(s: &mut Stage<'_>, agent: AgentId, id: AgentSkillId) -> Result<Outcome> {
@@ -267,7 +268,7 @@ pub(super) fn delete_skill(s: &mut Stage<'_>, agent: AgentId, id: AgentSkillId) 
     let payload = json!({"project_id": skill.project_id, "agent_id": agent, "skill_id": id,
                          "skill_name": skill.skill_name});
     s.put(Change::AgentSkillDeleted(id));
-    s.emit("agent.skill.deleted", None, Some(agent.0), payload);
+    s.emit(EventKind::AgentSkillDeleted, None, Some(agent.0), payload);
     Ok(Outcome::Done)
 }
 
@@ -289,7 +290,7 @@ pub(super) fn add_mcp(s: &mut Stage<'_>, agent: AgentId, spec: &McpSpec) -> Resu
         created_at: s.now,
         updated_at: s.now,
     };
-    stage_mcp(s, server, "agent.mcp_server.created")
+    stage_mcp(s, server, EventKind::AgentMcpServerCreated)
 }
 
 pub(super) fn update_mcp(
@@ -328,7 +329,7 @@ pub(super) fn update_mcp(
         updated_at: s.now,
         ..current
     };
-    stage_mcp(s, server, "agent.mcp_server.updated")
+    stage_mcp(s, server, EventKind::AgentMcpServerUpdated)
 }
 
 pub(super) fn delete_mcp(
@@ -347,6 +348,11 @@ pub(super) fn delete_mcp(
     let payload = json!({"project_id": server.project_id, "agent_id": agent, "mcp_server_id": id,
                          "server_name": server.server_name});
     s.put(Change::AgentMcpServerDeleted(id));
-    s.emit("agent.mcp_server.deleted", None, Some(agent.0), payload);
+    s.emit(
+        EventKind::AgentMcpServerDeleted,
+        None,
+        Some(agent.0),
+        payload,
+    );
     Ok(Outcome::Done)
 }

@@ -12,6 +12,7 @@ use crate::project::agents::{
     TIMEOUT_MINUTES_MAX,
 };
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::{Member, MemberType};
 use crate::secrets::Sealed;
 use serde_json::json;
@@ -262,7 +263,12 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewAgent) -> Result<Outcome> {
     };
     s.put(Change::Agent(Box::new(agent.clone())));
     s.put(Change::Member(member));
-    s.emit("agent.created", None, Some(agent.id.0), summary(&agent));
+    s.emit(
+        EventKind::AgentCreated,
+        None,
+        Some(agent.id.0),
+        summary(&agent),
+    );
     Ok(Outcome::Agent(Box::new(agent)))
 }
 
@@ -366,7 +372,12 @@ pub(super) fn update(s: &mut Stage<'_>, id: AgentId, c: &AgentChanges) -> Result
     member.updated_at = s.now;
     s.put(Change::Agent(Box::new(agent.clone())));
     s.put(Change::Member(member));
-    s.emit("agent.updated", None, Some(agent.id.0), summary(&agent));
+    s.emit(
+        EventKind::AgentUpdated,
+        None,
+        Some(agent.id.0),
+        summary(&agent),
+    );
     Ok(Outcome::Agent(Box::new(agent)))
 }
 
@@ -385,7 +396,12 @@ pub(super) fn delete(s: &mut Stage<'_>, id: AgentId) -> Result<Outcome> {
         s.put(Change::Member(member));
     }
     s.put(Change::Agent(Box::new(agent.clone())));
-    s.emit("agent.deleted", None, Some(agent.id.0), summary(&agent));
+    s.emit(
+        EventKind::AgentDeleted,
+        None,
+        Some(agent.id.0),
+        summary(&agent),
+    );
     Ok(Outcome::Done)
 }
 
@@ -435,7 +451,7 @@ fn env_key_free(
 }
 
 /// Stages a variable and its event (keys only: values never leave sealed).
-fn put_env(s: &mut Stage<'_>, var: AgentEnvVar, event_type: &'static str) -> Result<Outcome> {
+fn put_env(s: &mut Stage<'_>, var: AgentEnvVar, event_type: EventKind) -> Result<Outcome> {
     s.put(Change::AgentEnvVar(var.clone()));
     s.emit(
         event_type,
@@ -465,7 +481,7 @@ pub(super) fn set_env(
         created_at: s.now,
         updated_at: s.now,
     };
-    put_env(s, var, "agent.env_var.created")
+    put_env(s, var, EventKind::AgentEnvVarCreated)
 }
 
 pub(super) fn update_env(
@@ -493,7 +509,7 @@ pub(super) fn update_env(
         var.value = v.clone();
     }
     var.updated_at = s.now;
-    put_env(s, var, "agent.env_var.updated")
+    put_env(s, var, EventKind::AgentEnvVarUpdated)
 }
 
 pub(super) fn delete_env(
@@ -511,7 +527,12 @@ pub(super) fn delete_env(
         .ok_or_else(env_not_found)?;
     let payload = json!({"project_id": var.project_id, "agent_id": agent_id, "env_var_id": id, "key": var.key});
     s.put(Change::AgentEnvVarDeleted(id));
-    s.emit("agent.env_var.deleted", None, Some(agent_id.0), payload);
+    s.emit(
+        EventKind::AgentEnvVarDeleted,
+        None,
+        Some(agent_id.0),
+        payload,
+    );
     Ok(Outcome::Done)
 }
 
@@ -531,7 +552,7 @@ pub(super) fn record_session(
         "agent_id": agent_id, "actor_agent_id": agent_id, "agent_handle": agent.handle,
         "content": {"conversation_id": conversation_id, "agent_id": agent_id}});
     s.emit(
-        "agent.session.started",
+        EventKind::AgentSessionStarted,
         Some(task_id),
         Some(conversation_id.0),
         payload,
@@ -553,5 +574,10 @@ pub(crate) fn trigger(
     let payload = json!({"project_id": s.project_id(), "agent_id": agent_id, "task_id": task.id,
         "trigger_type": trigger_type, "comment_id": comment_id, "actor_member_id": actor,
         "message": message});
-    s.emit("agent.triggered", Some(task.id), Some(agent_id.0), payload);
+    s.emit(
+        EventKind::AgentTriggered,
+        Some(task.id),
+        Some(agent_id.0),
+        payload,
+    );
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result, codes};
 use crate::ids::{CommentId, TaskId, UserId};
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::{Change, NotificationKind};
+use crate::project::events::EventKind;
 use crate::project::mention;
 use crate::project::model::{Comment, Task};
 use serde_json::{Value, json};
@@ -179,7 +180,7 @@ pub(super) fn add(s: &mut Stage<'_>, task_id: TaskId, raw: &Value) -> Result<Out
     s.put(Change::Comment(comment.clone()));
     let payload = event_payload(s, &comment, "comment");
     s.emit(
-        "task.comment.added",
+        EventKind::CommentAdded,
         Some(task_id),
         Some(comment.id.0),
         payload,
@@ -203,7 +204,12 @@ pub(super) fn update(
     comment.updated_at = s.now;
     s.put(Change::Comment(comment.clone()));
     let payload = event_payload(s, &comment, "comment");
-    s.emit("task.comment.updated", Some(task_id), Some(id.0), payload);
+    s.emit(
+        EventKind::CommentUpdated,
+        Some(task_id),
+        Some(id.0),
+        payload,
+    );
     if let Some(task) = s.state.live_task(task_id).cloned() {
         notify_mentions(s, &task, &comment.content, &before);
     }
@@ -217,7 +223,7 @@ pub(super) fn delete(s: &mut Stage<'_>, task_id: TaskId, id: CommentId) -> Resul
     comment.updated_at = s.now;
     s.put(Change::Comment(comment.clone()));
     s.emit(
-        "task.comment.deleted",
+        EventKind::CommentDeleted,
         Some(task_id),
         Some(id.0),
         json!({"id": id, "task_id": task_id, "project_id": comment.project_id, "actor_id": s.caller.user_id}),

@@ -7,6 +7,7 @@ use crate::error::{Error, Result, codes};
 use crate::ids::CustomFieldId;
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::planning::{CustomField, FieldType};
 use serde_json::json;
 
@@ -157,7 +158,7 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewCustomField) -> Result<Outcome>
     };
     s.put(Change::CustomField(field.clone()));
     s.emit(
-        "custom_field.created",
+        EventKind::CustomFieldCreated,
         None,
         Some(field.id.0),
         json!({"project_id": field.project_id, "field_id": field.id, "field_key": field.field_key}),
@@ -198,7 +199,7 @@ pub(super) fn update(
     let pruned = prune_values(s, &field.field_key, |v| check.check(v).is_ok());
     s.put(Change::CustomField(field.clone()));
     s.emit(
-        "custom_field.updated",
+        EventKind::CustomFieldUpdated,
         None,
         Some(id.0),
         json!({"project_id": field.project_id, "field_id": id, "field_key": field.field_key, "pruned_task_ids": pruned}),
@@ -217,7 +218,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: CustomFieldId) -> Result<Outcome> {
     let pruned = prune_values(s, &field.field_key, |_| false);
     s.put(Change::CustomFieldDeleted(id));
     s.emit(
-        "custom_field.deleted",
+        EventKind::CustomFieldDeleted,
         None,
         Some(id.0),
         json!({"project_id": field.project_id, "field_id": id, "field_key": field.field_key, "pruned_task_ids": pruned}),

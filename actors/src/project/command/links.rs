@@ -7,6 +7,7 @@ use crate::error::{Error, Result, codes};
 use crate::ids::{LinkId, TaskId};
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::planning::{LinkType, TaskLink};
 use crate::project::query::LinkView;
 use serde_json::json;
@@ -65,7 +66,7 @@ pub(super) fn add(
     };
     s.put(Change::Link(link.clone()));
     s.emit(
-        "task.link.added",
+        EventKind::LinkAdded,
         Some(source),
         Some(link.id.0),
         json!({"task_id": source, "project_id": link.project_id, "activity_type": "task.link.added",
@@ -92,7 +93,7 @@ pub(super) fn remove(s: &mut Stage<'_>, task: TaskId, id: LinkId) -> Result<Outc
     s.state.live_task(task).ok_or_else(task_not_found)?;
     s.put(Change::LinkDeleted(id));
     s.emit(
-        "task.link.removed",
+        EventKind::LinkRemoved,
         Some(task),
         Some(id.0),
         json!({"task_id": task, "project_id": link.project_id, "activity_type": "task.link.removed",

@@ -7,6 +7,7 @@ use crate::error::{Error, Result, codes};
 use crate::ids::{MemberId, ProjectRoleId, UserId};
 use crate::project::access::{self, MEMBERS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::{Member, MemberType};
 use serde_json::json;
 
@@ -74,7 +75,7 @@ pub(super) fn add(
     };
     s.put(Change::Member(member.clone()));
     s.emit(
-        "project.member.added",
+        EventKind::MemberAdded,
         None,
         Some(member.id.0),
         json!({"project_id": member.project_id, "member_id": member.id, "user_id": user_id}),
@@ -100,7 +101,7 @@ pub(super) fn update_role(
     member.updated_at = s.now;
     s.put(Change::Member(member.clone()));
     s.emit(
-        "project.member.updated",
+        EventKind::MemberUpdated,
         None,
         Some(member.id.0),
         json!({"project_id": member.project_id, "member_id": member.id, "project_role_id": role_id}),
@@ -124,7 +125,7 @@ pub(super) fn remove(s: &mut Stage<'_>, id: MemberId) -> Result<Outcome> {
     member.updated_at = s.now;
     s.put(Change::Member(member.clone()));
     s.emit(
-        "project.member.removed",
+        EventKind::MemberRemoved,
         None,
         Some(member.id.0),
         json!({"project_id": member.project_id, "member_id": member.id}),

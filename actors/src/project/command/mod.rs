@@ -31,6 +31,7 @@ pub use views::{NewView, PositionUpdate, ViewChanges};
 use super::access::Caller;
 use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::batch::{Change, Event};
+use super::events::EventKind;
 use super::model::{Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use super::planning::{CustomField, Sprint, View};
 use super::query::LinkView;
@@ -224,7 +225,7 @@ pub(crate) struct Stage<'a> {
 }
 
 struct PendingEvent {
-    event_type: &'static str,
+    kind: EventKind,
     actor_member_id: Option<MemberId>,
     task_id: Option<TaskId>,
     subject_id: Option<Uuid>,
@@ -275,14 +276,14 @@ impl<'a> Stage<'a> {
 
     pub fn emit(
         &mut self,
-        event_type: &'static str,
+        kind: EventKind,
         task_id: Option<TaskId>,
         subject_id: Option<Uuid>,
         payload: serde_json::Value,
     ) {
         let actor_member_id = self.caller_member().map(|m| m.id);
         self.events.push(PendingEvent {
-            event_type,
+            kind,
             actor_member_id,
             task_id,
             subject_id,
@@ -302,7 +303,7 @@ impl<'a> Stage<'a> {
                     project_id,
                     seq,
                     id: EventId::new(),
-                    event_type: e.event_type.to_owned(),
+                    kind: e.kind,
                     actor_user_id,
                     actor_member_id: e.actor_member_id,
                     task_id: e.task_id,

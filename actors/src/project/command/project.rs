@@ -8,6 +8,7 @@ use crate::patch::Patch;
 use crate::permission::PermissionMap;
 use crate::project::access::{self, PROJECTS_CREATE, PROJECTS_DELETE, PROJECTS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::{
     Member, MemberType, Project, ProjectRole, StatusCategory, TaskStatus, TaskType,
 };
@@ -247,7 +248,7 @@ pub(super) fn create(s: &mut Stage<'_>, id: ProjectId, new: &NewProject) -> Resu
     let epic = s.changes_task_types().find(|t| t.is_epic()).map(|t| t.id);
     super::views::seed_project_views(s, epic);
     s.emit(
-        "project.created",
+        EventKind::ProjectCreated,
         None,
         Some(id.0),
         json!({"project_id": id, "name": project.name, "creator_member_id": member_id}),
@@ -292,7 +293,7 @@ pub(super) fn update(s: &mut Stage<'_>, changes: &ProjectChanges) -> Result<Outc
     project.updated_at = s.now;
     s.put(Change::Project(project.clone()));
     s.emit(
-        "project.updated",
+        EventKind::ProjectUpdated,
         None,
         Some(project.id.0),
         json!({"project_id": project.id}),
@@ -307,7 +308,7 @@ pub(super) fn delete(s: &mut Stage<'_>) -> Result<Outcome> {
     project.updated_at = s.now;
     s.put(Change::Project(project.clone()));
     s.emit(
-        "project.deleted",
+        EventKind::ProjectDeleted,
         None,
         Some(project.id.0),
         json!({"project_id": project.id}),

@@ -6,6 +6,7 @@ use crate::ids::ProjectRoleId;
 use crate::permission::{self, PermissionMap};
 use crate::project::access::{self, ROLES_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::ProjectRole;
 use serde_json::json;
 
@@ -69,7 +70,7 @@ pub(super) fn create(
     };
     s.put(Change::Role(role.clone()));
     s.emit(
-        "project.role.created",
+        EventKind::RoleCreated,
         None,
         Some(role.id.0),
         json!({"project_id": role.project_id, "role_id": role.id}),
@@ -97,7 +98,7 @@ pub(super) fn update(
     role.updated_at = s.now;
     s.put(Change::Role(role.clone()));
     s.emit(
-        "project.role.updated",
+        EventKind::RoleUpdated,
         None,
         Some(role.id.0),
         json!({"project_id": role.project_id, "role_id": role.id}),
@@ -121,7 +122,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: ProjectRoleId) -> Result<Outcome> {
     }
     s.put(Change::RoleDeleted(id));
     s.emit(
-        "project.role.deleted",
+        EventKind::RoleDeleted,
         None,
         Some(id.0),
         json!({"project_id": role.project_id, "role_id": id}),

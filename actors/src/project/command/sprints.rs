@@ -8,6 +8,7 @@ use crate::ids::SprintId;
 use crate::patch::Patch;
 use crate::project::access::{self, SPRINTS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::StatusCategory;
 use crate::project::planning::{Sprint, SprintStatus};
 use chrono::NaiveDate;
@@ -98,7 +99,12 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewSprint) -> Result<Outcome> {
     check(&sprint)?;
     s.put(Change::Sprint(sprint.clone()));
     seed_sprint_views(s, &sprint);
-    s.emit("sprint.created", None, Some(sprint.id.0), payload(&sprint));
+    s.emit(
+        EventKind::SprintCreated,
+        None,
+        Some(sprint.id.0),
+        payload(&sprint),
+    );
     Ok(Outcome::Sprint(sprint))
 }
 
@@ -122,7 +128,7 @@ pub(super) fn update(s: &mut Stage<'_>, id: SprintId, changes: &SprintChanges) -
     check(&sprint)?;
     sprint.updated_at = s.now;
     s.put(Change::Sprint(sprint.clone()));
-    s.emit("sprint.updated", None, Some(id.0), payload(&sprint));
+    s.emit(EventKind::SprintUpdated, None, Some(id.0), payload(&sprint));
     Ok(Outcome::Sprint(sprint))
 }
 
@@ -173,7 +179,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: SprintId) -> Result<Outcome> {
     }
     s.put(Change::SprintDeleted(id));
     s.emit(
-        "sprint.deleted",
+        EventKind::SprintDeleted,
         None,
         Some(id.0),
         json!({"project_id": sprint.project_id, "sprint_id": id, "moved_task_ids": moved}),
@@ -224,7 +230,7 @@ pub(super) fn complete(
     sprint.updated_at = s.now;
     s.put(Change::Sprint(sprint.clone()));
     s.emit(
-        "sprint.completed",
+        EventKind::SprintCompleted,
         None,
         Some(id.0),
         json!({"project_id": sprint.project_id, "sprint_id": id, "move_to_sprint_id": target, "moved_task_ids": moved}),

@@ -6,6 +6,7 @@ use crate::ids::TaskStatusId;
 use crate::patch::Patch;
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::{StatusCategory, TaskStatus};
 use serde_json::json;
 use std::collections::HashSet;
@@ -72,7 +73,7 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewStatus) -> Result<Outcome> {
     };
     s.put(Change::Status(status.clone()));
     s.emit(
-        "task_status.created",
+        EventKind::StatusCreated,
         None,
         Some(status.id.0),
         json!({"project_id": status.project_id, "status_id": status.id}),
@@ -100,7 +101,7 @@ pub(super) fn update(
     status.updated_at = s.now;
     s.put(Change::Status(status.clone()));
     s.emit(
-        "task_status.updated",
+        EventKind::StatusUpdated,
         None,
         Some(id.0),
         json!({"project_id": status.project_id, "status_id": id}),
@@ -122,7 +123,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: TaskStatusId) -> Result<Outcome> {
     }
     s.put(Change::StatusDeleted(id));
     s.emit(
-        "task_status.deleted",
+        EventKind::StatusDeleted,
         None,
         Some(id.0),
         json!({"project_id": status.project_id, "status_id": id, "cleared_task_ids": cleared}),
@@ -148,7 +149,7 @@ pub(super) fn set_default(s: &mut Stage<'_>, id: TaskStatusId) -> Result<Outcome
     chosen.updated_at = s.now;
     s.put(Change::Status(chosen.clone()));
     s.emit(
-        "task_status.default_set",
+        EventKind::StatusDefaultSet,
         None,
         Some(id.0),
         json!({"project_id": chosen.project_id, "status_id": id}),
@@ -183,7 +184,7 @@ pub(super) fn reorder(s: &mut Stage<'_>, ids: &[TaskStatusId]) -> Result<Outcome
     }
     let project_id = s.state.live_project().map(|p| p.id).unwrap_or_default();
     s.emit(
-        "task_status.reordered",
+        EventKind::StatusesReordered,
         None,
         None,
         json!({"project_id": project_id, "status_ids": ids}),

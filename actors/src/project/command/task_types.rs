@@ -7,6 +7,7 @@ use crate::ids::TaskTypeId;
 use crate::patch::Patch;
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::TaskType;
 use serde_json::json;
 
@@ -88,7 +89,7 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewTaskType) -> Result<Outcome> {
     };
     s.put(Change::TaskType(t.clone()));
     s.emit(
-        "task_type.created",
+        EventKind::TaskTypeCreated,
         None,
         Some(t.id.0),
         json!({"project_id": t.project_id, "task_type_id": t.id}),
@@ -125,7 +126,7 @@ pub(super) fn update(
     t.updated_at = s.now;
     s.put(Change::TaskType(t.clone()));
     s.emit(
-        "task_type.updated",
+        EventKind::TaskTypeUpdated,
         None,
         Some(t.id.0),
         json!({"project_id": t.project_id, "task_type_id": t.id}),
@@ -152,7 +153,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: TaskTypeId) -> Result<Outcome> {
     }
     s.put(Change::TaskTypeDeleted(id));
     s.emit(
-        "task_type.deleted",
+        EventKind::TaskTypeDeleted,
         None,
         Some(id.0),
         json!({"project_id": t.project_id, "task_type_id": id, "cleared_task_ids": cleared}),
@@ -178,7 +179,7 @@ pub(super) fn set_default(s: &mut Stage<'_>, id: TaskTypeId) -> Result<Outcome> 
     chosen.updated_at = s.now;
     s.put(Change::TaskType(chosen.clone()));
     s.emit(
-        "task_type.default_set",
+        EventKind::TaskTypeDefaultSet,
         None,
         Some(id.0),
         json!({"project_id": chosen.project_id, "task_type_id": id}),

@@ -7,6 +7,7 @@ use crate::ids::{MemberId, NotificationId, TaskId, TaskStatusId, TaskTypeId};
 use crate::patch::Patch;
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::{Change, Notification, NotificationKind};
+use crate::project::events::EventKind;
 use crate::project::mention::check_blocknote;
 use crate::project::model::Task;
 use chrono::NaiveDate;
@@ -259,7 +260,7 @@ pub(crate) fn notify(
         created_at: s.now,
     };
     s.emit(
-        "notification.created",
+        EventKind::NotificationCreated,
         Some(task.id),
         Some(n.id.0),
         json!({
@@ -331,7 +332,7 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Outcome> {
     check_references(s, &task)?;
     s.put(Change::Task(task.clone()));
     let payload = activity(s, &task, "task.created", json!({"title": task.title}));
-    s.emit("task.created", Some(task.id), None, payload);
+    s.emit(EventKind::TaskCreated, Some(task.id), None, payload);
     notify_assigned(s, &task, &[]);
     Ok(Outcome::Task(task))
 }
@@ -344,7 +345,7 @@ fn check_version(task: &Task, expected: Option<i64>) -> Result<()> {
                 "task: version {v} is stale; the current version is {}",
                 task.version
             ),
-            current: Box::new(serde_json::to_value(task).unwrap_or(Value::Null)),
+            current: std::sync::Arc::new(task.clone()),
         }),
         _ => Ok(()),
     }
@@ -510,7 +511,7 @@ pub(super) fn update(
     task.updated_at = s.now;
     s.put(Change::Task(task.clone()));
     let payload = activity(s, &task, "task.updated", json!({"changes": diff}));
-    s.emit("task.updated", Some(task.id), None, payload);
+    s.emit(EventKind::TaskUpdated, Some(task.id), None, payload);
     notify_assigned(s, &task, &old.assignee_ids);
     Ok(Outcome::Task(task))
 }
@@ -528,6 +529,6 @@ pub(super) fn delete(
     task.version += 1;
     s.put(Change::Task(task.clone()));
     let payload = activity(s, &task, "task.deleted", json!({}));
-    s.emit("task.deleted", Some(task.id), None, payload);
+    s.emit(EventKind::TaskDeleted, Some(task.id), None, payload);
     Ok(Outcome::Done)
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, Result, codes};
 use crate::ids::{SprintId, TaskId, ViewId};
 use crate::project::access::{self, SPRINTS_WRITE, TASKS_WRITE};
 use crate::project::batch::Change;
+use crate::project::events::EventKind;
 use crate::project::model::StatusCategory;
 use crate::project::planning::{Sprint, TaskPosition, View, ViewContext, ViewType};
 use serde_json::{Map, Value, json};
@@ -220,7 +221,7 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewView) -> Result<Outcome> {
         )
     };
     s.put(Change::View(v.clone()));
-    s.emit("view.created", None, Some(v.id.0), payload(&v));
+    s.emit(EventKind::ViewCreated, None, Some(v.id.0), payload(&v));
     Ok(Outcome::View(v))
 }
 
@@ -241,7 +242,7 @@ pub(super) fn update(s: &mut Stage<'_>, id: ViewId, changes: &ViewChanges) -> Re
     }
     v.updated_at = s.now;
     s.put(Change::View(v.clone()));
-    s.emit("view.updated", None, Some(id.0), payload(&v));
+    s.emit(EventKind::ViewUpdated, None, Some(id.0), payload(&v));
     Ok(Outcome::View(v))
 }
 
@@ -261,7 +262,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: ViewId) -> Result<Outcome> {
         ));
     }
     s.put(Change::ViewDeleted(id));
-    s.emit("view.deleted", None, Some(id.0), payload(&v));
+    s.emit(EventKind::ViewDeleted, None, Some(id.0), payload(&v));
     Ok(Outcome::Done)
 }
 
@@ -299,7 +300,7 @@ pub(super) fn reorder(
             s.put(Change::View(v));
         }
     }
-    s.emit("view.reordered", None, None, json!({"project_id": s.project_id(), "view_context": context.as_str(), "sprint_id": sprint, "view_ids": ids}));
+    s.emit(EventKind::ViewsReordered, None, None, json!({"project_id": s.project_id(), "view_context": context.as_str(), "sprint_id": sprint, "view_ids": ids}));
     Ok(Outcome::Done)
 }
 
@@ -374,7 +375,7 @@ pub(super) fn place(s: &mut Stage<'_>, id: ViewId, updates: &[PositionUpdate]) -
         s.put(Change::Position(p.clone()));
     }
     s.emit(
-        "view.task_positions.updated",
+        EventKind::TaskPositionsUpdated,
         None,
         Some(id.0),
         json!({"project_id": v.project_id, "view_id": id, "task_ids": updates.iter().map(|u| u.task_id).collect::<Vec<_>>(), "renumbered_groups": renumbered}),
