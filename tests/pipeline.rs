@@ -74,6 +74,48 @@ async fn new_task(admin: &Client, p: &str, n: usize) -> String {
     r.data()["id"].as_str().expect("task id").to_owned()
 }
 
+/// A data directory and a node environment with the test-only `test-failing` consumer, which
+/// fails on agent triggers while the returned marker file exists; `changes` on top.
+fn failing_consumer_env(
+    backend: &[(String, String)],
+    changes: &[(&str, &str)],
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    Vec<(String, String)>,
+) {
+    let dir = scratch_dir();
+    std::fs::create_dir_all(&dir).expect("dir");
+    let failing = dir.join("fail");
+    std::fs::write(&failing, b"").expect("fail marker");
+    let marker = format!("agent.triggered:{}", failing.display());
+    let env = with(
+        with(
+            node_env(&dir, backend),
+            &[("CORRAL_TEST_FAILING_CONSUMER", &marker)],
+        ),
+        changes,
+    );
+    (dir, failing, env)
+}
+
+/// Creates `n` tasks and assigns each to `member` (one agent trigger each), one at a time.
+async fn assign_new_tasks(admin: &Client, p: &str, member: &Value, n: usize) -> Vec<String> {
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let t = new_task(admin, p, i).await;
+        let r = admin
+            .patch(
+                &at(p, &format!("/tasks/{t}")),
+                &json!({"assignee_ids": [member]}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        tasks.push(t);
+    }
+    tasks
+}
+
 /// Every conversation of the project (all pages).
 async fn all_conversations(admin: &Client, p: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -125,6 +167,15 @@ async fn consumer(admin: &Client, name: &str) -> Value {
         .unwrap_or_else(|| panic!("no consumer {name}: {}", r.body))
 }
 
+/// Waits for a process a fault point aborts.
+async fn assert_died(mut child: Child, why: &str) {
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(!status.success(), "{why}");
+}
+
 fn stop(mut child: Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -145,7 +196,7 @@ async fn a_crash_between_commit_and_relay_loses_no_trigger(b: Backend) {
         env.clone(),
         &[("CORRAL_FAULT", "abort-after-commit:agent.triggered:6")],
     );
-    let (mut server, base) = spawn(&faulty, &[]).await;
+    let (server, base) = spawn(&faulty, &[]).await;
     let admin = Arc::new(admin_of(&base).await);
     let p = project(&admin, "Relay").await;
     let member = agent_member(&admin, &p).await;
@@ -178,11 +229,7 @@ async fn a_crash_between_commit_and_relay_loses_no_trigger(b: Backend) {
     for w in workers {
         w.await.expect("worker");
     }
-    let status = tokio::task::spawn_blocking(move || server.wait())
-        .await
-        .expect("join")
-        .expect("wait");
-    assert!(!status.success(), "the fault point killed the process");
+    assert_died(server, "the fault point killed the process").await;
 
     let (restarted, base) = spawn(&env, &[]).await;
     let admin = admin_of(&base).await;
@@ -234,34 +281,12 @@ async fn a_failing_consumer_dead_letters_without_holding_up_others(b: Backend) {
     let Some((services, backend_env)) = Services::start(b).await else {
         return;
     };
-    let dir = scratch_dir();
-    std::fs::create_dir_all(&dir).expect("dir");
-    let failing = dir.join("fail");
-    std::fs::write(&failing, b"").expect("fail marker");
-    let env = with(
-        node_env(&dir, &backend_env),
-        &[
-            (
-                "CORRAL_TEST_FAILING_CONSUMER",
-                &format!("agent.triggered:{}", failing.display()),
-            ),
-            ("CONSUMER_MAX_ATTEMPTS", "3"),
-        ],
-    );
+    let (dir, failing, env) = failing_consumer_env(&backend_env, &[("CONSUMER_MAX_ATTEMPTS", "3")]);
     let (server, base) = spawn(&env, &[]).await;
     let admin = admin_of(&base).await;
     let p = project(&admin, "Poison").await;
     let member = agent_member(&admin, &p).await;
-    for n in 0..3 {
-        let t = new_task(&admin, &p, n).await;
-        admin
-            .patch(
-                &at(&p, &format!("/tasks/{t}")),
-                &json!({"assignee_ids": [member]}),
-            )
-            .await
-            .data();
-    }
+    assign_new_tasks(&admin, &p, &member, 3).await;
     assert_eq!(settle_conversations(&admin, &p, 3).await.len(), 3);
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -396,7 +421,7 @@ async fn a_dead_nodes_pending_entries_are_claimed(b: Backend) {
             "abort-in-consumer:agent-triggers:agent.triggered",
         )],
     );
-    let (mut a, base_a) = spawn(&node_a, &[]).await;
+    let (a, base_a) = spawn(&node_a, &[]).await;
     let admin = admin_of(&base_a).await;
     let p = project(&admin, "Claimed").await;
     let member = agent_member(&admin, &p).await;
@@ -405,11 +430,7 @@ async fn a_dead_nodes_pending_entries_are_claimed(b: Backend) {
     let _ = admin
         .try_send("PATCH", &at(&p, &format!("/tasks/{t}")), Some(body))
         .await;
-    let status = tokio::task::spawn_blocking(move || a.wait())
-        .await
-        .expect("join")
-        .expect("wait");
-    assert!(!status.success(), "node A died in its consumer");
+    assert_died(a, "node A died in its consumer").await;
 
     let node_b = with(
         node_env(&dir_b, &backend_env),
@@ -441,17 +462,9 @@ async fn a_trimmed_stream_loses_nothing_for_a_slow_consumer(b: Backend) {
     let Some((services, backend_env)) = Services::start(b).await else {
         return;
     };
-    let dir = scratch_dir();
-    std::fs::create_dir_all(&dir).expect("dir");
-    let failing = dir.join("fail");
-    std::fs::write(&failing, b"").expect("fail marker");
-    let env = with(
-        node_env(&dir, &backend_env),
+    let (dir, _failing, env) = failing_consumer_env(
+        &backend_env,
         &[
-            (
-                "CORRAL_TEST_FAILING_CONSUMER",
-                &format!("agent.triggered:{}", failing.display()),
-            ),
             ("CONSUMER_MAX_ATTEMPTS", "2"),
             ("CONSUMER_BACKOFF", "300ms"),
             ("EVENT_STREAM_MAX_LEN", "3"),
@@ -461,16 +474,7 @@ async fn a_trimmed_stream_loses_nothing_for_a_slow_consumer(b: Backend) {
     let admin = admin_of(&base).await;
     let p = project(&admin, "Trimmed").await;
     let member = agent_member(&admin, &p).await;
-    for n in 0..TRIGGERS {
-        let t = new_task(&admin, &p, n).await;
-        admin
-            .patch(
-                &at(&p, &format!("/tasks/{t}")),
-                &json!({"assignee_ids": [member]}),
-            )
-            .await
-            .data();
-    }
+    assign_new_tasks(&admin, &p, &member, TRIGGERS).await;
     assert_eq!(
         settle_conversations(&admin, &p, TRIGGERS).await.len(),
         TRIGGERS

@@ -489,12 +489,31 @@ async fn refresh_use_is_atomic(store: std::sync::Arc<dyn Store>) {
     assert_eq!(firsts, 1);
 }
 
+/// A new project's row, as the project actor writes it.
+fn project_row(
+    id: corral_actors::ids::ProjectId,
+    name: &str,
+    at: DateTime<Utc>,
+) -> corral_actors::project::model::Project {
+    corral_actors::project::model::Project {
+        id,
+        name: name.into(),
+        description: String::new(),
+        task_id_prefix: name.to_uppercase().chars().take(3).collect(),
+        is_public: false,
+        settings: serde_json::Map::new(),
+        created_by: None,
+        created_at: at,
+        updated_at: at,
+        deleted_at: None,
+    }
+}
+
 /// Conversations: one insert per id wins.
 async fn conversations(store: &dyn Store) {
     use corral_actors::agents::conversation::{Conversation, ConversationStatus, TriggerType};
     use corral_actors::ids::{AgentId, ConversationId, EventId, ProjectId};
     use corral_actors::project::batch::{Change, CommitBatch, CommitOutcome, Event};
-    use corral_actors::project::model::Project;
     let at = now();
     let project = ProjectId::new();
     let (kept, lost) = (EventId::new(), EventId::new());
@@ -515,18 +534,7 @@ async fn conversations(store: &dyn Store) {
         base_seq: 0,
         new_seq: 2,
         task_counter: 0,
-        changes: vec![Change::Project(Project {
-            id: project,
-            name: "Triggers".into(),
-            description: String::new(),
-            task_id_prefix: "TRG".into(),
-            is_public: false,
-            settings: serde_json::Map::new(),
-            created_by: None,
-            created_at: at,
-            updated_at: at,
-            deleted_at: None,
-        })],
+        changes: vec![Change::Project(project_row(project, "Triggers", at))],
         events: vec![event(kept, 1), event(lost, 2)],
     };
     assert_eq!(
@@ -596,7 +604,6 @@ async fn conversations(store: &dyn Store) {
 async fn pipeline(store: &dyn Store) {
     use corral_actors::ids::{EventId, ProjectId};
     use corral_actors::project::batch::{Change, CommitBatch, CommitOutcome, Event};
-    use corral_actors::project::model::Project;
     use corral_actors::store::{ConsumerPosition, RelayPosition};
     let at = now();
     let project = ProjectId::new();
@@ -617,18 +624,7 @@ async fn pipeline(store: &dyn Store) {
         base_seq: 0,
         new_seq: 3,
         task_counter: 0,
-        changes: vec![Change::Project(Project {
-            id: project,
-            name: "Pipeline".into(),
-            description: String::new(),
-            task_id_prefix: "PIP".into(),
-            is_public: false,
-            settings: serde_json::Map::new(),
-            created_by: None,
-            created_at: at,
-            updated_at: at,
-            deleted_at: None,
-        })],
+        changes: vec![Change::Project(project_row(project, "Pipeline", at))],
         events: vec![event(1), event(2), event(3)],
     };
     assert_eq!(
