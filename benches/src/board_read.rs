@@ -26,6 +26,10 @@ pub struct Args {
     /// Read from project actors in this process instead of a server (PostgreSQL).
     #[arg(long)]
     pub in_process: bool,
+    /// Over REST, read the board in one request (`GET /projects/{id}/board`, a Corral
+    /// extension) instead of paging Paca's task list 200 tasks at a time.
+    #[arg(long)]
+    pub single_request: bool,
     #[command(flatten)]
     pub timing: Timing,
     #[command(flatten)]
@@ -71,8 +75,22 @@ async fn over_http(args: &Args, target: &Target) -> anyhow::Result<ScenarioResul
         .client
         .project_with_tasks("Board", args.tasks)
         .await?;
+    // Check the contents once, in full; the measured loop then reads the board as the baseline
+    // reads its JSON (one string, unparsed) and checks it is whole by its size.
+    let single = args.single_request;
+    let pages = args.tasks.div_ceil(200).max(1);
+    let expected = if single {
+        let count = target.client.count_board_tasks(&project).await?;
+        anyhow::ensure!(count == args.tasks, "the board has {count} tasks");
+        target.client.board_bytes(&project).await?
+    } else {
+        let count = target.client.count_tasks_paged(&project).await?;
+        anyhow::ensure!(count == args.tasks, "the task list has {count} tasks");
+        let (n, bytes) = target.client.read_pages(&project).await?;
+        anyhow::ensure!(n == pages, "{n} pages, not {pages}");
+        bytes
+    };
     eprintln!("board-read: {} tasks ready; measuring Corral", args.tasks);
-    let size = args.tasks;
     let corral = {
         let (client, project) = (target.client.clone(), project.clone());
         closed_loop(
@@ -84,10 +102,17 @@ async fn over_http(args: &Args, target: &Target) -> anyhow::Result<ScenarioResul
             move |_| {
                 let (client, project) = (client.clone(), project.clone());
                 async move {
-                    client
-                        .all_tasks(&project)
-                        .await
-                        .is_ok_and(|t| t.len() == size)
+                    if single {
+                        client
+                            .board_bytes(&project)
+                            .await
+                            .is_ok_and(|b| b == expected)
+                    } else {
+                        client
+                            .read_pages(&project)
+                            .await
+                            .is_ok_and(|(n, b)| n == pages && b == expected)
+                    }
                 }
             },
         )
@@ -150,13 +175,35 @@ async fn over_http(args: &Args, target: &Target) -> anyhow::Result<ScenarioResul
             (run, "baseline (SQLite json_group_array, one query)")
         }
     };
-    let corral = Measured::of_run("corral (REST, every page of the task list)", &corral);
+    let corral = Measured::of_run(
+        if single {
+            "corral (REST, the board in one request)"
+        } else {
+            "corral (REST, every page of the task list)"
+        },
+        &corral,
+    );
     let baseline = Measured::of_run(label, &baseline);
+    let requests_per_board = if single {
+        1
+    } else {
+        args.tasks.div_ceil(200).max(1)
+    };
+    let cpu_per_request = corral
+        .server_cpu_us_per_op
+        .map(|c| c / requests_per_board as f64);
     Ok(ScenarioResult {
-        scenario: "board-read".into(),
+        scenario: if single {
+            "board-read (single request)".into()
+        } else {
+            "board-read".into()
+        },
         parameters: serde_json::json!({
             "tasks": args.tasks, "readers": args.readers, "seconds": args.timing.seconds,
-            "warmup": args.timing.warmup, "server": target.description, "page_size": 200,
+            "warmup": args.timing.warmup, "server": target.description,
+            "page_size": if single { serde_json::Value::Null } else { 200.into() },
+            "requests_per_board": requests_per_board,
+            "server_cpu_us_per_request": cpu_per_request,
         }),
         ratio: corral.ops_per_sec / baseline.ops_per_sec.max(f64::MIN_POSITIVE),
         ratio_label: "Ratio (Corral / baseline throughput)".into(),

@@ -26,6 +26,7 @@ mod board_read;
 mod common;
 mod fanout;
 mod hot_project;
+mod memory;
 mod mixed;
 mod report;
 mod suite;
@@ -72,6 +73,9 @@ enum Scenario {
     /// A full board of N tasks read by K readers over REST (or from the project actor,
     /// `--in-process`) vs. the database building the same JSON in one query.
     BoardRead(board_read::Args),
+    /// Server RSS per resident task: empty, with a project of N tasks loaded, and after a board
+    /// read (every task's JSON cached); vs. the size of the tasks' JSON.
+    Memory(memory::Args),
     /// Every scenario on SQLite and on PostgreSQL + Valkey (`--quick`: small parameters, about
     /// two minutes).
     Suite(suite::Args),
@@ -90,6 +94,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::AgentStorm(args) => vec![agent_storm::run(args).await?],
         Scenario::WritePath(args) => vec![write_path::run(args).await?],
         Scenario::BoardRead(args) => vec![board_read::run(args).await?],
+        Scenario::Memory(args) => vec![memory::run(args).await?],
         Scenario::Suite(args) => suite::run(args).await?,
     };
     println!("{}", serde_json::to_string_pretty(&results)?);

@@ -76,6 +76,18 @@ pub async fn run(args: Args) -> anyhow::Result<Vec<ScenarioResult>> {
                 tasks: if q { 2000 } else { 5000 },
                 readers: if q { 4 } else { 8 },
                 in_process: false,
+                single_request: false,
+                timing: timing.clone(),
+                target: target.clone(),
+            })
+            .await?,
+        );
+        results.push(
+            board_read::run(board_read::Args {
+                tasks: if q { 2000 } else { 5000 },
+                readers: if q { 4 } else { 8 },
+                in_process: false,
+                single_request: true,
                 timing: timing.clone(),
                 target: target.clone(),
             })
@@ -121,6 +133,7 @@ pub async fn run(args: Args) -> anyhow::Result<Vec<ScenarioResult>> {
             tasks: if q { 2000 } else { 5000 },
             readers: if q { 4 } else { 8 },
             in_process: true,
+            single_request: false,
             timing: window.timing.clone(),
             target: args.target.clone(),
         })

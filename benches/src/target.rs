@@ -311,6 +311,104 @@ impl Client {
         Ok((project, ids))
     }
 
+    /// How many tasks the paged task list holds, reading every page as the web client does
+    /// (200 tasks a page) and parsing each page in full.
+    pub async fn count_tasks_paged(&self, project: &str) -> anyhow::Result<usize> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            data: PageData,
+        }
+        #[derive(serde::Deserialize)]
+        struct PageData {
+            items: Vec<serde::de::IgnoredAny>,
+            next_cursor: Option<String>,
+        }
+        let mut count = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let page: Page = self
+                .get_parsed(&self.page_path(project, cursor.as_deref()))
+                .await?;
+            count += page.data.items.len();
+            match page.data.next_cursor {
+                Some(c) if !c.is_empty() => cursor = Some(c),
+                _ => return Ok(count),
+            }
+        }
+    }
+
+    /// Reads every page of the task list without parsing the tasks (as the database baseline's
+    /// reader takes its JSON as one string): only the next cursor is picked out of each page.
+    /// Returns how many pages there were and their total size; `count_tasks_paged` checks the
+    /// contents.
+    pub async fn read_pages(&self, project: &str) -> anyhow::Result<(usize, usize)> {
+        let (mut pages, mut bytes) = (0, 0);
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = self.page_path(project, cursor.as_deref());
+            let body = self.get_bytes(&path).await?;
+            pages += 1;
+            bytes += body.len();
+            // Inside a JSON string a quote is escaped, so the raw key only occurs as the key.
+            const KEY: &[u8] = b"\"next_cursor\":\"";
+            let at = body.windows(KEY.len()).rposition(|w| w == KEY);
+            match at {
+                Some(at) => {
+                    let rest = &body[at + KEY.len()..];
+                    let end = rest.iter().position(|b| *b == b'"').context("cursor end")?;
+                    cursor = Some(std::str::from_utf8(&rest[..end])?.to_owned());
+                }
+                None => return Ok((pages, bytes)),
+            }
+        }
+    }
+
+    fn page_path(&self, project: &str, cursor: Option<&str>) -> String {
+        let mut path = format!("/projects/{project}/tasks?page_size=200");
+        if let Some(c) = cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        path
+    }
+
+    /// How many tasks the single-request board (`GET /projects/{id}/board`) holds.
+    pub async fn count_board_tasks(&self, project: &str) -> anyhow::Result<usize> {
+        #[derive(serde::Deserialize)]
+        struct Board {
+            data: BoardData,
+        }
+        #[derive(serde::Deserialize)]
+        struct BoardData {
+            tasks: Vec<serde::de::IgnoredAny>,
+        }
+        let board: Board = self
+            .get_parsed(&format!("/projects/{project}/board"))
+            .await?;
+        Ok(board.data.tasks.len())
+    }
+
+    /// The single-request board's body, unparsed.
+    pub async fn board_bytes(&self, project: &str) -> anyhow::Result<usize> {
+        Ok(self
+            .get_bytes(&format!("/projects/{project}/board"))
+            .await?
+            .len())
+    }
+
+    async fn get_bytes(&self, path: &str) -> anyhow::Result<impl std::ops::Deref<Target = [u8]>> {
+        let resp = self.request(reqwest::Method::GET, path).send().await?;
+        let status = resp.status();
+        let body = resp.bytes().await?;
+        if !status.is_success() {
+            bail!("{status}: {}", String::from_utf8_lossy(&body));
+        }
+        Ok(body)
+    }
+
+    async fn get_parsed<T: serde::de::DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
+        Ok(serde_json::from_slice(&self.get_bytes(path).await?)?)
+    }
+
     /// Every task of a project, paging the task list.
     pub async fn all_tasks(&self, project: &str) -> anyhow::Result<Vec<Value>> {
         let mut out = Vec::new();
@@ -392,6 +490,14 @@ async fn login(
 }
 
 /// CPU seconds (user + system) a process has used so far, from `/proc/<pid>/stat`.
+/// The process's resident set size in bytes (`VmRSS` in /proc).
+pub fn rss_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name, which is in parentheses and may contain spaces.

@@ -359,7 +359,10 @@ impl ActorState {
                 );
                 let mut events = Vec::new();
                 for pending in &writing {
-                    apply(&mut self.committed, &pending.staged);
+                    for change in &pending.staged.changes {
+                        self.committed.apply_sharing(change, &self.working);
+                    }
+                    self.committed.event_seq += pending.staged.events.len() as i64;
                 }
                 // Readers see the batch before any writer hears back.
                 self.snapshot.publish(&self.committed);

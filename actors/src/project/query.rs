@@ -293,13 +293,7 @@ query!(
         } else {
             Vec::new()
         };
-        let mut tasks: Vec<Arc<Task>> = state
-            .tasks
-            .values()
-            .filter(|t| t.deleted_at.is_none())
-            .cloned()
-            .collect();
-        tasks.sort_by_key(|t| (t.created_at, t.id));
+        let tasks = state.creation_order.get(&state.tasks).to_vec();
         Ok(Board {
             project: state.live_project().cloned().ok_or_else(|| {
                 Error::not_found(codes::PROJECT_NOT_FOUND, "project: not found")
@@ -834,6 +828,19 @@ fn list_tasks(state: &ProjectState, request: &TaskPageRequest) -> Result<TaskPag
         None => None,
     };
     let sort = Sort::resolve(state, request.sort_by.as_deref(), request.view_id.is_some());
+    if sort == Sort::Created {
+        return list_in_creation_order(state, request, positions);
+    }
+    list_sorted(state, request, positions, &sort)
+}
+
+/// A page under any sort: every matching task is keyed and sorted.
+fn list_sorted(
+    state: &ProjectState,
+    request: &TaskPageRequest,
+    positions: Option<&crate::shared_map::SharedMap<TaskId, TaskPosition>>,
+    sort: &Sort,
+) -> Result<TaskPage> {
     type Row<'a> = (&'a std::sync::Arc<Task>, Option<&'a TaskPosition>, Key);
     let mut matching: Vec<Row<'_>> = state
         .tasks
@@ -887,6 +894,64 @@ fn list_tasks(state: &ProjectState, request: &TaskPageRequest) -> Result<TaskPag
     })
 }
 
+/// A page in creation order, from the snapshot's sorted tasks: a cursor is a binary search,
+/// and only the filter runs over every task.
+fn list_in_creation_order(
+    state: &ProjectState,
+    request: &TaskPageRequest,
+    positions: Option<&crate::shared_map::SharedMap<TaskId, TaskPosition>>,
+) -> Result<TaskPage> {
+    let ordered = state.creation_order.get(&state.tasks);
+    let start = match &request.after {
+        None => 0,
+        Some(cursor) => {
+            Sort::Created.cursor_key(cursor)?;
+            let after = (cursor.created_at, cursor.id);
+            ordered.partition_point(|t| (t.created_at, t.id) <= after)
+        }
+    };
+    let filter = &request.filter;
+    let mut total_count = 0u64;
+    let mut items = Vec::with_capacity(request.page_size.min(ordered.len()));
+    let mut more = false;
+    for (i, task) in ordered.iter().enumerate() {
+        if !filter.matches(task) {
+            continue;
+        }
+        total_count += 1;
+        if i < start {
+            continue;
+        }
+        if items.len() < request.page_size {
+            let p = positions.and_then(|p| p.get(&task.id));
+            items.push(ListedTask {
+                task: Arc::clone(task),
+                view_position: p.map(|p| p.position),
+                view_group_key: p.and_then(|p| p.group_key.clone()),
+            });
+        } else {
+            more = true;
+        }
+    }
+    let next = if more {
+        items
+            .last()
+            .map(|l| Sort::Created.cursor(&l.task, &Key::Null))
+    } else {
+        None
+    };
+    let field_sum = sum(
+        ordered.iter().filter(|t| filter.matches(t)).map(|t| &**t),
+        request.sum_field.as_deref(),
+    );
+    Ok(TaskPage {
+        items,
+        next,
+        total_count,
+        field_sum,
+    })
+}
+
 /// The sum of a numeric field over the filtered tasks (`None` for a count).
 fn sum<'a>(tasks: impl Iterator<Item = &'a Task>, field: Option<&str>) -> Option<f64> {
     match field.map(str::trim) {
@@ -897,5 +962,100 @@ fn sum<'a>(tasks: impl Iterator<Item = &'a Task>, field: Option<&str>) -> Option
                 .filter_map(|t| t.custom_fields.get(key).and_then(serde_json::Value::as_f64))
                 .sum(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ProjectId;
+
+    fn task(number: i64, created: DateTime<Utc>, status: TaskStatusId, deleted: bool) -> Task {
+        Task {
+            id: TaskId::new(),
+            project_id: ProjectId::new(),
+            task_number: number,
+            task_type_id: None,
+            status_id: Some(status),
+            sprint_id: None,
+            parent_task_id: None,
+            title: format!("task {number}"),
+            description: None,
+            importance: 0,
+            story_points: Some((number % 5) as i32),
+            assignee_ids: Vec::new(),
+            reporter_id: None,
+            custom_fields: serde_json::Map::new(),
+            start_date: None,
+            due_date: None,
+            tags: Vec::new(),
+            version: 1,
+            created_at: created,
+            updated_at: created,
+            deleted_at: deleted.then_some(created),
+            wire: Default::default(),
+        }
+    }
+
+    fn pages(
+        state: &ProjectState,
+        filter: &TaskFilter,
+        size: usize,
+        fast: bool,
+    ) -> (Vec<TaskId>, u64, Option<f64>) {
+        let mut ids = Vec::new();
+        let mut after = None;
+        loop {
+            let request = TaskPageRequest {
+                filter: filter.clone(),
+                page_size: size,
+                after: after.clone(),
+                sum_field: Some("story_points".into()),
+                ..TaskPageRequest::default()
+            };
+            let page = if fast {
+                list_in_creation_order(state, &request, None)
+            } else {
+                list_sorted(state, &request, None, &Sort::Created)
+            }
+            .expect("page");
+            ids.extend(page.items.iter().map(|l| l.task.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return (ids, page.total_count, page.field_sum),
+            }
+        }
+    }
+
+    #[test]
+    fn creation_order_pages_match_the_general_sort() {
+        let statuses = [
+            TaskStatusId::new(),
+            TaskStatusId::new(),
+            TaskStatusId::new(),
+        ];
+        let base = crate::clock::now();
+        let mut state = ProjectState::default();
+        for n in 0..300i64 {
+            // Few distinct times, so ties are broken by id.
+            let created = base + chrono::Duration::seconds(n % 17);
+            let t = task(n, created, statuses[(n % 3) as usize], n % 11 == 0);
+            state.tasks.insert(t.id, Arc::new(t));
+        }
+        let filters = [
+            TaskFilter::default(),
+            TaskFilter {
+                status: RefFilter::In(vec![statuses[1]]),
+                ..TaskFilter::default()
+            },
+        ];
+        for filter in &filters {
+            for size in [1, 7, 50, 500] {
+                let fast = pages(&state, filter, size, true);
+                let general = pages(&state, filter, size, false);
+                assert_eq!(fast, general, "page size {size}");
+                assert!(!fast.0.is_empty());
+            }
+        }
     }
 }

@@ -45,6 +45,40 @@ pub struct ProjectState {
     pub task_counter: i64,
     /// The sequence of the last event.
     pub event_seq: i64,
+    /// Live tasks in creation order, built by the first reader of a snapshot that needs it.
+    pub creation_order: CreationOrder,
+}
+
+/// Live tasks sorted by (creation time, id): the order of the board and of the default task
+/// list, sorted once per snapshot instead of once per page. A clone starts empty (the clone is
+/// about to change), and so does a state a task change is applied to.
+#[derive(Default)]
+pub struct CreationOrder(std::sync::OnceLock<Arc<[Arc<Task>]>>);
+
+impl CreationOrder {
+    pub fn get(&self, tasks: &SharedMap<TaskId, Arc<Task>>) -> &Arc<[Arc<Task>]> {
+        self.0.get_or_init(|| {
+            let mut live: Vec<Arc<Task>> = tasks
+                .values()
+                .filter(|t| t.deleted_at.is_none())
+                .cloned()
+                .collect();
+            live.sort_by_key(|t| (t.created_at, t.id));
+            live.into()
+        })
+    }
+}
+
+impl Clone for CreationOrder {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for CreationOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreationOrder")
+    }
 }
 
 impl ProjectState {
@@ -91,6 +125,22 @@ impl ProjectState {
         self.statuses.values().find(|s| s.is_default)
     }
 
+    /// Applies a committed change that `working` (the actor's state with everything staged)
+    /// already holds: a task equal to the working one is shared with it rather than copied, so
+    /// a resident task is held once, not once per state.
+    pub fn apply_sharing(&mut self, change: &Change, working: &ProjectState) {
+        if let Change::Task(t) = change
+            && let Some(shared) = working.tasks.get(&t.id).filter(|w| ***w == *t)
+        {
+            self.creation_order = CreationOrder::default();
+            self.task_counter = self.task_counter.max(t.task_number);
+            self.task_numbers.insert(t.task_number, t.id);
+            self.tasks.insert(t.id, Arc::clone(shared));
+            return;
+        }
+        self.apply(change);
+    }
+
     /// Applies a change that is (or is about to be) durable.
     pub fn apply(&mut self, change: &Change) {
         match change {
@@ -117,6 +167,7 @@ impl ProjectState {
                 self.statuses.remove(id);
             }
             Change::Task(t) => {
+                self.creation_order = CreationOrder::default();
                 self.task_counter = self.task_counter.max(t.task_number);
                 self.task_numbers.insert(t.task_number, t.id);
                 self.tasks.insert(t.id, Arc::new(t.clone()));
