@@ -34,8 +34,11 @@ impl<K, V> Clone for SharedMap<K, V> {
 
 impl<K, V> Default for SharedMap<K, V> {
     fn default() -> Self {
+        // Every shard starts as the same empty map: a small project pays for the shards it
+        // writes to, not for 64 of them.
+        let empty = Arc::new(HashMap::new());
         Self {
-            shards: Arc::new(std::array::from_fn(|_| Arc::new(HashMap::new()))),
+            shards: Arc::new(std::array::from_fn(|_| empty.clone())),
             hasher: RandomState::new(),
             len: 0,
         }
