@@ -247,7 +247,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "EVENT_STREAM_MAX_LEN",
-        "100000",
+        "10000",
         "entries kept in the bus's event stream (consumers further behind read the log)",
     ),
     (
@@ -582,7 +582,7 @@ impl Config {
         let socket_buffer = p.parsed("SOCKET_BUFFER", 1024, positive);
         let socket_recheck = p.duration("SOCKET_RECHECK", Duration::from_secs(30));
         let relay = corral_actors::pipeline::RelayConfig {
-            stream_max_len: p.parsed("EVENT_STREAM_MAX_LEN", 100_000, positive),
+            stream_max_len: p.parsed("EVENT_STREAM_MAX_LEN", 10_000, positive),
             sweep: p.duration("RELAY_SWEEP", Duration::from_secs(2)),
         };
         let consumers = corral_actors::pipeline::ConsumerConfig {

@@ -499,7 +499,50 @@ async fn a_trimmed_stream_loses_nothing_for_a_slow_consumer(b: Backend) {
     services.cleanup().await;
 }
 
+/// Valkey goes away (and comes back empty, as a Valkey without persistence does) while
+/// tasks are assigned to an agent: the writes commit without the bus, and once it is back the
+/// relay and the consumer catch up from the log: every assignment gets exactly one
+/// conversation.
+async fn a_bus_outage_loses_no_trigger(b: Backend) {
+    let Some((services, backend_env)) = Services::start(b).await else {
+        return;
+    };
+    let mut redis = common::redis::PrivateRedis::start().await;
+    let dir = scratch_dir();
+    let env = with(
+        node_env(&dir, &backend_env),
+        &[
+            ("VALKEY_URL", redis.url().as_str()),
+            ("CONSUMER_CLAIM_IDLE", "1s"),
+        ],
+    );
+    let (server, base) = spawn(&env, &[]).await;
+    let admin = admin_of(&base).await;
+    let p = project(&admin, "Outage").await;
+    let member = agent_member(&admin, &p).await;
+    assign_new_tasks(&admin, &p, &member, 2).await;
+    assert_eq!(settle_conversations(&admin, &p, 2).await.len(), 2);
+
+    redis.kill().await;
+    assign_new_tasks(&admin, &p, &member, 5).await;
+    redis.restart().await;
+
+    let conversations = settle_conversations(&admin, &p, 7).await;
+    assert_eq!(conversations.len(), 7, "one conversation per assignment");
+    let tasks: HashSet<&str> = conversations
+        .iter()
+        .filter_map(|c| c["task_id"].as_str())
+        .collect();
+    assert_eq!(tasks.len(), 7);
+
+    stop(server);
+    redis.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    services.cleanup().await;
+}
+
 on_both_backends!(
+    a_bus_outage_loses_no_trigger,
     a_trimmed_stream_loses_nothing_for_a_slow_consumer,
     a_crash_between_commit_and_relay_loses_no_trigger,
     a_failing_consumer_dead_letters_without_holding_up_others,

@@ -8,6 +8,7 @@
 pub mod agents;
 pub mod load;
 pub mod process;
+pub mod redis;
 pub mod socket;
 
 use corral::config::Config;

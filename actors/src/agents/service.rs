@@ -693,8 +693,8 @@ impl crate::pipeline::Consumer for AgentTriggers {
         "agent-triggers"
     }
 
-    fn wants(&self, event: &crate::project::batch::Event) -> bool {
-        event.kind == crate::project::events::EventKind::AgentTriggered
+    fn wants(&self, kind: crate::project::events::EventKind) -> bool {
+        kind == crate::project::events::EventKind::AgentTriggered
     }
 
     async fn handle(&self, event: &crate::project::batch::Event) -> Result<()> {

@@ -23,11 +23,13 @@ use crate::error::{Error, Result, codes};
 use crate::ids::ProjectId;
 use crate::permission::{SYSTEM_READ, SYSTEM_WRITE};
 use crate::project::batch::Event;
+use crate::project::events::EventKind;
 use crate::store::Store;
 use async_trait::async_trait;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -37,8 +39,9 @@ use tokio::time::Instant;
 pub trait Consumer: Send + Sync + 'static {
     /// Stable name: its consumer group, offsets and dead-letter stream are named after it.
     fn name(&self) -> &'static str;
-    /// Whether it acts on this event; others only move its offset.
-    fn wants(&self, event: &Event) -> bool;
+    /// Whether it acts on events of this kind; others only move its offset (and are never
+    /// decoded for it).
+    fn wants(&self, kind: EventKind) -> bool;
     /// Handles one event. It may see an event again (after a crash, a reclaim or a replay),
     /// so its effects must be keyed by the event (`project_id`, `seq` or the event id).
     /// `Error::Unavailable` means "not now": retried later without counting an attempt.
@@ -118,6 +121,11 @@ struct Stats {
 
 struct Runner {
     consumer: Arc<dyn Consumer>,
+    /// The offset per project as this runner knows it (a cache of `consumer_offsets`: only
+    /// this consumer moves it, always forward, so a stale value only means work done twice).
+    offsets: Mutex<HashMap<ProjectId, i64>>,
+    /// Offsets moved past events the consumer does not act on, written every second.
+    unsaved: Mutex<HashMap<ProjectId, i64>>,
     group: String,
     dead_letters: String,
     stats: Stats,
@@ -132,6 +140,17 @@ struct Runner {
 pub struct Consumers {
     runners: Arc<BTreeMap<&'static str, Arc<Runner>>>,
     tasks: Arc<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+/// Offsets cached per runner before the cache starts over.
+const MAX_CACHED_OFFSETS: usize = 100_000;
+/// How often offsets moved past events a consumer does not act on are written.
+const SAVE_OFFSETS_EVERY: Duration = Duration::from_secs(1);
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The first delay before entries that could not be handled now are tried again.
@@ -158,6 +177,8 @@ impl Consumers {
                 group: group_name(name),
                 dead_letters: dead_letter_stream(name),
                 consumer,
+                offsets: Mutex::default(),
+                unsaved: Mutex::default(),
                 stats: Stats::default(),
                 store: store.clone(),
                 bus: bus.clone(),
@@ -303,12 +324,29 @@ fn dead_letter(entry: &StreamEntry) -> DeadLetter {
     }
 }
 
-/// The event a stream entry carries, if it is well formed.
-fn decode(entry: &StreamEntry) -> Option<Event> {
-    let event: Event = serde_json::from_str(entry.field("event")?).ok()?;
-    let agrees = entry.field("project_id") == Some(event.project_id.to_string().as_str())
-        && entry.field("seq").and_then(|s| s.parse().ok()) == Some(event.seq);
-    (agrees && event.seq > 0).then_some(event)
+/// One stream entry for one consumer: which event it is, and the event itself when the
+/// consumer acts on its kind (others are never decoded).
+struct Delivery {
+    seq: i64,
+    event: Option<Event>,
+}
+
+/// A stream entry's project and delivery, if the entry is well formed (and its event, when
+/// decoded, agrees with its fields).
+fn decode(entry: &StreamEntry, wants: impl Fn(EventKind) -> bool) -> Option<(ProjectId, Delivery)> {
+    let project: ProjectId = entry.field("project_id")?.parse().ok().map(ProjectId)?;
+    let seq: i64 = entry.field("seq")?.parse().ok().filter(|s| *s > 0)?;
+    let kind = EventKind::parse(entry.field("type")?)?;
+    let event = if wants(kind) {
+        let event: Event = serde_json::from_str(entry.field("event")?).ok()?;
+        if event.project_id != project || event.seq != seq || event.kind != kind {
+            return None;
+        }
+        Some(event)
+    } else {
+        None
+    };
+    Some((project, Delivery { seq, event }))
 }
 
 /// Why a project's events stopped before the end: a dependency is down.
@@ -320,6 +358,7 @@ impl Runner {
         let claim_every = (self.config.claim_idle / 2).max(Duration::from_millis(100));
         let mut last_claim = Instant::now();
         let mut last_sweep = Instant::now();
+        let mut last_save = Instant::now();
         let mut stale: HashMap<ProjectId, i64> = HashMap::new();
         let mut grouped = false;
         // Entries that could not be handled now (a dependency down or full), still pending in
@@ -409,6 +448,10 @@ impl Runner {
                     deferred.extend(not_now);
                 }
             }
+            if last_save.elapsed() >= SAVE_OFFSETS_EVERY {
+                last_save = Instant::now();
+                self.save_offsets().await;
+            }
             if last_sweep.elapsed() >= self.config.sweep {
                 last_sweep = Instant::now();
                 stale = self.sweep(stale).await;
@@ -419,13 +462,13 @@ impl Runner {
     /// Handles a round of entries: per project in sequence order, projects side by side.
     /// Returns the entries of projects that could not be handled now.
     async fn process(&self, entries: Vec<StreamEntry>) -> Vec<StreamEntry> {
-        let mut projects: BTreeMap<ProjectId, (Vec<Event>, Vec<StreamEntry>)> = BTreeMap::new();
+        let mut projects: BTreeMap<ProjectId, (Vec<Delivery>, Vec<StreamEntry>)> = BTreeMap::new();
         let mut malformed = Vec::new();
         for entry in entries {
-            match decode(&entry) {
-                Some(event) => {
-                    let slot = projects.entry(event.project_id).or_default();
-                    slot.0.push(event);
+            match decode(&entry, |kind| self.consumer.wants(kind)) {
+                Some((project, delivery)) => {
+                    let slot = projects.entry(project).or_default();
+                    slot.0.push(delivery);
                     slot.1.push(entry);
                 }
                 None => malformed.push(entry),
@@ -475,47 +518,107 @@ impl Runner {
     }
 
     /// Handles one project's events from the stream, after whatever the offset says is
-    /// missing before them; records the new offset.
+    /// missing before them; records the new offset: at once when the consumer acted on
+    /// something, within a second otherwise.
     async fn project_events(
         &self,
         project: ProjectId,
-        mut events: Vec<Event>,
+        mut deliveries: Vec<Delivery>,
     ) -> std::result::Result<(), NotNow> {
-        let start = self
-            .store
-            .consumer_offset(self.consumer.name(), project)
-            .await
-            .map_err(|e| NotNow(e.to_string()))?;
-        events.sort_by_key(|e| e.seq);
-        events.dedup_by_key(|e| e.seq);
+        let cached = lock(&self.offsets).get(&project).copied();
+        let (start, mut refreshed) = match cached {
+            Some(offset) => (offset, false),
+            None => (self.stored_offset(project).await?, true),
+        };
+        deliveries.sort_by_key(|d| d.seq);
+        deliveries.dedup_by_key(|d| d.seq);
         let mut offset = start;
+        let mut acted = false;
         let mut outcome = Ok(());
-        for event in events {
-            if event.seq <= offset {
+        for delivery in deliveries {
+            if delivery.seq > offset + 1 && !refreshed {
+                // Another node may have handled what looks missing: ask before re-reading.
+                refreshed = true;
+                offset = offset.max(self.stored_offset(project).await?);
+            }
+            if delivery.seq <= offset {
                 continue;
             }
-            if event.seq > offset + 1 {
-                match self.read_from_log(project, offset, event.seq - 1).await {
-                    Ok(seq) => offset = seq,
+            if delivery.seq > offset + 1 {
+                match self.read_from_log(project, offset, delivery.seq - 1).await {
+                    Ok(seq) => {
+                        acted = true;
+                        offset = seq;
+                    }
                     Err(e) => {
                         outcome = Err(e);
                         break;
                     }
                 }
             }
-            if let Err(e) = self.deliver(&event).await {
-                outcome = Err(e);
-                break;
+            if let Some(event) = &delivery.event {
+                if let Err(e) = self.deliver(event).await {
+                    outcome = Err(e);
+                    break;
+                }
+                acted = true;
             }
-            offset = event.seq;
+            offset = delivery.seq;
         }
         if offset > start {
-            self.store
-                .advance_consumer(self.consumer.name(), project, offset)
-                .await
-                .map_err(|e| NotNow(e.to_string()))?;
+            self.remember(project, offset);
+            if acted {
+                let saved = self
+                    .store
+                    .advance_consumer(self.consumer.name(), project, offset)
+                    .await;
+                if let Err(err) = saved {
+                    // Handled but not recorded: written with the next save.
+                    lock(&self.unsaved).insert(project, offset);
+                    return Err(NotNow(err.to_string()));
+                }
+            } else {
+                lock(&self.unsaved).insert(project, offset);
+            }
         }
         outcome
+    }
+
+    async fn stored_offset(&self, project: ProjectId) -> std::result::Result<i64, NotNow> {
+        let stored = self
+            .store
+            .consumer_offset(self.consumer.name(), project)
+            .await
+            .map_err(|e| NotNow(e.to_string()))?;
+        Ok(self.remember(project, stored))
+    }
+
+    /// Moves the cached offset forward (never back); returns it.
+    fn remember(&self, project: ProjectId, offset: i64) -> i64 {
+        let mut offsets = lock(&self.offsets);
+        if offsets.len() >= MAX_CACHED_OFFSETS && !offsets.contains_key(&project) {
+            offsets.clear();
+        }
+        let cached = offsets.entry(project).or_insert(offset);
+        *cached = (*cached).max(offset);
+        *cached
+    }
+
+    /// Writes the offsets moved past events the consumer does not act on.
+    async fn save_offsets(&self) {
+        let unsaved = std::mem::take(&mut *lock(&self.unsaved));
+        for (project, offset) in unsaved {
+            if let Err(err) = self
+                .store
+                .advance_consumer(self.consumer.name(), project, offset)
+                .await
+            {
+                tracing::warn!(consumer = self.consumer.name(), %project, %err, "offset not saved; retried");
+                let mut again = lock(&self.unsaved);
+                let entry = again.entry(project).or_insert(offset);
+                *entry = (*entry).max(offset);
+            }
+        }
     }
 
     /// Handles the log's events in `(after, upto]`; returns the last one handled.
@@ -569,6 +672,9 @@ impl Runner {
                 Ok(seq) => *seq,
                 Err(_) => position.offset,
             };
+            if reached > position.offset {
+                self.remember(project, reached);
+            }
             if reached > position.offset
                 && let Err(err) = self.store.advance_consumer(name, project, reached).await
             {
@@ -586,7 +692,7 @@ impl Runner {
 
     /// Hands one event to the consumer: retries with back-off, then dead-letters it.
     async fn deliver(&self, event: &Event) -> std::result::Result<(), NotNow> {
-        if !self.consumer.wants(event) {
+        if !self.consumer.wants(event.kind) {
             return Ok(());
         }
         fault::in_consumer(self.consumer.name(), event);

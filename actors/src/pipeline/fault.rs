@@ -127,8 +127,8 @@ impl super::Consumer for Failing {
         "test-failing"
     }
 
-    fn wants(&self, event: &Event) -> bool {
-        event.kind.wire() == self.event_type
+    fn wants(&self, kind: crate::project::events::EventKind) -> bool {
+        kind.wire() == self.event_type
     }
 
     async fn handle(&self, event: &Event) -> crate::Result<()> {

@@ -43,7 +43,7 @@ pub struct RelayConfig {
 impl Default for RelayConfig {
     fn default() -> Self {
         Self {
-            stream_max_len: 100_000,
+            stream_max_len: 10_000,
             sweep: Duration::from_secs(2),
         }
     }
