@@ -14,7 +14,7 @@ use crate::target::Backend;
 use anyhow::Context;
 use corral_actors::bus::Bus;
 use corral_actors::ids::ProjectId;
-use corral_actors::project::command::{Command, NewProject, NewTask};
+use corral_actors::project::command::{CreateProject, CreateTask, NewProject, NewTask};
 use corral_actors::project::query::ReadableDomains;
 use corral_actors::project::{Projects, ProjectsConfig};
 use corral_actors::store::Store;
@@ -105,7 +105,7 @@ async fn measure(args: &Args, store: Arc<dyn Store>, db: &Db) -> anyhow::Result<
             .command(
                 project,
                 caller.clone(),
-                Command::CreateProject(NewProject {
+                CreateProject(NewProject {
                     name: "Cold".into(),
                     ..NewProject::default()
                 }),
@@ -121,7 +121,7 @@ async fn measure(args: &Args, store: Arc<dyn Store>, db: &Db) -> anyhow::Result<
                     description: Some(json!([{"type": "paragraph", "content": [{"type": "text", "text": "Some description text."}]}])),
                     ..NewTask::default()
                 };
-                projects.command(project, caller.clone(), Command::CreateTask(Box::new(new)))
+                projects.command(project, caller.clone(), CreateTask(new))
             })
             .buffer_unordered(64);
         while let Some(done) = creating.next().await {

@@ -12,7 +12,7 @@ use crate::target::{ServerDatabase, Target, TargetArgs};
 use anyhow::Context;
 
 const LOOP_LABEL: &str = "board-read";
-use corral_actors::project::command::{Command, NewTask};
+use corral_actors::project::command::{CreateTask, NewTask};
 use corral_actors::project::query::{ListTasks, TaskPageRequest};
 
 #[derive(clap::Args, Clone, Debug)]
@@ -235,7 +235,7 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<ScenarioResul
                         description: Some(serde_json::json!([{"type": "paragraph", "content": [{"type": "text", "text": "Some description text."}]}])),
                         ..NewTask::default()
                     };
-                    projects.command(project, caller.clone(), Command::CreateTask(Box::new(new))).await?;
+                    projects.command(project, caller.clone(), CreateTask(new)).await?;
                 }
                 anyhow::Ok(())
             })

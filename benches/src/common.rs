@@ -7,7 +7,7 @@ use corral_actors::ids::ProjectId;
 use corral_actors::ids::UserId;
 use corral_actors::permission::{PermissionMap, PermissionSet};
 use corral_actors::project::Caller;
-use corral_actors::project::command::{Command, NewProject};
+use corral_actors::project::command::{CreateProject, NewProject};
 use corral_actors::project::{Projects, ProjectsConfig};
 use corral_actors::store::Store;
 use corral_persistence::{InProcessBus, PostgresStore};
@@ -250,7 +250,7 @@ impl Bench {
             ..NewProject::default()
         };
         projects
-            .command(project, caller.clone(), Command::CreateProject(new))
+            .command(project, caller.clone(), CreateProject(new))
             .await?;
         Ok(Self {
             store,

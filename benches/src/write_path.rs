@@ -10,7 +10,7 @@ use crate::report::{Measured, ScenarioResult};
 
 const LOOP_LABEL: &str = "write-path";
 use corral_actors::ids::{ProjectId, TaskId};
-use corral_actors::project::command::{Command, NewTask, Outcome, TaskChanges};
+use corral_actors::project::command::{CreateTask, NewTask, TaskChanges, UpdateTask};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -47,12 +47,10 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<ScenarioResul
             title: format!("task {i}"),
             ..NewTask::default()
         };
-        if let Outcome::Task(t) = projects
-            .command(project, caller.clone(), Command::CreateTask(Box::new(new)))
-            .await?
-        {
-            tasks.push(t.id);
-        }
+        let task = projects
+            .command(project, caller.clone(), CreateTask(new))
+            .await?;
+        tasks.push(task.id);
     }
     let tasks = Arc::new(tasks);
     eprintln!("write-path: {} tasks ready; measuring Corral", tasks.len());
@@ -74,9 +72,9 @@ async fn measure(args: &Args, scratch: &Scratch) -> anyhow::Result<ScenarioResul
                         title: Some(format!("renamed by {i}")),
                         ..TaskChanges::default()
                     };
-                    let command = Command::UpdateTask {
+                    let command = UpdateTask {
                         task_id: task,
-                        changes: Box::new(changes),
+                        changes,
                         expected_version: None,
                     };
                     projects.command(project, caller, command).await.is_ok()

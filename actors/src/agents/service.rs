@@ -650,7 +650,7 @@ impl Agents {
         if let Some(task) = task
             && created
         {
-            let command = crate::project::command::Command::RecordAgentSession {
+            let command = crate::project::command::RecordAgentSession {
                 task_id: task,
                 agent_id: agent,
                 conversation_id: conversation.id,

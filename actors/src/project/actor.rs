@@ -17,7 +17,7 @@
 
 use super::access::Caller;
 use super::batch::{Change, CommitBatch, CommitOutcome, Event};
-use super::command::{self, Command, MemberProfile, Outcome, Staged};
+use super::command::{self, Outside, ProjectCommand, Staged};
 use super::snapshot::Snapshots;
 use super::state::ProjectState;
 use crate::bus::{Bus, EVENTS_CHANNEL};
@@ -25,8 +25,12 @@ use crate::error::{Error, Result};
 use crate::ids::ProjectId;
 use crate::pipeline::Relay;
 use crate::store::{Store, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use std::any::Any;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -42,10 +46,10 @@ pub struct ActorLimits {
 }
 
 pub enum ProjectMsg {
+    /// A command of any type, with the port its typed reply goes to.
     Command {
         caller: Caller,
-        command: Box<Command>,
-        reply: RpcReplyPort<Result<Outcome>>,
+        command: Box<dyn Waiting>,
     },
     /// The batch being written finished.
     Committed(StoreResult<CommitOutcome>),
@@ -87,12 +91,111 @@ pub struct ProjectStats {
     pub split_batches: AtomicU64,
 }
 
+/// A command and the port its reply goes to, before it is staged (or to be staged again).
+pub struct Request<C: ProjectCommand> {
+    command: C,
+    reply: RpcReplyPort<Result<C::Reply>>,
+}
+
+impl<C: ProjectCommand> Request<C> {
+    pub fn new(command: C, reply: RpcReplyPort<Result<C::Reply>>) -> Self {
+        Self { command, reply }
+    }
+
+    /// The command back, its port dropped (the message never reached the actor).
+    pub fn into_command(self) -> C {
+        self.command
+    }
+}
+
+/// A command the actor holds without knowing its type: [`Request`] for any command. The typed
+/// reply port travels with it, so the actor answers, or stages again, without downcasting.
+pub trait Waiting: Any + Send {
+    /// See [`ProjectCommand::resolve`].
+    fn resolve<'a>(
+        &'a mut self,
+        outside: Outside<'a>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+    /// Stages the command on `state`. On failure the error is answered and `None` returned.
+    fn stage(
+        self: Box<Self>,
+        state: &ProjectState,
+        project_id: ProjectId,
+        caller: &Caller,
+        now: DateTime<Utc>,
+    ) -> Option<(Box<dyn Ready>, Staged)>;
+
+    /// Answers an error without staging.
+    fn fail(self: Box<Self>, error: Error);
+}
+
+/// A staged command holding its reply until the batch is written.
+pub trait Ready: Send {
+    /// Answers the staged reply (`Ok`: the batch committed) or the batch's error.
+    fn answer(self: Box<Self>, result: Result<()>);
+
+    /// The command to stage again (after a reload or a refused batch); the reply is dropped.
+    fn unstage(self: Box<Self>) -> Box<dyn Waiting>;
+}
+
+/// A [`Request`] staged: its reply, sent once the batch commits.
+struct Answer<C: ProjectCommand> {
+    request: Request<C>,
+    reply: C::Reply,
+}
+
+impl<C: ProjectCommand> Waiting for Request<C> {
+    fn resolve<'a>(
+        &'a mut self,
+        outside: Outside<'a>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(self.command.resolve(outside))
+    }
+
+    fn stage(
+        self: Box<Self>,
+        state: &ProjectState,
+        project_id: ProjectId,
+        caller: &Caller,
+        now: DateTime<Utc>,
+    ) -> Option<(Box<dyn Ready>, Staged)> {
+        match command::stage(state, project_id, caller, &self.command, now) {
+            Ok((reply, staged)) => Some((
+                Box::new(Answer {
+                    request: *self,
+                    reply,
+                }),
+                staged,
+            )),
+            Err(err) => {
+                let _ = self.reply.send(Err(err));
+                None
+            }
+        }
+    }
+
+    fn fail(self: Box<Self>, error: Error) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+impl<C: ProjectCommand> Ready for Answer<C> {
+    fn answer(self: Box<Self>, result: Result<()>) {
+        let Self { request, reply } = *self;
+        let _ = request.reply.send(result.map(|()| reply));
+    }
+
+    fn unstage(self: Box<Self>) -> Box<dyn Waiting> {
+        Box::new(self.request)
+    }
+}
+
 /// A staged command waiting for its batch to commit.
 struct Pending {
     caller: Caller,
-    command: Command,
+    command: Box<dyn Ready>,
     staged: Staged,
-    reply: RpcReplyPort<Result<Outcome>>,
 }
 
 pub struct ActorState {
@@ -183,19 +286,24 @@ impl Actor for ProjectActor {
         match message {
             ProjectMsg::Command {
                 caller,
-                command,
-                reply,
+                mut command,
             } => {
                 state.last_used = Instant::now();
                 let caller = match super::access::acting_as(&state.working, &caller) {
                     Ok(acting) => acting.unwrap_or(caller),
                     Err(err) => {
-                        let _ = reply.send(Err(err));
+                        command.fail(err);
                         return Ok(());
                     }
                 };
-                let command = state.resolve(*command).await;
-                state.stage_and_queue(caller, command, reply);
+                command
+                    .resolve(Outside {
+                        project_id: state.id,
+                        state: &state.working,
+                        store: state.store.as_ref(),
+                    })
+                    .await;
+                state.stage_and_queue(caller, command);
                 state.flush_if_idle(&myself);
             }
             ProjectMsg::Committed(result) => {
@@ -231,78 +339,17 @@ impl Actor for ProjectActor {
 }
 
 impl ActorState {
-    /// Fills in what a command needs from outside the project before staging.
-    async fn resolve(&self, command: Command) -> Command {
-        match command {
-            Command::AddMember {
-                user_id,
-                project_role_id,
-                profile: None,
-            } => {
-                let profile = match self.store.user_by_id(user_id).await {
-                    Ok(Some(record)) => Some(MemberProfile {
-                        username: record.user.username,
-                        full_name: record.user.full_name,
-                    }),
-                    Ok(None) => None,
-                    Err(err) => {
-                        tracing::warn!(%err, "looking up a new member");
-                        None
-                    }
-                };
-                Command::AddMember {
-                    user_id,
-                    project_role_id,
-                    profile,
-                }
-            }
-            Command::AddLink {
-                task_id,
-                target_task_id,
-                link_type,
-                target_elsewhere: false,
-            } if self.working.live_task(target_task_id).is_none() => {
-                let elsewhere = matches!(
-                    self.store.task_project(target_task_id).await,
-                    Ok(Some(project)) if project != self.id
-                );
-                Command::AddLink {
-                    task_id,
-                    target_task_id,
-                    link_type,
-                    target_elsewhere: elsewhere,
-                }
-            }
-            other => other,
-        }
-    }
-
     /// Stages a command on the working state and queues it, or answers its error at once.
-    fn stage_and_queue(
-        &mut self,
-        caller: Caller,
-        command: Command,
-        reply: RpcReplyPort<Result<Outcome>>,
-    ) {
-        match command::stage(
-            &self.working,
-            self.id,
-            &caller,
-            &command,
-            crate::clock::now(),
-        ) {
-            Ok(staged) => {
-                apply(&mut self.working, &staged);
-                self.queued.push(Pending {
-                    caller,
-                    command,
-                    staged,
-                    reply,
-                });
-            }
-            Err(err) => {
-                let _ = reply.send(Err(err));
-            }
+    fn stage_and_queue(&mut self, caller: Caller, command: Box<dyn Waiting>) {
+        if let Some((command, staged)) =
+            command.stage(&self.working, self.id, &caller, crate::clock::now())
+        {
+            apply(&mut self.working, &staged);
+            self.queued.push(Pending {
+                caller,
+                command,
+                staged,
+            });
         }
     }
 
@@ -368,7 +415,7 @@ impl ActorState {
                 self.snapshot.publish(&self.committed);
                 for pending in writing {
                     events.extend(pending.staged.events);
-                    let _ = pending.reply.send(Ok(pending.staged.outcome));
+                    pending.command.answer(Ok(()));
                 }
                 if !events.is_empty() {
                     let events: Arc<[Event]> = events.into();
@@ -391,7 +438,7 @@ impl ActorState {
                 // happened): report, reload, go on.
                 let error = Error::Unavailable(m);
                 for pending in writing {
-                    let _ = pending.reply.send(Err(error.clone()));
+                    pending.command.answer(Err(error.clone()));
                 }
                 self.reload().await
             }
@@ -412,10 +459,10 @@ impl ActorState {
                     }
                     let error = Error::Internal(format!("committing project batch: {err}"));
                     for pending in writing {
-                        let _ = pending.reply.send(Err(error.clone()));
+                        pending.command.answer(Err(error.clone()));
                     }
                     for pending in tail {
-                        self.stage_and_queue(pending.caller, pending.command, pending.reply);
+                        self.stage_and_queue(pending.caller, pending.command.unstage());
                     }
                     return reloaded;
                 }
@@ -425,7 +472,7 @@ impl ActorState {
                 self.splits.push_front(writing.len() - half);
                 self.splits.push_front(half);
                 for pending in writing.into_iter().chain(tail) {
-                    self.stage_and_queue(pending.caller, pending.command, pending.reply);
+                    self.stage_and_queue(pending.caller, pending.command.unstage());
                 }
                 reloaded
             }
@@ -444,7 +491,7 @@ impl ActorState {
         self.snapshot.publish(&self.committed);
         self.working = self.committed.clone();
         for pending in std::mem::take(&mut self.queued) {
-            self.stage_and_queue(pending.caller, pending.command, pending.reply);
+            self.stage_and_queue(pending.caller, pending.command.unstage());
         }
         Ok(())
     }

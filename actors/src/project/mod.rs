@@ -1,10 +1,11 @@
 //! Projects: one [`actor::ProjectActor`] per project owns its settings, members, roles, task
 //! types, statuses, tasks and comments, and its event sequence.
 //!
-//! - Writes are [`command::Command`]s. The actor stages each against its working state, groups
-//!   everything that arrives while a batch is being written into the next transaction (rows,
-//!   events and notifications together, fenced on the project's sequence), and replies only
-//!   after the commit. Events are published to the bus after the commit.
+//! - Writes are [`command::ProjectCommand`] types, each fixing its reply type. The actor stages
+//!   each against its working state, groups everything that arrives while a batch is being
+//!   written into the next transaction (rows, events and notifications together, fenced on the
+//!   project's sequence), and replies only after the commit. Events are published to the bus
+//!   after the commit.
 //! - Reads are [`query::ProjectQuery`] types answered from the committed state the actor
 //!   publishes after every commit ([`snapshot::Snapshots`]), on the reader's thread.
 //! - [`registry::Projects`] is the generic [`crate::registry::Registry`] with projects as its

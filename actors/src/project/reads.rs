@@ -4,7 +4,7 @@
 
 use super::access::{Caller, PROJECTS_READ};
 use super::batch::Event;
-use super::command::{Command, Outcome};
+use super::command::OnComment;
 use super::model::Project;
 use super::query::{AuthorizeTaskRead, ListMembers, MemberView};
 use super::registry::Projects;
@@ -71,28 +71,14 @@ impl Projects {
     /// Edits or deletes a comment (`UpdateComment`, `DeleteComment`). As in Paca, an id that
     /// names one of the task's activities that is not a comment answers 400
     /// `ACTIVITY_NOT_A_COMMENT`; only an id that names nothing is 404.
-    pub async fn comment_command(
+    pub async fn comment_command<C: OnComment>(
         &self,
         id: ProjectId,
         caller: Caller,
-        command: Command,
-    ) -> Result<Outcome> {
-        let target = match &command {
-            Command::UpdateComment {
-                task_id,
-                comment_id,
-                ..
-            }
-            | Command::DeleteComment {
-                task_id,
-                comment_id,
-            } => Some((*task_id, *comment_id)),
-            _ => None,
-        };
+        command: C,
+    ) -> Result<C::Reply> {
+        let (task, comment) = command.comment();
         let result = self.command(id, caller, command).await;
-        let Some((task, comment)) = target else {
-            return result;
-        };
         match result {
             Err(err) if err.code() == codes::ACTIVITY_NOT_FOUND => {
                 // Only callers the actor let this far (they may write the task) get here.

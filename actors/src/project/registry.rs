@@ -4,8 +4,8 @@
 //! writes.
 
 use super::access::{self, Caller};
-use super::actor::{ActorArgs, ActorLimits, ProjectActor, ProjectMsg, ProjectStats};
-use super::command::{self, Command, Outcome};
+use super::actor::{ActorArgs, ActorLimits, ProjectActor, ProjectMsg, ProjectStats, Request};
+use super::command::{self, ProjectCommand};
 use super::query::ProjectQuery;
 use super::snapshot::Snapshots;
 use super::state::ProjectState;
@@ -14,6 +14,7 @@ use crate::error::{Error, Result, codes};
 use crate::ids::ProjectId;
 use crate::registry::{Activation, ActorKind, KindErrors, Reached, Registry, RegistryConfig};
 use crate::store::Store;
+use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,13 +144,14 @@ impl Projects {
         Ok(Self { registry })
     }
 
-    /// Sends a write to the project's actor and waits for it to be durable.
-    pub async fn command(
+    /// Sends a write to the project's actor and waits for it to be durable; the reply's type is
+    /// the command's.
+    pub async fn command<C: ProjectCommand>(
         &self,
         id: ProjectId,
         caller: Caller,
-        command: Command,
-    ) -> Result<Outcome> {
+        command: C,
+    ) -> Result<C::Reply> {
         let creates = command.creates_project();
         let reached = self
             .registry
@@ -159,19 +161,22 @@ impl Projects {
                 (caller, command),
                 |(caller, command), reply| ProjectMsg::Command {
                     caller,
-                    command: Box::new(command),
-                    reply,
+                    command: Box::new(Request::new(command, reply)),
                 },
                 |message| match message {
-                    ProjectMsg::Command {
-                        caller, command, ..
-                    } => Some((caller, *command)),
+                    // A message the actor never received is the one built just above: take its
+                    // command back to send it to the actor activated after.
+                    ProjectMsg::Command { caller, command } => {
+                        let command: Box<dyn Any> = command;
+                        let request = command.downcast::<Request<C>>().ok()?;
+                        Some((caller, request.into_command()))
+                    }
                     _ => None,
                 },
             )
             .await?;
         match reached {
-            Reached::Answer(outcome) => Ok(outcome),
+            Reached::Answer(reply) => Ok(reply),
             Reached::Missing((caller, command)) => Err(missing(|state| {
                 command::stage(state, id, &caller, &command, crate::clock::now()).map(|_| ())
             })),

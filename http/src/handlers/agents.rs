@@ -1,7 +1,6 @@
 //! `/projects/{id}/agents`, and each agent's `env-vars`, `skills` and `mcp-servers`. Secrets (`llm_api_key`, variable
 //! values) are sealed here, before the command, and never answered.
 
-use super::outcome;
 use super::projects::project_id;
 use super::task_config::Items;
 use crate::envelope::{ApiError, ApiResult, Message, Reply, created, message, ok};
@@ -15,7 +14,7 @@ use corral_actors::project::agents::{
     Agent, AgentEnvVar, AgentMcpServer, AgentPrompts, AgentSkill,
 };
 use corral_actors::project::command::{
-    AgentChanges, Command, McpSpec, NewAgent, SkillSpec, SpecChange,
+    self, AgentChanges, McpSpec, NewAgent, SkillSpec, SpecChange,
 };
 use corral_actors::project::query::{
     GetAgent, ListAgentEnvVars, ListAgentMcpServers, ListAgentSkills, ListAgents,
@@ -229,9 +228,9 @@ pub async fn create(
     };
     let outcome = state
         .projects
-        .command(project, caller, Command::CreateAgent(Box::new(new)))
+        .command(project, caller, command::CreateAgent(new))
         .await?;
-    Ok(created((*outcome::agent(outcome)?).into()))
+    Ok(created(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -317,13 +316,9 @@ pub async fn update(
     };
     let outcome = state
         .projects
-        .command(
-            project,
-            caller,
-            Command::UpdateAgent(agent, Box::new(changes)),
-        )
+        .command(project, caller, command::UpdateAgent(agent, changes))
         .await?;
-    Ok(ok((*outcome::agent(outcome)?).into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete(
@@ -336,7 +331,7 @@ pub async fn delete(
         .command(
             project_id(&id)?,
             caller,
-            Command::DeleteAgent(agent_id(&agent)?),
+            command::DeleteAgent(agent_id(&agent)?),
         )
         .await?;
     Ok(message("agent deleted"))
@@ -378,14 +373,14 @@ pub async fn create_env(
     let value = body
         .value
         .ok_or_else(|| ApiError::bad_request("value is required"))?;
-    let command = Command::SetAgentEnvVar {
+    let command = command::SetAgentEnvVar {
         agent_id: agent,
         key: body.key,
         value: state.secrets.seal(&value),
     };
     let outcome = state.projects.command(project, caller, command).await?;
     // Paca answers 200 here, not 201.
-    Ok(ok(outcome::agent_env_var(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -403,7 +398,7 @@ pub async fn update_env(
     Json(body): Json<UpdateEnvVar>,
 ) -> ApiResult<Reply<EnvVarDto>> {
     let project = project_id(&id)?;
-    let command = Command::UpdateAgentEnvVar {
+    let command = command::UpdateAgentEnvVar {
         agent_id: agent_id(&agent)?,
         env_var_id: env_var_id(&var)?,
         key: body.key.required("key").map_err(ApiError::bad_request)?,
@@ -414,7 +409,7 @@ pub async fn update_env(
             .map(|v| state.secrets.seal(&v)),
     };
     let outcome = state.projects.command(project, caller, command).await?;
-    Ok(ok(outcome::agent_env_var(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_env(
@@ -422,7 +417,7 @@ pub async fn delete_env(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent, var)): Path<(String, String, String)>,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::DeleteAgentEnvVar {
+    let command = command::DeleteAgentEnvVar {
         agent_id: agent_id(&agent)?,
         env_var_id: env_var_id(&var)?,
     };
@@ -556,12 +551,12 @@ pub async fn add_skill(
         triggers: body.triggers,
         is_enabled: true,
     };
-    let command = Command::AddAgentSkill(agent_id(&agent)?, Box::new(spec));
+    let command = command::AddAgentSkill(agent_id(&agent)?, spec);
     let outcome = state
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created((*outcome::agent_skill(outcome)?).into()))
+    Ok(created(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -592,12 +587,12 @@ pub async fn update_skill(
         }
         s
     }));
-    let command = Command::UpdateAgentSkill(agent_id(&agent)?, skill_id(&skill)?, change);
+    let command = command::UpdateAgentSkill(agent_id(&agent)?, skill_id(&skill)?, change);
     let outcome = state
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok((*outcome::agent_skill(outcome)?).into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_skill(
@@ -605,7 +600,7 @@ pub async fn delete_skill(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent, skill)): Path<(String, String, String)>,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::DeleteAgentSkill(agent_id(&agent)?, skill_id(&skill)?);
+    let command = command::DeleteAgentSkill(agent_id(&agent)?, skill_id(&skill)?);
     state
         .projects
         .command(project_id(&id)?, caller, command)
@@ -664,15 +659,12 @@ pub async fn add_mcp(
         env: sealed_env(&state, body.env),
         is_enabled: true,
     };
-    let command = Command::AddAgentMcpServer(agent_id(&agent)?, Box::new(spec));
+    let command = command::AddAgentMcpServer(agent_id(&agent)?, spec);
     let outcome = state
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(mcp_dto(
-        &state,
-        *outcome::agent_mcp_server(outcome)?,
-    )))
+    Ok(created(mcp_dto(&state, outcome)))
 }
 
 #[derive(Deserialize)]
@@ -714,12 +706,12 @@ pub async fn update_mcp(
         }
         s
     }));
-    let command = Command::UpdateAgentMcpServer(agent_id(&agent)?, mcp_id(&server)?, change);
+    let command = command::UpdateAgentMcpServer(agent_id(&agent)?, mcp_id(&server)?, change);
     let outcome = state
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(mcp_dto(&state, *outcome::agent_mcp_server(outcome)?)))
+    Ok(ok(mcp_dto(&state, outcome)))
 }
 
 pub async fn delete_mcp(
@@ -727,7 +719,7 @@ pub async fn delete_mcp(
     ProjectCaller(caller): ProjectCaller,
     Path((id, agent, server)): Path<(String, String, String)>,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::DeleteAgentMcpServer(agent_id(&agent)?, mcp_id(&server)?);
+    let command = command::DeleteAgentMcpServer(agent_id(&agent)?, mcp_id(&server)?);
     state
         .projects
         .command(project_id(&id)?, caller, command)

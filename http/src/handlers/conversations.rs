@@ -14,7 +14,7 @@ use corral_actors::agents::conversation::{Conversation, ConversationEvent, Trigg
 use corral_actors::ids::{AgentId, ConversationId, ProjectId, TaskId};
 use corral_actors::project::Caller;
 use corral_actors::project::access::{AGENTS_READ, AGENTS_WRITE, TASKS_WRITE};
-use corral_actors::project::command::Command;
+use corral_actors::project::command;
 use corral_actors::project::query::{AgentRunAccess, Authorize, ListAgents};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -239,7 +239,7 @@ pub async fn write_with_ai(
         .command(
             project,
             caller.clone(),
-            Command::RecordAgentSession {
+            command::RecordAgentSession {
                 task_id: task,
                 agent_id: agent,
                 conversation_id: conversation.id,
@@ -438,7 +438,11 @@ async fn chat_member(
 ) -> Result<corral_actors::ids::MemberId, ApiError> {
     run_access(state, project, caller, AGENTS_READ, agent, None, true)
         .await?
-        .ok_or_else(super::outcome::unexpected)
+        .ok_or_else(|| {
+            ApiError(corral_actors::Error::forbidden(
+                "chatting with an agent needs a membership in the project",
+            ))
+        })
 }
 
 pub async fn list_chats(

@@ -13,7 +13,6 @@ pub mod global_roles;
 pub mod health;
 pub mod me;
 pub mod notifications;
-mod outcome;
 pub mod planning;
 pub mod plugins;
 pub mod projects;

@@ -1,6 +1,5 @@
 //! `/projects/{id}/sprints`, `/views`, `/custom-fields` and `/tasks/{taskId}/links`.
 
-use super::outcome;
 use super::projects::project_id;
 use super::task_config::Items;
 use super::tasks::FlexDate;
@@ -13,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use corral_actors::ids::{SprintId, TaskId, ViewId};
 use corral_actors::patch::Patch;
 use corral_actors::project::command::{
-    Command, CustomFieldChanges, NewCustomField, NewSprint, NewView, PositionUpdate, SprintChanges,
+    self, CustomFieldChanges, NewCustomField, NewSprint, NewView, PositionUpdate, SprintChanges,
     ViewChanges,
 };
 use corral_actors::project::planning::{CustomField, Sprint, TaskPosition, View};
@@ -119,7 +118,7 @@ pub async fn create_sprint(
     Path(id): Path<String>,
     Json(body): Json<CreateSprint>,
 ) -> ApiResult<Reply<SprintDto>> {
-    let command = Command::CreateSprint(NewSprint {
+    let command = command::CreateSprint(NewSprint {
         name: body.name,
         goal: body.goal,
         start_date: body.start_date.map(FlexDate::date),
@@ -130,7 +129,7 @@ pub async fn create_sprint(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(outcome::sprint(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -153,7 +152,7 @@ pub async fn update_sprint(
     Path((id, sprint)): Path<(String, String)>,
     Json(body): Json<UpdateSprint>,
 ) -> ApiResult<Reply<SprintDto>> {
-    let command = Command::UpdateSprint(
+    let command = command::UpdateSprint(
         sprint_id(&sprint)?,
         SprintChanges {
             name: body.name,
@@ -167,7 +166,7 @@ pub async fn update_sprint(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::sprint(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_sprint(
@@ -180,7 +179,7 @@ pub async fn delete_sprint(
         .command(
             project_id(&id)?,
             caller,
-            Command::DeleteSprint(sprint_id(&sprint)?),
+            command::DeleteSprint(sprint_id(&sprint)?),
         )
         .await?;
     Ok(message("sprint deleted"))
@@ -198,7 +197,7 @@ pub async fn complete_sprint(
     Path((id, sprint)): Path<(String, String)>,
     Json(body): Json<CompleteSprint>,
 ) -> ApiResult<Reply<SprintDto>> {
-    let command = Command::CompleteSprint {
+    let command = command::CompleteSprint {
         sprint_id: sprint_id(&sprint)?,
         move_to: body.move_to_sprint_id.map(SprintId),
     };
@@ -206,7 +205,7 @@ pub async fn complete_sprint(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::sprint(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 /// Paca's view (`view_context` is not serialized; clients know it from their query).
@@ -310,7 +309,7 @@ pub async fn create_view(
     Json(body): Json<CreateView>,
 ) -> ApiResult<Reply<ViewDto>> {
     let (context, sprint_id) = q.parts()?;
-    let command = Command::CreateView(NewView {
+    let command = command::CreateView(NewView {
         context,
         sprint_id,
         name: body.name,
@@ -322,7 +321,7 @@ pub async fn create_view(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(outcome::view(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -343,7 +342,7 @@ pub async fn update_view(
     Path((id, view)): Path<(String, String)>,
     Json(body): Json<UpdateView>,
 ) -> ApiResult<Reply<ViewDto>> {
-    let command = Command::UpdateView(
+    let command = command::UpdateView(
         view_id(&view)?,
         ViewChanges {
             name: body.name,
@@ -356,7 +355,7 @@ pub async fn update_view(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::view(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_view(
@@ -369,7 +368,7 @@ pub async fn delete_view(
         .command(
             project_id(&id)?,
             caller,
-            Command::DeleteView(view_id(&view)?),
+            command::DeleteView(view_id(&view)?),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -389,7 +388,7 @@ pub async fn reorder_views(
     Json(body): Json<ReorderViews>,
 ) -> ApiResult<StatusCode> {
     let (context, sprint_id) = q.parts()?;
-    let command = Command::ReorderViews {
+    let command = command::ReorderViews {
         context,
         sprint_id,
         view_ids: body.view_ids.into_iter().map(ViewId).collect(),
@@ -465,7 +464,7 @@ pub async fn place_task(
         .command(
             project_id(&id)?,
             caller,
-            Command::PlaceTasks(view_id(&view)?, vec![update]),
+            command::PlaceTasks(view_id(&view)?, vec![update]),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -502,7 +501,7 @@ pub async fn place_tasks(
         .command(
             project_id(&id)?,
             caller,
-            Command::PlaceTasks(view_id(&view)?, updates),
+            command::PlaceTasks(view_id(&view)?, updates),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -591,7 +590,7 @@ pub async fn create_field(
     Path(id): Path<String>,
     Json(body): Json<CreateField>,
 ) -> ApiResult<Reply<CustomFieldDto>> {
-    let command = Command::CreateCustomField(NewCustomField {
+    let command = command::CreateCustomField(NewCustomField {
         field_key: body.field_key,
         display_name: body.display_name,
         field_type: body.field_type,
@@ -602,7 +601,7 @@ pub async fn create_field(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(outcome::custom_field(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -623,7 +622,7 @@ pub async fn update_field(
     Path((id, field)): Path<(String, String)>,
     Json(body): Json<UpdateField>,
 ) -> ApiResult<Reply<CustomFieldDto>> {
-    let command = Command::UpdateCustomField(
+    let command = command::UpdateCustomField(
         field_id(&field)?,
         CustomFieldChanges {
             display_name: body.display_name,
@@ -636,7 +635,7 @@ pub async fn update_field(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::custom_field(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_field(
@@ -649,7 +648,7 @@ pub async fn delete_field(
         .command(
             project_id(&id)?,
             caller,
-            Command::DeleteCustomField(field_id(&field)?),
+            command::DeleteCustomField(field_id(&field)?),
         )
         .await?;
     Ok(message("custom field deleted"))
@@ -742,13 +741,13 @@ pub async fn create_link(
         .target_task_id
         .filter(|t| !t.is_nil())
         .ok_or_else(|| ApiError::bad_request("target_task_id is required"))?;
-    let command = Command::AddLink {
+    let command = command::AddLink {
         task_id: source,
         target_task_id: TaskId(target),
         link_type: body.link_type,
         target_elsewhere: false,
     };
-    let link = outcome::link(state.projects.command(project, caller, command).await?)?;
+    let link = state.projects.command(project, caller, command).await?;
     Ok(created(link.into()))
 }
 
@@ -757,7 +756,7 @@ pub async fn delete_link(
     ProjectCaller(caller): ProjectCaller,
     Path((id, task, link)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let command = Command::RemoveLink {
+    let command = command::RemoveLink {
         task_id: task_id(&task)?,
         link_id: parse_id(&link, "link id")?,
     };

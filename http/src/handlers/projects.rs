@@ -1,6 +1,5 @@
 //! `/projects`, `/projects/{id}/members` and `/projects/{id}/roles`.
 
-use super::outcome;
 use crate::envelope::{ApiError, ApiResult, Message, Reply, created, message, ok};
 use crate::extract::{Caller, Json, ProjectCaller, parse_id};
 use crate::pagination::{Page, PageQuery};
@@ -10,7 +9,7 @@ use chrono::{DateTime, Utc};
 use corral_actors::ids::{MemberId, ProjectId, ProjectRoleId, UserId};
 use corral_actors::patch::Patch;
 use corral_actors::permission::PermissionMap;
-use corral_actors::project::command::{Command, NewProject, ProjectChanges};
+use corral_actors::project::command::{self, NewProject, ProjectChanges};
 use corral_actors::project::model::{Member, MemberType, Project, ProjectRole};
 use corral_actors::project::query::{self as q, GetProject, ListRoles, MemberView};
 use serde::{Deserialize, Serialize};
@@ -93,7 +92,7 @@ pub async fn create(
     if body.name.is_empty() {
         return Err(ApiError::bad_request("name is required"));
     }
-    let command = Command::CreateProject(NewProject {
+    let command = command::CreateProject(NewProject {
         name: body.name,
         description: body.description,
         task_id_prefix: body.task_id_prefix,
@@ -104,7 +103,7 @@ pub async fn create(
         .projects
         .command(ProjectId::new(), (&me).into(), command)
         .await?;
-    Ok(created(outcome::project(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 pub async fn get(
@@ -139,7 +138,7 @@ pub async fn update(
     Path(id): Path<String>,
     Json(body): Json<UpdateProject>,
 ) -> ApiResult<Reply<ProjectDto>> {
-    let command = Command::UpdateProject(ProjectChanges {
+    let command = command::UpdateProject(ProjectChanges {
         name: body.name,
         description: body.description,
         task_id_prefix: body.task_id_prefix,
@@ -150,7 +149,7 @@ pub async fn update(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::project(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete(
@@ -160,7 +159,7 @@ pub async fn delete(
 ) -> ApiResult<Reply<Message>> {
     state
         .projects
-        .command(project_id(&id)?, caller, Command::DeleteProject)
+        .command(project_id(&id)?, caller, command::DeleteProject)
         .await?;
     Ok(message("project deleted"))
 }
@@ -261,17 +260,15 @@ pub async fn add_member(
     Json(body): Json<AddMember>,
 ) -> ApiResult<Reply<MemberDto>> {
     let project = project_id(&id)?;
-    let command = Command::AddMember {
+    let command = command::AddMember {
         user_id: UserId(required_id(body.user_id, "user_id")?),
         project_role_id: ProjectRoleId(required_id(body.project_role_id, "project_role_id")?),
         profile: None,
     };
-    let member = outcome::member(
-        state
-            .projects
-            .command(project, caller.clone(), command)
-            .await?,
-    )?;
+    let member = state
+        .projects
+        .command(project, caller.clone(), command)
+        .await?;
     Ok(created(
         with_role_name(&state, project, caller, member).await,
     ))
@@ -290,16 +287,14 @@ pub async fn update_member(
     Json(body): Json<UpdateMember>,
 ) -> ApiResult<Reply<MemberDto>> {
     let project = project_id(&id)?;
-    let command = Command::UpdateMemberRole {
+    let command = command::UpdateMemberRole {
         member_id: parse_id::<MemberId>(&member, "member id")?,
         project_role_id: ProjectRoleId(required_id(body.project_role_id, "project_role_id")?),
     };
-    let member = outcome::member(
-        state
-            .projects
-            .command(project, caller.clone(), command)
-            .await?,
-    )?;
+    let member = state
+        .projects
+        .command(project, caller.clone(), command)
+        .await?;
     Ok(ok(with_role_name(&state, project, caller, member).await))
 }
 
@@ -308,7 +303,7 @@ pub async fn remove_member(
     ProjectCaller(caller): ProjectCaller,
     Path((id, member)): Path<(String, String)>,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::RemoveMember(parse_id(&member, "member id")?);
+    let command = command::RemoveMember(parse_id(&member, "member id")?);
     state
         .projects
         .command(project_id(&id)?, caller, command)
@@ -382,7 +377,7 @@ pub async fn create_role(
     Path(id): Path<String>,
     Json(body): Json<RoleBody>,
 ) -> ApiResult<Reply<ProjectRoleDto>> {
-    let command = Command::CreateRole {
+    let command = command::CreateRole {
         role_name: body.role_name,
         permissions: body.permissions.unwrap_or_default(),
     };
@@ -390,7 +385,7 @@ pub async fn create_role(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(outcome::role(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 /// A role PATCH: an absent field keeps its value; `null` is refused.
@@ -408,7 +403,7 @@ pub async fn update_role(
     Path((id, role)): Path<(String, String)>,
     Json(body): Json<RolePatch>,
 ) -> ApiResult<Reply<ProjectRoleDto>> {
-    let command = Command::UpdateRole {
+    let command = command::UpdateRole {
         role_id: parse_id(&role, "role id")?,
         role_name: body
             .role_name
@@ -423,7 +418,7 @@ pub async fn update_role(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::role(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_role(
@@ -431,7 +426,7 @@ pub async fn delete_role(
     ProjectCaller(caller): ProjectCaller,
     Path((id, role)): Path<(String, String)>,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::DeleteRole(parse_id(&role, "role id")?);
+    let command = command::DeleteRole(parse_id(&role, "role id")?);
     state
         .projects
         .command(project_id(&id)?, caller, command)

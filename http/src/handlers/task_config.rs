@@ -1,6 +1,5 @@
 //! `/projects/{id}/task-types` and `/projects/{id}/task-statuses`.
 
-use super::outcome;
 use super::projects::project_id;
 use crate::envelope::{ApiError, ApiResult, Message, Reply, created, message, ok};
 use crate::extract::{Json, ProjectCaller, parse_id};
@@ -11,7 +10,7 @@ use chrono::{DateTime, Utc};
 use corral_actors::ids::TaskStatusId;
 use corral_actors::patch::Patch;
 use corral_actors::project::command::{
-    Command, NewStatus, NewTaskType, StatusChanges, TaskTypeChanges,
+    self, NewStatus, NewTaskType, StatusChanges, TaskTypeChanges,
 };
 use corral_actors::project::model::{TaskStatus, TaskType};
 use corral_actors::project::query::{ListStatuses, ListTaskTypes};
@@ -125,7 +124,7 @@ pub async fn create_type(
     Path(id): Path<String>,
     Json(body): Json<CreateType>,
 ) -> ApiResult<Reply<TaskTypeDto>> {
-    let command = Command::CreateTaskType(NewTaskType {
+    let command = command::CreateTaskType(NewTaskType {
         name: body.name,
         icon: body.icon,
         color: body.color,
@@ -135,7 +134,7 @@ pub async fn create_type(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(outcome::task_type(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -156,7 +155,7 @@ pub async fn update_type(
     Path((id, type_id)): Path<(String, String)>,
     Json(body): Json<UpdateType>,
 ) -> ApiResult<Reply<TaskTypeDto>> {
-    let command = Command::UpdateTaskType(
+    let command = command::UpdateTaskType(
         parse_id(&type_id, "task type id")?,
         TaskTypeChanges {
             name: body.name,
@@ -169,7 +168,7 @@ pub async fn update_type(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::task_type(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_type(
@@ -177,7 +176,7 @@ pub async fn delete_type(
     ProjectCaller(caller): ProjectCaller,
     Path((id, type_id)): Path<(String, String)>,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::DeleteTaskType(parse_id(&type_id, "task type id")?);
+    let command = command::DeleteTaskType(parse_id(&type_id, "task type id")?);
     state
         .projects
         .command(project_id(&id)?, caller, command)
@@ -190,12 +189,12 @@ pub async fn default_type(
     ProjectCaller(caller): ProjectCaller,
     Path((id, type_id)): Path<(String, String)>,
 ) -> ApiResult<Reply<TaskTypeDto>> {
-    let command = Command::SetDefaultTaskType(parse_id(&type_id, "task type id")?);
+    let command = command::SetDefaultTaskType(parse_id(&type_id, "task type id")?);
     let outcome = state
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::task_type(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn list_statuses(
@@ -230,7 +229,7 @@ pub async fn create_status(
     Path(id): Path<String>,
     Json(body): Json<CreateStatus>,
 ) -> ApiResult<Reply<StatusDto>> {
-    let command = Command::CreateStatus(NewStatus {
+    let command = command::CreateStatus(NewStatus {
         name: body.name,
         color: body.color,
         position: body.position,
@@ -240,7 +239,7 @@ pub async fn create_status(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(outcome::status(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -261,7 +260,7 @@ pub async fn update_status(
     Path((id, status)): Path<(String, String)>,
     Json(body): Json<UpdateStatus>,
 ) -> ApiResult<Reply<StatusDto>> {
-    let command = Command::UpdateStatus(
+    let command = command::UpdateStatus(
         parse_id(&status, "task status id")?,
         StatusChanges {
             name: body.name,
@@ -274,7 +273,7 @@ pub async fn update_status(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::status(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_status(
@@ -282,7 +281,7 @@ pub async fn delete_status(
     ProjectCaller(caller): ProjectCaller,
     Path((id, status)): Path<(String, String)>,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::DeleteStatus(parse_id(&status, "task status id")?);
+    let command = command::DeleteStatus(parse_id(&status, "task status id")?);
     state
         .projects
         .command(project_id(&id)?, caller, command)
@@ -295,12 +294,12 @@ pub async fn default_status(
     ProjectCaller(caller): ProjectCaller,
     Path((id, status)): Path<(String, String)>,
 ) -> ApiResult<Reply<StatusDto>> {
-    let command = Command::SetDefaultStatus(parse_id(&status, "task status id")?);
+    let command = command::SetDefaultStatus(parse_id(&status, "task status id")?);
     let outcome = state
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::status(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 #[derive(Deserialize)]
@@ -321,7 +320,7 @@ pub async fn reorder_statuses(
     let ids = body.status_ids.into_iter().map(TaskStatusId).collect();
     state
         .projects
-        .command(project_id(&id)?, caller, Command::ReorderStatuses(ids))
+        .command(project_id(&id)?, caller, command::ReorderStatuses(ids))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

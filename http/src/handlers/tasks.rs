@@ -1,6 +1,5 @@
 //! `/projects/{id}/tasks`, task activities and comments, and the event log.
 
-use super::outcome;
 use super::projects::project_id;
 use crate::envelope::{ApiError, ApiResult, Message, Reply, created, message, ok};
 use crate::extract::{Json, ProjectCaller, parse_id};
@@ -12,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use corral_actors::ids::{MemberId, TaskId, TaskStatusId, TaskTypeId};
 use corral_actors::patch::Patch;
 use corral_actors::project::batch::Event;
-use corral_actors::project::command::{Command, CommentView, NewTask, TaskChanges};
+use corral_actors::project::command::{self, CommentView, NewTask, TaskChanges};
 use corral_actors::project::model::Task;
 use corral_actors::project::query::{
     self as q, RefFilter, TaskCursor, TaskFilter, TaskPageRequest,
@@ -264,9 +263,9 @@ pub async fn create(
     };
     let outcome = state
         .projects
-        .command(project_id(&id)?, caller, Command::CreateTask(Box::new(new)))
+        .command(project_id(&id)?, caller, command::CreateTask(new))
         .await?;
-    Ok(created(outcome::task(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 pub async fn get(
@@ -371,16 +370,16 @@ pub async fn update(
         start_date: body.start_date.map(|d| d.0),
         due_date: body.due_date.map(|d| d.0),
     };
-    let command = Command::UpdateTask {
+    let command = command::UpdateTask {
         task_id: task_id(&task)?,
-        changes: Box::new(changes),
+        changes,
         expected_version,
     };
     let outcome = state
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::task(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete(
@@ -389,7 +388,7 @@ pub async fn delete(
     Path((id, task)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Reply<Message>> {
-    let command = Command::DeleteTask {
+    let command = command::DeleteTask {
         task_id: task_id(&task)?,
         expected_version: expected_version(&headers, None)?,
     };
@@ -576,7 +575,7 @@ pub async fn add_comment(
     Path((id, task)): Path<(String, String)>,
     Json(body): Json<CommentBody>,
 ) -> ApiResult<Reply<ActivityDto>> {
-    let command = Command::AddComment {
+    let command = command::AddComment {
         task_id: task_id(&task)?,
         content: comment_content(body)?,
     };
@@ -584,7 +583,7 @@ pub async fn add_comment(
         .projects
         .command(project_id(&id)?, caller, command)
         .await?;
-    Ok(created(outcome::comment(outcome)?.into()))
+    Ok(created(outcome.into()))
 }
 
 pub async fn update_comment(
@@ -593,7 +592,7 @@ pub async fn update_comment(
     Path((id, task, comment)): Path<(String, String, String)>,
     Json(body): Json<CommentBody>,
 ) -> ApiResult<Reply<ActivityDto>> {
-    let command = Command::UpdateComment {
+    let command = command::UpdateComment {
         task_id: task_id(&task)?,
         comment_id: parse_id(&comment, "comment id")?,
         content: comment_content(body)?,
@@ -602,7 +601,7 @@ pub async fn update_comment(
         .projects
         .comment_command(project_id(&id)?, caller, command)
         .await?;
-    Ok(ok(outcome::comment(outcome)?.into()))
+    Ok(ok(outcome.into()))
 }
 
 pub async fn delete_comment(
@@ -610,7 +609,7 @@ pub async fn delete_comment(
     ProjectCaller(caller): ProjectCaller,
     Path((id, task, comment)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let command = Command::DeleteComment {
+    let command = command::DeleteComment {
         task_id: task_id(&task)?,
         comment_id: parse_id(&comment, "comment id")?,
     };

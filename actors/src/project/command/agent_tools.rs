@@ -3,7 +3,7 @@
 //! environment values arrive sealed.
 
 use super::agents::agent_not_found;
-use super::{Outcome, Stage};
+use super::{SpecChange, Stage};
 use crate::error::{Error, Result, codes};
 use crate::ids::{AgentId, AgentMcpServerId, AgentSkillId};
 use crate::project::access::{self, AGENTS_WRITE};
@@ -13,6 +13,23 @@ use crate::project::events::EventKind;
 use crate::secrets::Sealed;
 use serde_json::json;
 use std::collections::BTreeMap;
+
+command!(AddAgentSkill(AgentId, SkillSpec) -> AgentSkill,
+    |Self(agent, spec), s| add_skill(s, *agent, spec));
+command!(
+    UpdateAgentSkill(AgentId, AgentSkillId, SpecChange<SkillSpec>) -> AgentSkill,
+    |Self(agent, id, change), s| update_skill(s, *agent, *id, change.0.as_ref())
+);
+command!(DeleteAgentSkill(AgentId, AgentSkillId) -> (),
+    |Self(agent, id), s| delete_skill(s, *agent, *id));
+command!(AddAgentMcpServer(AgentId, McpSpec) -> AgentMcpServer,
+    |Self(agent, spec), s| add_mcp(s, *agent, spec));
+command!(
+    UpdateAgentMcpServer(AgentId, AgentMcpServerId, SpecChange<McpSpec>) -> AgentMcpServer,
+    |Self(agent, id, change), s| update_mcp(s, *agent, *id, change.0.as_ref())
+);
+command!(DeleteAgentMcpServer(AgentId, AgentMcpServerId) -> (),
+    |Self(agent, id), s| delete_mcp(s, *agent, *id));
 
 const NAME_MAX: usize = 100;
 const CONTENT_MAX: usize = 256 * 1024;
@@ -174,7 +191,7 @@ fn checked_mcp(
     })
 }
 
-fn stage_skill(s: &mut Stage<'_>, skill: AgentSkill, event: EventKind) -> Result<Outcome> {
+fn stage_skill(s: &mut Stage<'_>, skill: AgentSkill, event: EventKind) -> Result<AgentSkill> {
     s.put(Change::AgentSkill(Box::new(skill.clone())));
     s.emit(
         event,
@@ -183,10 +200,14 @@ fn stage_skill(s: &mut Stage<'_>, skill: AgentSkill, event: EventKind) -> Result
         json!({"project_id": skill.project_id, "agent_id": skill.agent_id, "skill_id": skill.id,
                "skill_name": skill.skill_name}),
     );
-    Ok(Outcome::AgentSkill(Box::new(skill)))
+    Ok(skill)
 }
 
-fn stage_mcp(s: &mut Stage<'_>, server: AgentMcpServer, event: EventKind) -> Result<Outcome> {
+fn stage_mcp(
+    s: &mut Stage<'_>,
+    server: AgentMcpServer,
+    event: EventKind,
+) -> Result<AgentMcpServer> {
     s.put(Change::AgentMcpServer(Box::new(server.clone())));
     s.emit(
         event,
@@ -195,10 +216,10 @@ fn stage_mcp(s: &mut Stage<'_>, server: AgentMcpServer, event: EventKind) -> Res
         json!({"project_id": server.project_id, "agent_id": server.agent_id,
                "mcp_server_id": server.id, "server_name": server.server_name}),
     );
-    Ok(Outcome::AgentMcpServer(Box::new(server)))
+    Ok(server)
 }
 
-pub(super) fn add_skill(s: &mut Stage<'_>, agent: AgentId, spec: &SkillSpec) -> Result<Outcome> {
+pub(super) fn add_skill(s: &mut Stage<'_>, agent: AgentId, spec: &SkillSpec) -> Result<AgentSkill> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent).ok_or_else(agent_not_found)?;
     let spec = checked_skill(s, agent, spec, None)?;
@@ -224,7 +245,7 @@ pub(super) fn update_skill(
     agent: AgentId,
     id: AgentSkillId,
     change: &(dyn Fn(SkillSpec) -> SkillSpec + Send + Sync),
-) -> Result<Outcome> {
+) -> Result<AgentSkill> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent).ok_or_else(agent_not_found)?;
     let current = s
@@ -256,7 +277,7 @@ pub(super) fn update_skill(
     stage_skill(s, skill, EventKind::AgentSkillUpdated)
 }
 
-pub(super) fn delete_skill(s: &mut Stage<'_>, agent: AgentId, id: AgentSkillId) -> Result<Outcome> {
+pub(super) fn delete_skill(s: &mut Stage<'_>, agent: AgentId, id: AgentSkillId) -> Result<()> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent).ok_or_else(agent_not_found)?;
     let skill = s
@@ -269,10 +290,10 @@ pub(super) fn delete_skill(s: &mut Stage<'_>, agent: AgentId, id: AgentSkillId) 
                          "skill_name": skill.skill_name});
     s.put(Change::AgentSkillDeleted(id));
     s.emit(EventKind::AgentSkillDeleted, None, Some(agent.0), payload);
-    Ok(Outcome::Done)
+    Ok(())
 }
 
-pub(super) fn add_mcp(s: &mut Stage<'_>, agent: AgentId, spec: &McpSpec) -> Result<Outcome> {
+pub(super) fn add_mcp(s: &mut Stage<'_>, agent: AgentId, spec: &McpSpec) -> Result<AgentMcpServer> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent).ok_or_else(agent_not_found)?;
     let spec = checked_mcp(s, agent, spec, None)?;
@@ -298,7 +319,7 @@ pub(super) fn update_mcp(
     agent: AgentId,
     id: AgentMcpServerId,
     change: &(dyn Fn(McpSpec) -> McpSpec + Send + Sync),
-) -> Result<Outcome> {
+) -> Result<AgentMcpServer> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent).ok_or_else(agent_not_found)?;
     let current = s
@@ -332,11 +353,7 @@ pub(super) fn update_mcp(
     stage_mcp(s, server, EventKind::AgentMcpServerUpdated)
 }
 
-pub(super) fn delete_mcp(
-    s: &mut Stage<'_>,
-    agent: AgentId,
-    id: AgentMcpServerId,
-) -> Result<Outcome> {
+pub(super) fn delete_mcp(s: &mut Stage<'_>, agent: AgentId, id: AgentMcpServerId) -> Result<()> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent).ok_or_else(agent_not_found)?;
     let server = s
@@ -354,5 +371,5 @@ pub(super) fn delete_mcp(
         Some(agent.0),
         payload,
     );
-    Ok(Outcome::Done)
+    Ok(())
 }

@@ -3,9 +3,9 @@
 //! arrive sealed and never appear in events.
 
 use super::members::member_not_found;
-use super::{Outcome, Stage, required_name};
+use super::{Stage, required_name};
 use crate::error::{Error, Result, codes};
-use crate::ids::{AgentEnvVarId, AgentId, MemberId, ProjectRoleId};
+use crate::ids::{AgentEnvVarId, AgentId, ConversationId, MemberId, ProjectRoleId, TaskId};
 use crate::project::access::{self, AGENTS_WRITE};
 use crate::project::agents::{
     Agent, AgentEnvVar, AgentPrompts, MAX_ITERATIONS_MAX, TIMEOUT_MINUTES_DEFAULT,
@@ -16,6 +16,25 @@ use crate::project::events::EventKind;
 use crate::project::model::{Member, MemberType};
 use crate::secrets::Sealed;
 use serde_json::json;
+
+command!(CreateAgent(NewAgent) -> Agent, |Self(new), s| create(s, new));
+command!(UpdateAgent(AgentId, AgentChanges) -> Agent, |Self(id, changes), s| update(s, *id, changes));
+command!(DeleteAgent(AgentId) -> (), |Self(id), s| delete(s, *id));
+command!(SetAgentEnvVar { agent_id: AgentId, key: String, value: Sealed } -> AgentEnvVar,
+    |c, s| set_env(s, c.agent_id, &c.key, &c.value));
+command!(UpdateAgentEnvVar {
+        agent_id: AgentId,
+        env_var_id: AgentEnvVarId,
+        key: Option<String>,
+        value: Option<Sealed>,
+    } -> AgentEnvVar,
+    |c, s| update_env(s, c.agent_id, c.env_var_id, c.key.as_deref(), c.value.as_ref()));
+command!(DeleteAgentEnvVar { agent_id: AgentId, env_var_id: AgentEnvVarId } -> (),
+    |c, s| delete_env(s, c.agent_id, c.env_var_id));
+command!(
+    /// Notes in a task's activity that an agent started working on it.
+    RecordAgentSession { task_id: TaskId, agent_id: AgentId, conversation_id: ConversationId } -> (),
+    |c, s| record_session(s, c.task_id, c.agent_id, c.conversation_id));
 
 const NAME_MAX: usize = 100;
 const HANDLE_MAX: usize = 64;
@@ -197,7 +216,7 @@ fn summary(a: &Agent) -> serde_json::Value {
            "name": a.name, "handle": a.handle})
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewAgent) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewAgent) -> Result<Agent> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     let handle = handle(&new.handle)?;
     let name = name(&new.name)?;
@@ -269,10 +288,10 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewAgent) -> Result<Outcome> {
         Some(agent.id.0),
         summary(&agent),
     );
-    Ok(Outcome::Agent(Box::new(agent)))
+    Ok(agent)
 }
 
-pub(super) fn update(s: &mut Stage<'_>, id: AgentId, c: &AgentChanges) -> Result<Outcome> {
+pub(super) fn update(s: &mut Stage<'_>, id: AgentId, c: &AgentChanges) -> Result<Agent> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     let mut agent = s
         .state
@@ -378,10 +397,10 @@ pub(super) fn update(s: &mut Stage<'_>, id: AgentId, c: &AgentChanges) -> Result
         Some(agent.id.0),
         summary(&agent),
     );
-    Ok(Outcome::Agent(Box::new(agent)))
+    Ok(agent)
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, id: AgentId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: AgentId) -> Result<()> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     let mut agent = s
         .state
@@ -402,7 +421,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: AgentId) -> Result<Outcome> {
         Some(agent.id.0),
         summary(&agent),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// `^[A-Za-z_][A-Za-z0-9_]*$`, not `PACA_…`, not one the sandbox sets itself.
@@ -451,7 +470,7 @@ fn env_key_free(
 }
 
 /// Stages a variable and its event (keys only: values never leave sealed).
-fn put_env(s: &mut Stage<'_>, var: AgentEnvVar, event_type: EventKind) -> Result<Outcome> {
+fn put_env(s: &mut Stage<'_>, var: AgentEnvVar, event_type: EventKind) -> Result<AgentEnvVar> {
     s.put(Change::AgentEnvVar(var.clone()));
     s.emit(
         event_type,
@@ -459,7 +478,7 @@ fn put_env(s: &mut Stage<'_>, var: AgentEnvVar, event_type: EventKind) -> Result
         Some(var.agent_id.0),
         json!({"project_id": var.project_id, "agent_id": var.agent_id, "env_var_id": var.id, "key": var.key}),
     );
-    Ok(Outcome::AgentEnvVar(var))
+    Ok(var)
 }
 
 pub(super) fn set_env(
@@ -467,7 +486,7 @@ pub(super) fn set_env(
     agent_id: AgentId,
     key: &str,
     value: &Sealed,
-) -> Result<Outcome> {
+) -> Result<AgentEnvVar> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent_id).ok_or_else(agent_not_found)?;
     let key = env_key(key)?;
@@ -490,7 +509,7 @@ pub(super) fn update_env(
     id: AgentEnvVarId,
     key: Option<&str>,
     value: Option<&Sealed>,
-) -> Result<Outcome> {
+) -> Result<AgentEnvVar> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent_id).ok_or_else(agent_not_found)?;
     let mut var = s
@@ -512,11 +531,7 @@ pub(super) fn update_env(
     put_env(s, var, EventKind::AgentEnvVarUpdated)
 }
 
-pub(super) fn delete_env(
-    s: &mut Stage<'_>,
-    agent_id: AgentId,
-    id: AgentEnvVarId,
-) -> Result<Outcome> {
+pub(super) fn delete_env(s: &mut Stage<'_>, agent_id: AgentId, id: AgentEnvVarId) -> Result<()> {
     access::require(s.state, s.caller, AGENTS_WRITE)?;
     s.state.live_agent(agent_id).ok_or_else(agent_not_found)?;
     let var = s
@@ -533,7 +548,7 @@ pub(super) fn delete_env(
         Some(agent_id.0),
         payload,
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// `agent.session.started` in the task's activity (Paca's content: conversation and agent).
@@ -542,7 +557,7 @@ pub(super) fn record_session(
     task_id: crate::ids::TaskId,
     agent_id: AgentId,
     conversation_id: crate::ids::ConversationId,
-) -> Result<Outcome> {
+) -> Result<()> {
     access::require(s.state, s.caller, crate::project::access::AGENTS_READ)?;
     s.state
         .live_task(task_id)
@@ -557,7 +572,7 @@ pub(super) fn record_session(
         Some(conversation_id.0),
         payload,
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// Queues a conversation for an agent (`agent.triggered`, also appended to the triggers

@@ -1,9 +1,9 @@
 //! Comments on tasks. Only members comment; only the author edits or deletes; @mentions of
 //! members notify them.
 
+use super::Stage;
 use super::members::member_not_found;
 use super::tasks::{notify, task_not_found};
-use super::{Outcome, Stage};
 use crate::error::{Error, Result, codes};
 use crate::ids::{CommentId, TaskId, UserId};
 use crate::project::access::{self, TASKS_WRITE};
@@ -12,6 +12,32 @@ use crate::project::events::EventKind;
 use crate::project::mention;
 use crate::project::model::{Comment, Task};
 use serde_json::{Value, json};
+
+command!(AddComment { task_id: TaskId, content: Value } -> CommentView,
+    |c, s| add(s, c.task_id, &c.content));
+command!(UpdateComment { task_id: TaskId, comment_id: CommentId, content: Value } -> CommentView,
+    |c, s| update(s, c.task_id, c.comment_id, &c.content));
+command!(DeleteComment { task_id: TaskId, comment_id: CommentId } -> (),
+    |c, s| delete(s, c.task_id, c.comment_id));
+
+/// A command on one comment of a task (`Projects::comment_command` tells a missing comment
+/// from an activity that is not a comment).
+pub trait OnComment: super::ProjectCommand {
+    /// The task and the comment.
+    fn comment(&self) -> (TaskId, CommentId);
+}
+
+impl OnComment for UpdateComment {
+    fn comment(&self) -> (TaskId, CommentId) {
+        (self.task_id, self.comment_id)
+    }
+}
+
+impl OnComment for DeleteComment {
+    fn comment(&self) -> (TaskId, CommentId) {
+        (self.task_id, self.comment_id)
+    }
+}
 
 /// Largest comment, serialized.
 pub const CONTENT_MAX_BYTES: usize = 256 * 1024;
@@ -158,7 +184,7 @@ fn event_payload(s: &Stage<'_>, comment: &Comment, activity_type: &str) -> Value
     })
 }
 
-pub(super) fn add(s: &mut Stage<'_>, task_id: TaskId, raw: &Value) -> Result<Outcome> {
+pub(super) fn add(s: &mut Stage<'_>, task_id: TaskId, raw: &Value) -> Result<CommentView> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let content = content(raw)?;
     let task = s
@@ -187,7 +213,7 @@ pub(super) fn add(s: &mut Stage<'_>, task_id: TaskId, raw: &Value) -> Result<Out
     );
     notify_mentions(s, &task, &comment.content, &[]);
     trigger_mentioned_agents(s, &task, comment.id, &comment.content);
-    Ok(Outcome::Comment(view(s, comment)))
+    Ok(view(s, comment))
 }
 
 pub(super) fn update(
@@ -195,7 +221,7 @@ pub(super) fn update(
     task_id: TaskId,
     id: CommentId,
     raw: &Value,
-) -> Result<Outcome> {
+) -> Result<CommentView> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let content = content(raw)?;
     let mut comment = own_comment(s, task_id, id)?;
@@ -213,10 +239,10 @@ pub(super) fn update(
     if let Some(task) = s.state.live_task(task_id).cloned() {
         notify_mentions(s, &task, &comment.content, &before);
     }
-    Ok(Outcome::Comment(view(s, comment)))
+    Ok(view(s, comment))
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, task_id: TaskId, id: CommentId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, task_id: TaskId, id: CommentId) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let mut comment = own_comment(s, task_id, id)?;
     comment.deleted_at = Some(s.now);
@@ -228,5 +254,5 @@ pub(super) fn delete(s: &mut Stage<'_>, task_id: TaskId, id: CommentId) -> Resul
         Some(id.0),
         json!({"id": id, "task_id": task_id, "project_id": comment.project_id, "actor_id": s.caller.user_id}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! definition on every task write, and values a definition change makes invalid (or a deleted
 //! field leaves behind) are removed from the tasks in the same batch.
 
-use super::{Outcome, Stage, required_name};
+use super::{Stage, required_name};
 use crate::error::{Error, Result, codes};
 use crate::ids::CustomFieldId;
 use crate::project::access::{self, TASKS_WRITE};
@@ -10,6 +10,11 @@ use crate::project::batch::Change;
 use crate::project::events::EventKind;
 use crate::project::planning::{CustomField, FieldType};
 use serde_json::json;
+
+command!(CreateCustomField(NewCustomField) -> CustomField, |Self(new), s| create(s, new));
+command!(UpdateCustomField(CustomFieldId, CustomFieldChanges) -> CustomField,
+    |Self(id, changes), s| update(s, *id, changes));
+command!(DeleteCustomField(CustomFieldId) -> (), |Self(id), s| delete(s, *id));
 
 pub const KEY_MAX: usize = 64;
 const NAME_MAX: usize = 100;
@@ -126,7 +131,7 @@ fn prune_values(
     ids
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewCustomField) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewCustomField) -> Result<CustomField> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     if new.field_key.is_empty() || new.display_name.is_empty() {
         return Err(Error::bad_request(
@@ -163,14 +168,14 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewCustomField) -> Result<Outcome>
         Some(field.id.0),
         json!({"project_id": field.project_id, "field_id": field.id, "field_key": field.field_key}),
     );
-    Ok(Outcome::CustomField(field))
+    Ok(field)
 }
 
 pub(super) fn update(
     s: &mut Stage<'_>,
     id: CustomFieldId,
     changes: &CustomFieldChanges,
-) -> Result<Outcome> {
+) -> Result<CustomField> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let mut field = s
         .state
@@ -204,10 +209,10 @@ pub(super) fn update(
         Some(id.0),
         json!({"project_id": field.project_id, "field_id": id, "field_key": field.field_key, "pruned_task_ids": pruned}),
     );
-    Ok(Outcome::CustomField(field))
+    Ok(field)
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, id: CustomFieldId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: CustomFieldId) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let field = s
         .state
@@ -223,5 +228,5 @@ pub(super) fn delete(s: &mut Stage<'_>, id: CustomFieldId) -> Result<Outcome> {
         Some(id.0),
         json!({"project_id": field.project_id, "field_id": id, "field_key": field.field_key, "pruned_task_ids": pruned}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }

@@ -1,8 +1,8 @@
 //! Links between tasks of one project: `blocks`, `relates_to`, `duplicates` (read from the
 //! other end as `is_blocked_by`, `relates_to`, `is_duplicated_by`).
 
+use super::Stage;
 use super::tasks::task_not_found;
-use super::{Outcome, Stage};
 use crate::error::{Error, Result, codes};
 use crate::ids::{LinkId, TaskId};
 use crate::project::access::{self, TASKS_WRITE};
@@ -11,6 +11,43 @@ use crate::project::events::EventKind;
 use crate::project::planning::{LinkType, TaskLink};
 use crate::project::query::LinkView;
 use serde_json::json;
+
+/// Links a task to another (possibly in another project: Paca refuses those).
+#[derive(Clone, Debug)]
+pub struct AddLink {
+    pub task_id: TaskId,
+    pub target_task_id: TaskId,
+    pub link_type: String,
+    /// The target exists in another project; found out before staging.
+    pub target_elsewhere: bool,
+}
+
+impl super::ProjectCommand for AddLink {
+    type Reply = LinkView;
+
+    fn stage(&self, s: &mut Stage<'_>) -> Result<LinkView> {
+        add(
+            s,
+            self.task_id,
+            self.target_task_id,
+            &self.link_type,
+            self.target_elsewhere,
+        )
+    }
+
+    async fn resolve(&mut self, outside: super::Outside<'_>) {
+        if self.target_elsewhere || outside.state.live_task(self.target_task_id).is_some() {
+            return;
+        }
+        self.target_elsewhere = matches!(
+            outside.store.task_project(self.target_task_id).await,
+            Ok(Some(project)) if project != outside.project_id
+        );
+    }
+}
+
+command!(RemoveLink { task_id: TaskId, link_id: LinkId } -> (),
+    |c, s| remove(s, c.task_id, c.link_id));
 
 fn link_not_found() -> Error {
     Error::not_found(codes::TASK_LINK_NOT_FOUND, "task link: not found")
@@ -22,7 +59,7 @@ pub(super) fn add(
     target: TaskId,
     link_type: &str,
     target_elsewhere: bool,
-) -> Result<Outcome> {
+) -> Result<LinkView> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let link_type =
         LinkType::parse(link_type).ok_or_else(|| Error::bad_request("invalid link_type"))?;
@@ -74,14 +111,14 @@ pub(super) fn add(
                            "link_type": link_type.as_str()},
                "actor_id": s.caller.user_id, "created_at": s.now}),
     );
-    Ok(Outcome::Link(LinkView {
+    Ok(LinkView {
         display_link_type: link_type.as_str(),
         link,
         linked_task,
-    }))
+    })
 }
 
-pub(super) fn remove(s: &mut Stage<'_>, task: TaskId, id: LinkId) -> Result<Outcome> {
+pub(super) fn remove(s: &mut Stage<'_>, task: TaskId, id: LinkId) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let link = s
         .state
@@ -101,5 +138,5 @@ pub(super) fn remove(s: &mut Stage<'_>, task: TaskId, id: LinkId) -> Result<Outc
                            "target_task_id": link.target_task_id, "link_type": link.link_type.as_str()},
                "actor_id": s.caller.user_id, "created_at": s.now}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! agent (`agents.rs`). Removing is a soft delete; adding a removed user back revives their
 //! membership.
 
-use super::{Outcome, Stage};
+use super::Stage;
 use crate::error::{Error, Result, codes};
 use crate::ids::{MemberId, ProjectRoleId, UserId};
 use crate::project::access::{self, MEMBERS_WRITE};
@@ -10,6 +10,44 @@ use crate::project::batch::Change;
 use crate::project::events::EventKind;
 use crate::project::model::{Member, MemberType};
 use serde_json::json;
+
+/// Adds a user to the project with a role.
+#[derive(Clone, Debug)]
+pub struct AddMember {
+    pub user_id: UserId,
+    pub project_role_id: ProjectRoleId,
+    /// The user's names; looked up in the store before staging when `None`.
+    pub profile: Option<MemberProfile>,
+}
+
+impl super::ProjectCommand for AddMember {
+    type Reply = Member;
+
+    fn stage(&self, s: &mut Stage<'_>) -> Result<Member> {
+        add(s, self.user_id, self.project_role_id, self.profile.as_ref())
+    }
+
+    async fn resolve(&mut self, outside: super::Outside<'_>) {
+        if self.profile.is_some() {
+            return;
+        }
+        self.profile = match outside.store.user_by_id(self.user_id).await {
+            Ok(Some(record)) => Some(MemberProfile {
+                username: record.user.username,
+                full_name: record.user.full_name,
+            }),
+            Ok(None) => None,
+            Err(err) => {
+                tracing::warn!(%err, "looking up a new member");
+                None
+            }
+        };
+    }
+}
+
+command!(UpdateMemberRole { member_id: MemberId, project_role_id: ProjectRoleId } -> Member,
+    |c, s| update_role(s, c.member_id, c.project_role_id));
+command!(RemoveMember(MemberId) -> (), |Self(id), s| remove(s, *id));
 
 /// The user behind a new membership, looked up by the actor before staging.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +69,7 @@ pub(super) fn add(
     user_id: UserId,
     role_id: ProjectRoleId,
     profile: Option<&MemberProfile>,
-) -> Result<Outcome> {
+) -> Result<Member> {
     access::require(s.state, s.caller, MEMBERS_WRITE)?;
     if !s.state.roles.contains_key(&role_id) {
         return Err(role_not_found());
@@ -80,14 +118,14 @@ pub(super) fn add(
         Some(member.id.0),
         json!({"project_id": member.project_id, "member_id": member.id, "user_id": user_id}),
     );
-    Ok(Outcome::Member(member))
+    Ok(member)
 }
 
 pub(super) fn update_role(
     s: &mut Stage<'_>,
     id: MemberId,
     role_id: ProjectRoleId,
-) -> Result<Outcome> {
+) -> Result<Member> {
     access::require(s.state, s.caller, MEMBERS_WRITE)?;
     let mut member = s
         .state
@@ -106,10 +144,10 @@ pub(super) fn update_role(
         Some(member.id.0),
         json!({"project_id": member.project_id, "member_id": member.id, "project_role_id": role_id}),
     );
-    Ok(Outcome::Member(member))
+    Ok(member)
 }
 
-pub(super) fn remove(s: &mut Stage<'_>, id: MemberId) -> Result<Outcome> {
+pub(super) fn remove(s: &mut Stage<'_>, id: MemberId) -> Result<()> {
     access::require(s.state, s.caller, MEMBERS_WRITE)?;
     let mut member = s
         .state
@@ -130,5 +168,5 @@ pub(super) fn remove(s: &mut Stage<'_>, id: MemberId) -> Result<Outcome> {
         Some(member.id.0),
         json!({"project_id": member.project_id, "member_id": member.id}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }

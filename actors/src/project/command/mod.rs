@@ -1,6 +1,48 @@
-//! Commands: every project-scoped write. Each file owns one family: its validation, the row
-//! images it stages and the events it emits. [`stage`] runs one command against the actor's
-//! working state; nothing is visible to readers until the batch commits.
+//! Commands: every project-scoped write. Each command is a type implementing
+//! [`ProjectCommand`], whose `Reply` is what the caller gets back once it is durable. Each file
+//! owns one family: its command types, their validation, the row images they stage and the
+//! events they emit. [`stage`] runs one command against the actor's working state; nothing is
+//! visible to readers until the batch commits.
+
+/// Declares a command type and how it stages, in its family's file:
+/// `command!(Name { field: Type, .. } -> Reply, |c, s| body)`, with a tuple struct
+/// `Name(Type, ..)` or a unit struct `Name`. `c` is bound to `&self` (a pattern), `s` to the
+/// [`Stage`].
+macro_rules! command {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* $(,)? }
+     -> $reply:ty, |$c:pat_param, $s:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name { $($(#[$fdoc])* pub $field: $ty),* }
+        command!(@stage $name -> $reply, |$c, $s| $body);
+    };
+    ($(#[$doc:meta])* $name:ident ( $($ty:ty),* $(,)? )
+     -> $reply:ty, |$c:pat_param, $s:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name($(pub $ty),*);
+        command!(@stage $name -> $reply, |$c, $s| $body);
+    };
+    ($(#[$doc:meta])* $name:ident -> $reply:ty, |$c:pat_param, $s:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $name;
+        command!(@stage $name -> $reply, |$c, $s| $body);
+    };
+    (@stage $name:ident -> $reply:ty, |$c:pat_param, $s:ident| $body:expr) => {
+        impl $crate::project::command::ProjectCommand for $name {
+            type Reply = $reply;
+
+            fn stage(
+                &self,
+                $s: &mut $crate::project::command::Stage<'_>,
+            ) -> $crate::error::Result<$reply> {
+                let $c = self;
+                $body
+            }
+        }
+    };
+}
 
 mod agent_tools;
 mod agents;
@@ -16,155 +58,80 @@ mod task_types;
 mod tasks;
 pub mod views;
 
-pub use agent_tools::{McpSpec, SkillSpec};
-pub use agents::{AgentChanges, NewAgent};
-pub use comments::CommentView;
-pub use custom_fields::{CustomFieldChanges, NewCustomField};
-pub use members::MemberProfile;
-pub use project::{NewProject, ProjectChanges};
-pub use sprints::{NewSprint, SprintChanges};
-pub use statuses::{NewStatus, StatusChanges};
-pub use task_types::{NewTaskType, TaskTypeChanges};
-pub use tasks::{NewTask, TaskChanges};
-pub use views::{NewView, PositionUpdate, ViewChanges};
+pub use agent_tools::{
+    AddAgentMcpServer, AddAgentSkill, DeleteAgentMcpServer, DeleteAgentSkill, McpSpec, SkillSpec,
+    UpdateAgentMcpServer, UpdateAgentSkill,
+};
+pub use agents::{
+    AgentChanges, CreateAgent, DeleteAgent, DeleteAgentEnvVar, NewAgent, RecordAgentSession,
+    SetAgentEnvVar, UpdateAgent, UpdateAgentEnvVar,
+};
+pub use comments::{AddComment, CommentView, DeleteComment, OnComment, UpdateComment};
+pub use custom_fields::{
+    CreateCustomField, CustomFieldChanges, DeleteCustomField, NewCustomField, UpdateCustomField,
+};
+pub use links::{AddLink, RemoveLink};
+pub use members::{AddMember, MemberProfile, RemoveMember, UpdateMemberRole};
+pub use project::{CreateProject, DeleteProject, NewProject, ProjectChanges, UpdateProject};
+pub use roles::{CreateRole, DeleteRole, UpdateRole};
+pub use sprints::{
+    CompleteSprint, CreateSprint, DeleteSprint, NewSprint, SprintChanges, UpdateSprint,
+};
+pub use statuses::{
+    CreateStatus, DeleteStatus, NewStatus, ReorderStatuses, SetDefaultStatus, StatusChanges,
+    UpdateStatus,
+};
+pub use task_types::{
+    CreateTaskType, DeleteTaskType, NewTaskType, SetDefaultTaskType, TaskTypeChanges,
+    UpdateTaskType,
+};
+pub use tasks::{CreateTask, DeleteTask, NewTask, TaskChanges, UpdateTask};
+pub use views::{
+    CreateView, DeleteView, NewView, PlaceTasks, PositionUpdate, ReorderViews, UpdateView,
+    ViewChanges,
+};
 
 use super::access::Caller;
-use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::batch::{Change, Event};
 use super::events::EventKind;
-use super::model::{Member, Project, ProjectRole, Task, TaskStatus, TaskType};
-use super::planning::{CustomField, Sprint, View};
-use super::query::LinkView;
+use super::model::{Member, TaskType};
 use super::state::ProjectState;
 use crate::error::Result;
-use crate::ids::{
-    AgentEnvVarId, AgentId, CommentId, CustomFieldId, EventId, LinkId, MemberId, ProjectRoleId,
-    SprintId, TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
-};
-use crate::permission::PermissionMap;
+use crate::ids::{EventId, MemberId, ProjectId, TaskId};
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// A write to one project.
-#[derive(Clone, Debug)]
-pub enum Command {
-    CreateProject(NewProject),
-    UpdateProject(ProjectChanges),
-    DeleteProject,
-    /// `profile` is filled in by the actor from the store before staging.
-    AddMember {
-        user_id: UserId,
-        project_role_id: ProjectRoleId,
-        profile: Option<MemberProfile>,
-    },
-    UpdateMemberRole {
-        member_id: MemberId,
-        project_role_id: ProjectRoleId,
-    },
-    RemoveMember(MemberId),
-    CreateRole {
-        role_name: String,
-        permissions: PermissionMap,
-    },
-    UpdateRole {
-        role_id: ProjectRoleId,
-        /// `None` keeps the name.
-        role_name: Option<String>,
-        permissions: Option<PermissionMap>,
-    },
-    DeleteRole(ProjectRoleId),
-    CreateTaskType(NewTaskType),
-    UpdateTaskType(TaskTypeId, TaskTypeChanges),
-    DeleteTaskType(TaskTypeId),
-    SetDefaultTaskType(TaskTypeId),
-    CreateStatus(NewStatus),
-    UpdateStatus(TaskStatusId, StatusChanges),
-    DeleteStatus(TaskStatusId),
-    SetDefaultStatus(TaskStatusId),
-    ReorderStatuses(Vec<TaskStatusId>),
-    CreateTask(Box<NewTask>),
-    UpdateTask {
-        task_id: TaskId,
-        changes: Box<TaskChanges>,
-        expected_version: Option<i64>,
-    },
-    DeleteTask {
-        task_id: TaskId,
-        expected_version: Option<i64>,
-    },
-    AddComment {
-        task_id: TaskId,
-        content: serde_json::Value,
-    },
-    UpdateComment {
-        task_id: TaskId,
-        comment_id: CommentId,
-        content: serde_json::Value,
-    },
-    DeleteComment {
-        task_id: TaskId,
-        comment_id: CommentId,
-    },
-    CreateSprint(NewSprint),
-    UpdateSprint(SprintId, SprintChanges),
-    DeleteSprint(SprintId),
-    CompleteSprint {
-        sprint_id: SprintId,
-        move_to: Option<SprintId>,
-    },
-    CreateView(NewView),
-    UpdateView(ViewId, ViewChanges),
-    DeleteView(ViewId),
-    ReorderViews {
-        context: String,
-        sprint_id: Option<SprintId>,
-        view_ids: Vec<ViewId>,
-    },
-    PlaceTasks(ViewId, Vec<PositionUpdate>),
-    CreateCustomField(NewCustomField),
-    UpdateCustomField(CustomFieldId, CustomFieldChanges),
-    DeleteCustomField(CustomFieldId),
-    /// `target_elsewhere` is filled in by the actor: the target exists in another project.
-    AddLink {
-        task_id: TaskId,
-        target_task_id: TaskId,
-        link_type: String,
-        target_elsewhere: bool,
-    },
-    RemoveLink {
-        task_id: TaskId,
-        link_id: LinkId,
-    },
-    CreateAgent(Box<NewAgent>),
-    UpdateAgent(AgentId, Box<AgentChanges>),
-    DeleteAgent(AgentId),
-    SetAgentEnvVar {
-        agent_id: AgentId,
-        key: String,
-        value: crate::secrets::Sealed,
-    },
-    UpdateAgentEnvVar {
-        agent_id: AgentId,
-        env_var_id: AgentEnvVarId,
-        key: Option<String>,
-        value: Option<crate::secrets::Sealed>,
-    },
-    DeleteAgentEnvVar {
-        agent_id: AgentId,
-        env_var_id: AgentEnvVarId,
-    },
-    AddAgentSkill(AgentId, Box<SkillSpec>),
-    UpdateAgentSkill(AgentId, crate::ids::AgentSkillId, SpecChange<SkillSpec>),
-    DeleteAgentSkill(AgentId, crate::ids::AgentSkillId),
-    AddAgentMcpServer(AgentId, Box<McpSpec>),
-    UpdateAgentMcpServer(AgentId, crate::ids::AgentMcpServerId, SpecChange<McpSpec>),
-    DeleteAgentMcpServer(AgentId, crate::ids::AgentMcpServerId),
-    /// Notes in a task's activity that an agent started working on it.
-    RecordAgentSession {
-        task_id: TaskId,
-        agent_id: AgentId,
-        conversation_id: crate::ids::ConversationId,
-    },
+/// A write to one project. Each command is its own type, declared in its family's file next to
+/// the function that stages it, and fixes the type it replies with once durable.
+pub trait ProjectCommand: Send + 'static {
+    /// What the caller gets back once the command is durable.
+    type Reply: Send + 'static;
+
+    /// Validates the command against the working state and stages its row images and events.
+    /// Pure: what a command needs from outside its project it gets in [`resolve`].
+    ///
+    /// [`resolve`]: ProjectCommand::resolve
+    fn stage(&self, s: &mut Stage<'_>) -> Result<Self::Reply>;
+
+    /// Whether this command creates the project (the only kind valid before it exists).
+    fn creates_project(&self) -> bool {
+        false
+    }
+
+    /// Fills in what the command needs from outside the project, once, before it is first
+    /// staged. A command staged again (after a reload or a refused batch) keeps what it found.
+    fn resolve(&mut self, outside: Outside<'_>) -> impl Future<Output = ()> + Send {
+        let _ = outside;
+        async {}
+    }
+}
+
+/// What a command may consult before it is staged: the project's working state and the store.
+pub struct Outside<'a> {
+    pub project_id: ProjectId,
+    pub state: &'a ProjectState,
+    pub store: &'a dyn Store,
 }
 
 /// A partial update as a function of the current state (PATCH applied in the actor).
@@ -177,46 +144,16 @@ impl<T> std::fmt::Debug for SpecChange<T> {
     }
 }
 
-impl Command {
-    /// Whether this command creates the project (the only one valid before it exists).
-    pub fn creates_project(&self) -> bool {
-        matches!(self, Self::CreateProject(_))
-    }
-}
-
-/// What a command replies with once durable.
-#[derive(Clone, Debug)]
-pub enum Outcome {
-    Project(Project),
-    Member(Member),
-    Role(ProjectRole),
-    TaskType(TaskType),
-    Status(TaskStatus),
-    Task(Task),
-    Comment(CommentView),
-    Sprint(Sprint),
-    View(View),
-    CustomField(CustomField),
-    /// The new link as its source task sees it.
-    Link(LinkView),
-    Agent(Box<Agent>),
-    AgentEnvVar(AgentEnvVar),
-    AgentSkill(Box<AgentSkill>),
-    AgentMcpServer(Box<AgentMcpServer>),
-    Done,
-}
-
-/// One command's staged effects.
+/// One command's staged effects: the row images it writes and its events, numbered.
 pub struct Staged {
     pub changes: Vec<Change>,
     pub events: Vec<Event>,
-    pub outcome: Outcome,
 }
 
 /// Collects a command's effects. Changes are applied to the working state only when the
 /// whole command succeeds, so a failed command leaves nothing behind.
-pub(crate) struct Stage<'a> {
-    project: crate::ids::ProjectId,
+pub struct Stage<'a> {
+    project: ProjectId,
     pub state: &'a ProjectState,
     pub caller: &'a Caller,
     pub now: DateTime<Utc>,
@@ -233,8 +170,8 @@ struct PendingEvent {
 }
 
 impl<'a> Stage<'a> {
-    pub fn new(
-        project: crate::ids::ProjectId,
+    pub(crate) fn new(
+        project: ProjectId,
         state: &'a ProjectState,
         caller: &'a Caller,
         now: DateTime<Utc>,
@@ -250,7 +187,7 @@ impl<'a> Stage<'a> {
     }
 
     /// The project this stage writes to.
-    pub fn project_id(&self) -> crate::ids::ProjectId {
+    pub fn project_id(&self) -> ProjectId {
         self.project
     }
 
@@ -291,7 +228,7 @@ impl<'a> Stage<'a> {
         });
     }
 
-    fn finish(self, outcome: Outcome, project_id: crate::ids::ProjectId, mut seq: i64) -> Staged {
+    fn finish(self, project_id: ProjectId, mut seq: i64) -> Staged {
         let actor_user_id = self.caller.user_id;
         let at = self.now;
         let events = self
@@ -316,146 +253,23 @@ impl<'a> Stage<'a> {
         Staged {
             changes: self.changes,
             events,
-            outcome,
         }
     }
 }
 
-/// Runs one command against the working state. On success the caller applies the changes to
-/// the working state and advances its sequence by the number of events.
-pub fn stage(
+/// Runs one command against the working state: pure, so it can be tested directly. On success
+/// the caller applies the changes to the working state and advances its sequence by the number
+/// of events; the reply is held until the batch commits.
+pub fn stage<C: ProjectCommand>(
     state: &ProjectState,
-    project_id: crate::ids::ProjectId,
+    project_id: ProjectId,
     caller: &Caller,
-    command: &Command,
+    command: &C,
     now: DateTime<Utc>,
-) -> Result<Staged> {
+) -> Result<(C::Reply, Staged)> {
     let mut s = Stage::new(project_id, state, caller, now);
-    let outcome = match command {
-        Command::CreateProject(new) => project::create(&mut s, project_id, new)?,
-        Command::UpdateProject(changes) => project::update(&mut s, changes)?,
-        Command::DeleteProject => project::delete(&mut s)?,
-        Command::AddMember {
-            user_id,
-            project_role_id,
-            profile,
-        } => members::add(&mut s, *user_id, *project_role_id, profile.as_ref())?,
-        Command::UpdateMemberRole {
-            member_id,
-            project_role_id,
-        } => members::update_role(&mut s, *member_id, *project_role_id)?,
-        Command::RemoveMember(id) => members::remove(&mut s, *id)?,
-        Command::CreateRole {
-            role_name,
-            permissions,
-        } => roles::create(&mut s, role_name, permissions)?,
-        Command::UpdateRole {
-            role_id,
-            role_name,
-            permissions,
-        } => roles::update(&mut s, *role_id, role_name.as_deref(), permissions.as_ref())?,
-        Command::DeleteRole(id) => roles::delete(&mut s, *id)?,
-        Command::CreateTaskType(new) => task_types::create(&mut s, new)?,
-        Command::UpdateTaskType(id, changes) => task_types::update(&mut s, *id, changes)?,
-        Command::DeleteTaskType(id) => task_types::delete(&mut s, *id)?,
-        Command::SetDefaultTaskType(id) => task_types::set_default(&mut s, *id)?,
-        Command::CreateStatus(new) => statuses::create(&mut s, new)?,
-        Command::UpdateStatus(id, changes) => statuses::update(&mut s, *id, changes)?,
-        Command::DeleteStatus(id) => statuses::delete(&mut s, *id)?,
-        Command::SetDefaultStatus(id) => statuses::set_default(&mut s, *id)?,
-        Command::ReorderStatuses(ids) => statuses::reorder(&mut s, ids)?,
-        Command::CreateTask(new) => tasks::create(&mut s, new)?,
-        Command::UpdateTask {
-            task_id,
-            changes,
-            expected_version,
-        } => tasks::update(&mut s, *task_id, changes, *expected_version)?,
-        Command::DeleteTask {
-            task_id,
-            expected_version,
-        } => tasks::delete(&mut s, *task_id, *expected_version)?,
-        Command::AddComment { task_id, content } => comments::add(&mut s, *task_id, content)?,
-        Command::UpdateComment {
-            task_id,
-            comment_id,
-            content,
-        } => comments::update(&mut s, *task_id, *comment_id, content)?,
-        Command::DeleteComment {
-            task_id,
-            comment_id,
-        } => comments::delete(&mut s, *task_id, *comment_id)?,
-        Command::CreateSprint(new) => sprints::create(&mut s, new)?,
-        Command::UpdateSprint(id, changes) => sprints::update(&mut s, *id, changes)?,
-        Command::DeleteSprint(id) => sprints::delete(&mut s, *id)?,
-        Command::CompleteSprint { sprint_id, move_to } => {
-            sprints::complete(&mut s, *sprint_id, *move_to)?
-        }
-        Command::CreateView(new) => views::create(&mut s, new)?,
-        Command::UpdateView(id, changes) => views::update(&mut s, *id, changes)?,
-        Command::DeleteView(id) => views::delete(&mut s, *id)?,
-        Command::ReorderViews {
-            context,
-            sprint_id,
-            view_ids,
-        } => views::reorder(&mut s, context, *sprint_id, view_ids)?,
-        Command::PlaceTasks(id, updates) => views::place(&mut s, *id, updates)?,
-        Command::CreateCustomField(new) => custom_fields::create(&mut s, new)?,
-        Command::UpdateCustomField(id, changes) => custom_fields::update(&mut s, *id, changes)?,
-        Command::DeleteCustomField(id) => custom_fields::delete(&mut s, *id)?,
-        Command::AddLink {
-            task_id,
-            target_task_id,
-            link_type,
-            target_elsewhere,
-        } => links::add(
-            &mut s,
-            *task_id,
-            *target_task_id,
-            link_type,
-            *target_elsewhere,
-        )?,
-        Command::RemoveLink { task_id, link_id } => links::remove(&mut s, *task_id, *link_id)?,
-        Command::CreateAgent(new) => agents::create(&mut s, new)?,
-        Command::UpdateAgent(id, changes) => agents::update(&mut s, *id, changes)?,
-        Command::DeleteAgent(id) => agents::delete(&mut s, *id)?,
-        Command::SetAgentEnvVar {
-            agent_id,
-            key,
-            value,
-        } => agents::set_env(&mut s, *agent_id, key, value)?,
-        Command::UpdateAgentEnvVar {
-            agent_id,
-            env_var_id,
-            key,
-            value,
-        } => agents::update_env(
-            &mut s,
-            *agent_id,
-            *env_var_id,
-            key.as_deref(),
-            value.as_ref(),
-        )?,
-        Command::DeleteAgentEnvVar {
-            agent_id,
-            env_var_id,
-        } => agents::delete_env(&mut s, *agent_id, *env_var_id)?,
-        Command::AddAgentSkill(agent, spec) => agent_tools::add_skill(&mut s, *agent, spec)?,
-        Command::UpdateAgentSkill(agent, id, change) => {
-            agent_tools::update_skill(&mut s, *agent, *id, change.0.as_ref())?
-        }
-        Command::DeleteAgentSkill(agent, id) => agent_tools::delete_skill(&mut s, *agent, *id)?,
-        Command::AddAgentMcpServer(agent, spec) => agent_tools::add_mcp(&mut s, *agent, spec)?,
-        Command::UpdateAgentMcpServer(agent, id, change) => {
-            agent_tools::update_mcp(&mut s, *agent, *id, change.0.as_ref())?
-        }
-        Command::DeleteAgentMcpServer(agent, id) => agent_tools::delete_mcp(&mut s, *agent, *id)?,
-        Command::RecordAgentSession {
-            task_id,
-            agent_id,
-            conversation_id,
-        } => agents::record_session(&mut s, *task_id, *agent_id, *conversation_id)?,
-    };
-    Ok(s.finish(outcome, project_id, state.event_seq))
+    let reply = command.stage(&mut s)?;
+    Ok((reply, s.finish(project_id, state.event_seq)))
 }
 
 /// Trims a required name; `empty` is the error for a blank one.
@@ -470,4 +284,83 @@ fn required_name(raw: &str, max: usize, empty: crate::Error) -> Result<String> {
         )));
     }
     Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+    use crate::permission::{PermissionMap, PermissionSet};
+    use crate::project::model::{Project, Task};
+
+    fn admin() -> Caller {
+        let all: PermissionMap = [("*".to_owned(), true)].into();
+        Caller {
+            user_id: Some(UserId::new()),
+            username: "admin".into(),
+            full_name: "Admin".into(),
+            global: PermissionSet::from_map(&all),
+            ..Caller::default()
+        }
+    }
+
+    /// Stages a command and applies its changes, as the actor does with its working state.
+    fn run<C: ProjectCommand>(
+        state: &mut ProjectState,
+        id: ProjectId,
+        caller: &Caller,
+        command: &C,
+    ) -> Result<C::Reply> {
+        let (reply, staged) = stage(state, id, caller, command, crate::clock::now())?;
+        for change in &staged.changes {
+            state.apply(change);
+        }
+        state.event_seq += staged.events.len() as i64;
+        Ok(reply)
+    }
+
+    #[test]
+    fn each_command_fixes_its_reply_type() {
+        let (mut state, id, caller) = (ProjectState::default(), ProjectId::new(), admin());
+        let new = NewProject {
+            name: "Typed".into(),
+            ..NewProject::default()
+        };
+        let project: Project =
+            run(&mut state, id, &caller, &CreateProject(new)).expect("project created");
+        assert_eq!(project.id, id);
+        let new = NewTask {
+            title: "First".into(),
+            ..NewTask::default()
+        };
+        let task: Task = run(&mut state, id, &caller, &CreateTask(new)).expect("task created");
+        assert_eq!(
+            state.live_task(task.id).map(|t| t.title.as_str()),
+            Some("First")
+        );
+        let delete = DeleteTask {
+            task_id: task.id,
+            expected_version: None,
+        };
+        let () = run(&mut state, id, &caller, &delete).expect("task deleted");
+        assert!(state.live_task(task.id).is_none());
+    }
+
+    #[test]
+    fn a_refused_command_stages_nothing() {
+        let (mut state, id, caller) = (ProjectState::default(), ProjectId::new(), admin());
+        let new = NewProject {
+            name: "Typed".into(),
+            ..NewProject::default()
+        };
+        run(&mut state, id, &caller, &CreateProject(new)).expect("project created");
+        let seq = state.event_seq;
+        let blank = NewTask {
+            title: "   ".into(),
+            ..NewTask::default()
+        };
+        assert!(run(&mut state, id, &caller, &CreateTask(blank)).is_err());
+        assert_eq!(state.event_seq, seq);
+        assert!(state.tasks.is_empty());
+    }
 }

@@ -1,7 +1,7 @@
 //! Creating, updating and deleting a project. Creation seeds Paca's roles, task types and
 //! statuses and makes the creator an Admin member, in the same batch.
 
-use super::{Outcome, Stage, required_name};
+use super::{Stage, required_name};
 use crate::error::{Error, Result, codes};
 use crate::ids::{MemberId, ProjectId, ProjectRoleId, TaskStatusId, TaskTypeId};
 use crate::patch::Patch;
@@ -14,6 +14,26 @@ use crate::project::model::{
 };
 use crate::project::prefix;
 use serde_json::{Map, Value, json};
+
+/// Creates the project: the only command valid before it exists.
+#[derive(Clone, Debug)]
+pub struct CreateProject(pub NewProject);
+
+impl super::ProjectCommand for CreateProject {
+    type Reply = Project;
+
+    fn stage(&self, s: &mut Stage<'_>) -> Result<Project> {
+        let id = s.project_id();
+        create(s, id, &self.0)
+    }
+
+    fn creates_project(&self) -> bool {
+        true
+    }
+}
+
+command!(UpdateProject(ProjectChanges) -> Project, |Self(changes), s| update(s, changes));
+command!(DeleteProject -> (), |_, s| delete(s));
 
 pub const NAME_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 10_000;
@@ -153,7 +173,7 @@ fn name_invalid() -> Error {
     )
 }
 
-pub(super) fn create(s: &mut Stage<'_>, id: ProjectId, new: &NewProject) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, id: ProjectId, new: &NewProject) -> Result<Project> {
     let Some(user) = s.caller.user_id else {
         return Err(Error::unauthorized(
             codes::AUTH_UNAUTHENTICATED,
@@ -253,10 +273,10 @@ pub(super) fn create(s: &mut Stage<'_>, id: ProjectId, new: &NewProject) -> Resu
         Some(id.0),
         json!({"project_id": id, "name": project.name, "creator_member_id": member_id}),
     );
-    Ok(Outcome::Project(project))
+    Ok(project)
 }
 
-pub(super) fn update(s: &mut Stage<'_>, changes: &ProjectChanges) -> Result<Outcome> {
+pub(super) fn update(s: &mut Stage<'_>, changes: &ProjectChanges) -> Result<Project> {
     access::require(s.state, s.caller, PROJECTS_WRITE)?;
     let mut project = s.state.live_project().cloned().ok_or_else(not_found)?;
     if let Some(name) = changes
@@ -298,10 +318,10 @@ pub(super) fn update(s: &mut Stage<'_>, changes: &ProjectChanges) -> Result<Outc
         Some(project.id.0),
         json!({"project_id": project.id}),
     );
-    Ok(Outcome::Project(project))
+    Ok(project)
 }
 
-pub(super) fn delete(s: &mut Stage<'_>) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>) -> Result<()> {
     access::require(s.state, s.caller, PROJECTS_DELETE)?;
     let mut project = s.state.live_project().cloned().ok_or_else(not_found)?;
     project.deleted_at = Some(s.now);
@@ -313,7 +333,7 @@ pub(super) fn delete(s: &mut Stage<'_>) -> Result<Outcome> {
         Some(project.id.0),
         json!({"project_id": project.id}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 fn not_found() -> Error {

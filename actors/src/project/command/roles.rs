@@ -1,6 +1,6 @@
 //! Project roles: named permission maps members hold.
 
-use super::{Outcome, Stage};
+use super::Stage;
 use crate::error::{Error, Result, codes};
 use crate::ids::ProjectRoleId;
 use crate::permission::{self, PermissionMap};
@@ -9,6 +9,17 @@ use crate::project::batch::Change;
 use crate::project::events::EventKind;
 use crate::project::model::ProjectRole;
 use serde_json::json;
+
+command!(CreateRole { role_name: String, permissions: PermissionMap } -> ProjectRole,
+    |c, s| create(s, &c.role_name, &c.permissions));
+command!(UpdateRole {
+        role_id: ProjectRoleId,
+        /// `None` keeps the name.
+        role_name: Option<String>,
+        permissions: Option<PermissionMap>,
+    } -> ProjectRole,
+    |c, s| update(s, c.role_id, c.role_name.as_deref(), c.permissions.as_ref()));
+command!(DeleteRole(ProjectRoleId) -> (), |Self(id), s| delete(s, *id));
 
 const ROLE_NAME_MAX: usize = 100;
 
@@ -52,7 +63,7 @@ pub(super) fn create(
     s: &mut Stage<'_>,
     name: &str,
     permissions: &PermissionMap,
-) -> Result<Outcome> {
+) -> Result<ProjectRole> {
     access::require(s.state, s.caller, ROLES_WRITE)?;
     if name.is_empty() {
         return Err(Error::bad_request("role_name is required"));
@@ -75,7 +86,7 @@ pub(super) fn create(
         Some(role.id.0),
         json!({"project_id": role.project_id, "role_id": role.id}),
     );
-    Ok(Outcome::Role(role))
+    Ok(role)
 }
 
 pub(super) fn update(
@@ -83,7 +94,7 @@ pub(super) fn update(
     id: ProjectRoleId,
     name: Option<&str>,
     permissions: Option<&PermissionMap>,
-) -> Result<Outcome> {
+) -> Result<ProjectRole> {
     access::require(s.state, s.caller, ROLES_WRITE)?;
     let mut role = s.state.roles.get(&id).cloned().ok_or_else(role_not_found)?;
     if let Some(name) = name {
@@ -103,10 +114,10 @@ pub(super) fn update(
         Some(role.id.0),
         json!({"project_id": role.project_id, "role_id": role.id}),
     );
-    Ok(Outcome::Role(role))
+    Ok(role)
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, id: ProjectRoleId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: ProjectRoleId) -> Result<()> {
     access::require(s.state, s.caller, ROLES_WRITE)?;
     let role = s.state.roles.get(&id).cloned().ok_or_else(role_not_found)?;
     let in_use = s
@@ -127,5 +138,5 @@ pub(super) fn delete(s: &mut Stage<'_>, id: ProjectRoleId) -> Result<Outcome> {
         Some(id.0),
         json!({"project_id": role.project_id, "role_id": id}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }

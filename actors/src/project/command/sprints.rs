@@ -2,7 +2,7 @@
 //! completing one moves its unfinished tasks on; deleting one sends its tasks to the backlog.
 
 use super::views::seed_sprint_views;
-use super::{Outcome, Stage, required_name};
+use super::{Stage, required_name};
 use crate::error::{Error, Result, codes};
 use crate::ids::SprintId;
 use crate::patch::Patch;
@@ -13,6 +13,13 @@ use crate::project::model::StatusCategory;
 use crate::project::planning::{Sprint, SprintStatus};
 use chrono::NaiveDate;
 use serde_json::json;
+
+command!(CreateSprint(NewSprint) -> Sprint, |Self(new), s| create(s, new));
+command!(UpdateSprint(SprintId, SprintChanges) -> Sprint,
+    |Self(id, changes), s| update(s, *id, changes));
+command!(DeleteSprint(SprintId) -> (), |Self(id), s| delete(s, *id));
+command!(CompleteSprint { sprint_id: SprintId, move_to: Option<SprintId> } -> Sprint,
+    |c, s| complete(s, c.sprint_id, c.move_to));
 
 const NAME_MAX: usize = 200;
 const GOAL_MAX: usize = 2_000;
@@ -77,7 +84,7 @@ fn payload(sprint: &Sprint) -> serde_json::Value {
     json!({"project_id": sprint.project_id, "sprint_id": sprint.id, "status": sprint.status.as_str()})
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewSprint) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewSprint) -> Result<Sprint> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     if new.name.is_empty() {
         return Err(Error::bad_request("name is required"));
@@ -105,10 +112,10 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewSprint) -> Result<Outcome> {
         Some(sprint.id.0),
         payload(&sprint),
     );
-    Ok(Outcome::Sprint(sprint))
+    Ok(sprint)
 }
 
-pub(super) fn update(s: &mut Stage<'_>, id: SprintId, changes: &SprintChanges) -> Result<Outcome> {
+pub(super) fn update(s: &mut Stage<'_>, id: SprintId, changes: &SprintChanges) -> Result<Sprint> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     let mut sprint = s
         .state
@@ -129,7 +136,7 @@ pub(super) fn update(s: &mut Stage<'_>, id: SprintId, changes: &SprintChanges) -
     sprint.updated_at = s.now;
     s.put(Change::Sprint(sprint.clone()));
     s.emit(EventKind::SprintUpdated, None, Some(id.0), payload(&sprint));
-    Ok(Outcome::Sprint(sprint))
+    Ok(sprint)
 }
 
 /// Moves the sprint's live tasks matching `which` to `target` (or the backlog).
@@ -158,7 +165,7 @@ fn move_tasks(
     moved
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, id: SprintId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: SprintId) -> Result<()> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     let sprint = s
         .state
@@ -184,7 +191,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: SprintId) -> Result<Outcome> {
         Some(id.0),
         json!({"project_id": sprint.project_id, "sprint_id": id, "moved_task_ids": moved}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// Completes the sprint; tasks whose status is not in the `done` category move to `target`
@@ -193,7 +200,7 @@ pub(super) fn complete(
     s: &mut Stage<'_>,
     id: SprintId,
     target: Option<SprintId>,
-) -> Result<Outcome> {
+) -> Result<Sprint> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     let mut sprint = s
         .state
@@ -235,5 +242,5 @@ pub(super) fn complete(
         Some(id.0),
         json!({"project_id": sprint.project_id, "sprint_id": id, "move_to_sprint_id": target, "moved_task_ids": moved}),
     );
-    Ok(Outcome::Sprint(sprint))
+    Ok(sprint)
 }

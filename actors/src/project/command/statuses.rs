@@ -1,6 +1,6 @@
 //! Task statuses: a category each, ordered by position, one of them the default.
 
-use super::{Outcome, Stage, required_name};
+use super::{Stage, required_name};
 use crate::error::{Error, Result, codes};
 use crate::ids::TaskStatusId;
 use crate::patch::Patch;
@@ -10,6 +10,15 @@ use crate::project::events::EventKind;
 use crate::project::model::{StatusCategory, TaskStatus};
 use serde_json::json;
 use std::collections::HashSet;
+
+command!(CreateStatus(NewStatus) -> TaskStatus, |Self(new), s| create(s, new));
+command!(UpdateStatus(TaskStatusId, StatusChanges) -> TaskStatus,
+    |Self(id, changes), s| update(s, *id, changes));
+command!(DeleteStatus(TaskStatusId) -> (), |Self(id), s| delete(s, *id));
+command!(SetDefaultStatus(TaskStatusId) -> TaskStatus, |Self(id), s| set_default(s, *id));
+command!(ReorderStatuses(Vec<TaskStatusId>) -> (), |Self(ids), s| {
+    reorder(s, ids)
+});
 
 const NAME_MAX: usize = 100;
 
@@ -51,7 +60,7 @@ fn name_invalid() -> Error {
     )
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewStatus) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewStatus) -> Result<TaskStatus> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     if new.name.is_empty() {
         return Err(Error::bad_request("name is required"));
@@ -78,14 +87,14 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewStatus) -> Result<Outcome> {
         Some(status.id.0),
         json!({"project_id": status.project_id, "status_id": status.id}),
     );
-    Ok(Outcome::Status(status))
+    Ok(status)
 }
 
 pub(super) fn update(
     s: &mut Stage<'_>,
     id: TaskStatusId,
     changes: &StatusChanges,
-) -> Result<Outcome> {
+) -> Result<TaskStatus> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let mut status = s.state.statuses.get(&id).cloned().ok_or_else(not_found)?;
     if let Some(name) = changes.name.as_deref().filter(|n| !n.is_empty()) {
@@ -106,10 +115,10 @@ pub(super) fn update(
         Some(id.0),
         json!({"project_id": status.project_id, "status_id": id}),
     );
-    Ok(Outcome::Status(status))
+    Ok(status)
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, id: TaskStatusId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: TaskStatusId) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let status = s.state.statuses.get(&id).cloned().ok_or_else(not_found)?;
     let mut cleared = Vec::new();
@@ -128,10 +137,10 @@ pub(super) fn delete(s: &mut Stage<'_>, id: TaskStatusId) -> Result<Outcome> {
         Some(id.0),
         json!({"project_id": status.project_id, "status_id": id, "cleared_task_ids": cleared}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
-pub(super) fn set_default(s: &mut Stage<'_>, id: TaskStatusId) -> Result<Outcome> {
+pub(super) fn set_default(s: &mut Stage<'_>, id: TaskStatusId) -> Result<TaskStatus> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let mut chosen = s.state.statuses.get(&id).cloned().ok_or_else(not_found)?;
     for other in s
@@ -154,11 +163,11 @@ pub(super) fn set_default(s: &mut Stage<'_>, id: TaskStatusId) -> Result<Outcome
         Some(id.0),
         json!({"project_id": chosen.project_id, "status_id": id}),
     );
-    Ok(Outcome::Status(chosen))
+    Ok(chosen)
 }
 
 /// Positions become the list's order (0-based); the list must name every status exactly once.
-pub(super) fn reorder(s: &mut Stage<'_>, ids: &[TaskStatusId]) -> Result<Outcome> {
+pub(super) fn reorder(s: &mut Stage<'_>, ids: &[TaskStatusId]) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     if ids.is_empty() {
         return Err(Error::bad_request("status_ids must not be empty"));
@@ -189,5 +198,5 @@ pub(super) fn reorder(s: &mut Stage<'_>, ids: &[TaskStatusId]) -> Result<Outcome
         None,
         json!({"project_id": project_id, "status_ids": ids}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }

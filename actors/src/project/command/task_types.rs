@@ -1,7 +1,7 @@
 //! Task types. `Epic` is the system type: it cannot be changed or deleted, and no other type
 //! may be called `Epic`.
 
-use super::{Outcome, Stage, required_name};
+use super::{Stage, required_name};
 use crate::error::{Error, Result, codes};
 use crate::ids::TaskTypeId;
 use crate::patch::Patch;
@@ -10,6 +10,12 @@ use crate::project::batch::Change;
 use crate::project::events::EventKind;
 use crate::project::model::TaskType;
 use serde_json::json;
+
+command!(CreateTaskType(NewTaskType) -> TaskType, |Self(new), s| create(s, new));
+command!(UpdateTaskType(TaskTypeId, TaskTypeChanges) -> TaskType,
+    |Self(id, changes), s| update(s, *id, changes));
+command!(DeleteTaskType(TaskTypeId) -> (), |Self(id), s| delete(s, *id));
+command!(SetDefaultTaskType(TaskTypeId) -> TaskType, |Self(id), s| set_default(s, *id));
 
 const NAME_MAX: usize = 100;
 const TEXT_MAX: usize = 1_000;
@@ -63,7 +69,7 @@ fn editable(s: &Stage<'_>, id: TaskTypeId) -> Result<TaskType> {
     Ok(t)
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewTaskType) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewTaskType) -> Result<TaskType> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     if new.name.is_empty() {
         return Err(Error::bad_request("name is required"));
@@ -94,14 +100,14 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewTaskType) -> Result<Outcome> {
         Some(t.id.0),
         json!({"project_id": t.project_id, "task_type_id": t.id}),
     );
-    Ok(Outcome::TaskType(t))
+    Ok(t)
 }
 
 pub(super) fn update(
     s: &mut Stage<'_>,
     id: TaskTypeId,
     changes: &TaskTypeChanges,
-) -> Result<Outcome> {
+) -> Result<TaskType> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let mut t = editable(s, id)?;
     if let Some(name) = changes.name.as_deref().filter(|n| !n.is_empty()) {
@@ -131,10 +137,10 @@ pub(super) fn update(
         Some(t.id.0),
         json!({"project_id": t.project_id, "task_type_id": t.id}),
     );
-    Ok(Outcome::TaskType(t))
+    Ok(t)
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, id: TaskTypeId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: TaskTypeId) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let t = editable(s, id)?;
     let mut cleared = Vec::new();
@@ -158,10 +164,10 @@ pub(super) fn delete(s: &mut Stage<'_>, id: TaskTypeId) -> Result<Outcome> {
         Some(id.0),
         json!({"project_id": t.project_id, "task_type_id": id, "cleared_task_ids": cleared}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
-pub(super) fn set_default(s: &mut Stage<'_>, id: TaskTypeId) -> Result<Outcome> {
+pub(super) fn set_default(s: &mut Stage<'_>, id: TaskTypeId) -> Result<TaskType> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let mut chosen = s.state.task_types.get(&id).cloned().ok_or_else(not_found)?;
     for other in s
@@ -184,5 +190,5 @@ pub(super) fn set_default(s: &mut Stage<'_>, id: TaskTypeId) -> Result<Outcome> 
         Some(id.0),
         json!({"project_id": chosen.project_id, "task_type_id": id}),
     );
-    Ok(Outcome::TaskType(chosen))
+    Ok(chosen)
 }

@@ -1,7 +1,7 @@
 //! Tasks: creation with per-project numbers, tri-state updates with Epic and cycle rules,
 //! soft deletion, optimistic concurrency on `version`, and assignment notifications.
 
-use super::{Outcome, Stage};
+use super::Stage;
 use crate::error::{Error, Result, codes};
 use crate::ids::{MemberId, NotificationId, TaskId, TaskStatusId, TaskTypeId};
 use crate::patch::Patch;
@@ -13,6 +13,12 @@ use crate::project::model::Task;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
+
+command!(CreateTask(NewTask) -> Task, |Self(new), s| create(s, new));
+command!(UpdateTask { task_id: TaskId, changes: TaskChanges, expected_version: Option<i64> } -> Task,
+    |c, s| update(s, c.task_id, &c.changes, c.expected_version));
+command!(DeleteTask { task_id: TaskId, expected_version: Option<i64> } -> (),
+    |c, s| delete(s, c.task_id, c.expected_version));
 
 pub const TITLE_MAX: usize = 500;
 pub const TAGS_MAX: usize = 50;
@@ -290,7 +296,7 @@ fn activity(s: &Stage<'_>, task: &Task, activity_type: &str, content: Value) -> 
     })
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Task> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let project_id = s.state.live_project().map(|p| p.id).unwrap_or_default();
     let task_type_id = match &new.task_type_id {
@@ -334,7 +340,7 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Outcome> {
     let payload = activity(s, &task, "task.created", json!({"title": task.title}));
     s.emit(EventKind::TaskCreated, Some(task.id), None, payload);
     notify_assigned(s, &task, &[]);
-    Ok(Outcome::Task(task))
+    Ok(task)
 }
 
 fn check_version(task: &Task, expected: Option<i64>) -> Result<()> {
@@ -463,7 +469,7 @@ pub(super) fn update(
     id: TaskId,
     changes: &TaskChanges,
     expected_version: Option<i64>,
-) -> Result<Outcome> {
+) -> Result<Task> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let old = s.state.live_task(id).cloned().ok_or_else(task_not_found)?;
     check_version(&old, expected_version)?;
@@ -505,7 +511,7 @@ pub(super) fn update(
     let diff = diff(s, &old, &task);
     if diff.is_empty() {
         // Nothing changes: no new version, no event (as in Paca).
-        return Ok(Outcome::Task(old));
+        return Ok(old);
     }
     task.version += 1;
     task.updated_at = s.now;
@@ -513,14 +519,10 @@ pub(super) fn update(
     let payload = activity(s, &task, "task.updated", json!({"changes": diff}));
     s.emit(EventKind::TaskUpdated, Some(task.id), None, payload);
     notify_assigned(s, &task, &old.assignee_ids);
-    Ok(Outcome::Task(task))
+    Ok(task)
 }
 
-pub(super) fn delete(
-    s: &mut Stage<'_>,
-    id: TaskId,
-    expected_version: Option<i64>,
-) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: TaskId, expected_version: Option<i64>) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let mut task = s.state.live_task(id).cloned().ok_or_else(task_not_found)?;
     check_version(&task, expected_version)?;
@@ -530,5 +532,5 @@ pub(super) fn delete(
     s.put(Change::Task(task.clone()));
     let payload = activity(s, &task, "task.deleted", json!({}));
     s.emit(EventKind::TaskDeleted, Some(task.id), None, payload);
-    Ok(Outcome::Done)
+    Ok(())
 }

@@ -4,7 +4,7 @@
 //! Paca, the server keeps them healthy: when a move leaves two neighbours of a group too close
 //! to split again, the whole group is renumbered in the same batch, with one event.
 
-use super::{Outcome, Stage, required_name};
+use super::{Stage, required_name};
 use crate::error::{Error, Result, codes};
 use crate::ids::{SprintId, TaskId, ViewId};
 use crate::project::access::{self, SPRINTS_WRITE, TASKS_WRITE};
@@ -14,6 +14,16 @@ use crate::project::model::StatusCategory;
 use crate::project::planning::{Sprint, TaskPosition, View, ViewContext, ViewType};
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
+
+command!(CreateView(NewView) -> View, |Self(new), s| create(s, new));
+command!(UpdateView(ViewId, ViewChanges) -> View, |Self(id, changes), s| update(s, *id, changes));
+command!(DeleteView(ViewId) -> (), |Self(id), s| delete(s, *id));
+command!(ReorderViews { context: String, sprint_id: Option<SprintId>, view_ids: Vec<ViewId> } -> (),
+    |c, s| reorder(s, &c.context, c.sprint_id, &c.view_ids));
+command!(
+    PlaceTasks(ViewId, Vec<PositionUpdate>) -> (),
+    |Self(id, updates), s| place(s, *id, updates)
+);
 
 const NAME_MAX: usize = 100;
 /// Positions live in [0, 2^53): every integer there is exact in a float.
@@ -201,7 +211,7 @@ fn payload(v: &View) -> Value {
     json!({"project_id": v.project_id, "view_id": v.id, "sprint_id": v.sprint_id, "view_context": v.view_context.as_str()})
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewView) -> Result<Outcome> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewView) -> Result<View> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     let (context, sprint) = resolve_context(s.state, &new.context, new.sprint_id)?;
     if new.name.is_empty() {
@@ -222,10 +232,10 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewView) -> Result<Outcome> {
     };
     s.put(Change::View(v.clone()));
     s.emit(EventKind::ViewCreated, None, Some(v.id.0), payload(&v));
-    Ok(Outcome::View(v))
+    Ok(v)
 }
 
-pub(super) fn update(s: &mut Stage<'_>, id: ViewId, changes: &ViewChanges) -> Result<Outcome> {
+pub(super) fn update(s: &mut Stage<'_>, id: ViewId, changes: &ViewChanges) -> Result<View> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     let mut v = s.state.views.get(&id).cloned().ok_or_else(view_not_found)?;
     if let Some(name) = &changes.name {
@@ -243,10 +253,10 @@ pub(super) fn update(s: &mut Stage<'_>, id: ViewId, changes: &ViewChanges) -> Re
     v.updated_at = s.now;
     s.put(Change::View(v.clone()));
     s.emit(EventKind::ViewUpdated, None, Some(id.0), payload(&v));
-    Ok(Outcome::View(v))
+    Ok(v)
 }
 
-pub(super) fn delete(s: &mut Stage<'_>, id: ViewId) -> Result<Outcome> {
+pub(super) fn delete(s: &mut Stage<'_>, id: ViewId) -> Result<()> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     let v = s.state.views.get(&id).cloned().ok_or_else(view_not_found)?;
     let siblings = s
@@ -263,7 +273,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: ViewId) -> Result<Outcome> {
     }
     s.put(Change::ViewDeleted(id));
     s.emit(EventKind::ViewDeleted, None, Some(id.0), payload(&v));
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// Sets the tab order of one context: the list must name each of its views exactly once.
@@ -272,7 +282,7 @@ pub(super) fn reorder(
     context: &str,
     sprint: Option<SprintId>,
     ids: &[ViewId],
-) -> Result<Outcome> {
+) -> Result<()> {
     access::require(s.state, s.caller, SPRINTS_WRITE)?;
     let (context, sprint) = resolve_context(s.state, context, sprint)?;
     if ids.is_empty() {
@@ -301,11 +311,11 @@ pub(super) fn reorder(
         }
     }
     s.emit(EventKind::ViewsReordered, None, None, json!({"project_id": s.project_id(), "view_context": context.as_str(), "sprint_id": sprint, "view_ids": ids}));
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// Places tasks in a view; renumbers any group whose neighbours end up too close.
-pub(super) fn place(s: &mut Stage<'_>, id: ViewId, updates: &[PositionUpdate]) -> Result<Outcome> {
+pub(super) fn place(s: &mut Stage<'_>, id: ViewId, updates: &[PositionUpdate]) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let v = s.state.views.get(&id).cloned().ok_or_else(view_not_found)?;
     if updates.is_empty() {
@@ -380,7 +390,7 @@ pub(super) fn place(s: &mut Stage<'_>, id: ViewId, updates: &[PositionUpdate]) -
         Some(id.0),
         json!({"project_id": v.project_id, "view_id": id, "task_ids": updates.iter().map(|u| u.task_id).collect::<Vec<_>>(), "renumbered_groups": renumbered}),
     );
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// Whether two neighbours are so close that a midpoint between them would not be distinct.
