@@ -57,6 +57,16 @@ pub struct TaskFilter {
 }
 
 impl TaskFilter {
+    /// Whether every task matches (no filter given).
+    pub fn is_everything(&self) -> bool {
+        self.sprint == RefFilter::Any
+            && self.status == RefFilter::Any
+            && self.assignee == RefFilter::Any
+            && self.task_type == RefFilter::Any
+            && self.parent.is_none()
+            && self.search.is_none()
+    }
+
     pub fn matches(&self, task: &Task) -> bool {
         let sprint_ok = match self.parent {
             Some(parent) => task.parent_task_id == Some(parent),
@@ -911,6 +921,35 @@ fn list_in_creation_order(
         }
     };
     let filter = &request.filter;
+    if filter.is_everything() {
+        // No filter: the page is a slice of the sorted tasks.
+        let page = &ordered[start.min(ordered.len())..];
+        let items: Vec<ListedTask> = page
+            .iter()
+            .take(request.page_size)
+            .map(|task| {
+                let p = positions.and_then(|p| p.get(&task.id));
+                ListedTask {
+                    task: Arc::clone(task),
+                    view_position: p.map(|p| p.position),
+                    view_group_key: p.and_then(|p| p.group_key.clone()),
+                }
+            })
+            .collect();
+        let next = (page.len() > items.len())
+            .then(|| {
+                items
+                    .last()
+                    .map(|l| Sort::Created.cursor(&l.task, &Key::Null))
+            })
+            .flatten();
+        return Ok(TaskPage {
+            items,
+            next,
+            total_count: ordered.len() as u64,
+            field_sum: sum(ordered.iter().map(|t| &**t), request.sum_field.as_deref()),
+        });
+    }
     let mut total_count = 0u64;
     let mut items = Vec::with_capacity(request.page_size.min(ordered.len()));
     let mut more = false;
