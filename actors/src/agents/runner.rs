@@ -180,6 +180,10 @@ struct Run<'a> {
     inner: &'a Inner,
     c: Conversation,
     pending: Vec<ConversationEvent>,
+    /// The agent's last error (an error event or a failed observation), kept apart from
+    /// `pending`, which is written out in batches, so the reason survives a flush that happens
+    /// between the error and the status that ends the run.
+    last_error: Option<String>,
     /// When a batch was last written (`None`: never).
     flushed_at: Option<tokio::time::Instant>,
     next_index: i64,
@@ -231,6 +235,9 @@ impl Run<'_> {
         // in text and JSON) must not make its batch of events fail to persist.
         scrub_nul(&mut event);
         let kind = event["kind"].as_str().unwrap_or("Event").to_owned();
+        if let Some(error) = Self::error_of(&kind, &event) {
+            self.last_error = Some(error);
+        }
         // Paca does not keep these; neither does Corral.
         let skipped = matches!(
             kind.as_str(),
@@ -281,18 +288,18 @@ impl Run<'_> {
     }
 
     fn last_error(&self) -> Option<String> {
-        self.pending
-            .iter()
-            .rev()
-            .find_map(|e| match e.event_type.as_str() {
-                "AgentErrorEvent" => e.payload["error"].as_str().map(str::to_owned),
-                "ObservationEvent" if e.payload["observation"]["ok"] == false => {
-                    e.payload["observation"]["content"]
-                        .as_str()
-                        .map(str::to_owned)
-                }
-                _ => None,
-            })
+        self.last_error.clone()
+    }
+
+    /// The error an agent event reports, if it reports one.
+    fn error_of(kind: &str, event: &Value) -> Option<String> {
+        match kind {
+            "AgentErrorEvent" => event["error"].as_str().map(str::to_owned),
+            "ObservationEvent" if event["observation"]["ok"] == false => {
+                event["observation"]["content"].as_str().map(str::to_owned)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -316,6 +323,7 @@ pub(super) async fn run(
                 inner: &inner,
                 c: conversation,
                 pending: Vec::new(),
+                last_error: None,
                 flushed_at: None,
                 next_index: 0,
                 max_iterations: 0,
@@ -338,6 +346,7 @@ pub(super) async fn run(
         inner: &inner,
         c: conversation,
         pending: Vec::new(),
+        last_error: None,
         flushed_at: None,
         next_index: 0,
         max_iterations: agent.max_iterations,
