@@ -241,14 +241,14 @@ impl Consumers {
             .stream_range(&runner.dead_letters, "-", limit)
             .await
             .map_err(|e| Error::Unavailable(e.to_string()))?;
-        Ok(entries.iter().map(dead_letter).collect())
+        Ok(entries.iter().map(DeadLetter::from_entry).collect())
     }
 
     /// Handles a dead letter's event again (once); on success the dead letter is removed.
     pub async fn replay(&self, who: &Principal, name: &str, id: &str) -> Result<()> {
         who.require(&[SYSTEM_WRITE])?;
         let runner = self.runner(name)?;
-        let letter = runner.dead_letter(id).await?;
+        let letter = runner.find_dead_letter(id).await?;
         let (Some(project), Some(seq)) = (letter.project_id, letter.seq) else {
             return Err(Error::conflict(
                 codes::CONSUMER_DEAD_LETTER_UNREPLAYABLE,
@@ -284,7 +284,7 @@ impl Consumers {
     pub async fn discard(&self, who: &Principal, name: &str, id: &str) -> Result<()> {
         who.require(&[SYSTEM_WRITE])?;
         let runner = self.runner(name)?;
-        runner.dead_letter(id).await?;
+        runner.find_dead_letter(id).await?;
         runner.discard(id).await
     }
 
@@ -306,21 +306,24 @@ impl Consumers {
     }
 }
 
-fn dead_letter(entry: &StreamEntry) -> DeadLetter {
-    DeadLetter {
-        id: entry.id.clone(),
-        project_id: entry
-            .field("project_id")
-            .and_then(|p| p.parse().ok())
-            .map(ProjectId),
-        seq: entry.field("seq").and_then(|s| s.parse().ok()),
-        event_type: entry.field("type").unwrap_or_default().to_owned(),
-        error: entry.field("error").unwrap_or_default().to_owned(),
-        attempts: entry
-            .field("attempts")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_default(),
-        at: entry.field("at").unwrap_or_default().to_owned(),
+impl DeadLetter {
+    /// A dead-letter stream entry as the admin route shows it.
+    fn from_entry(entry: &StreamEntry) -> DeadLetter {
+        DeadLetter {
+            id: entry.id.clone(),
+            project_id: entry
+                .field("project_id")
+                .and_then(|p| p.parse().ok())
+                .map(ProjectId),
+            seq: entry.field("seq").and_then(|s| s.parse().ok()),
+            event_type: entry.field("type").unwrap_or_default().to_owned(),
+            error: entry.field("error").unwrap_or_default().to_owned(),
+            attempts: entry
+                .field("attempts")
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_default(),
+            at: entry.field("at").unwrap_or_default().to_owned(),
+        }
     }
 }
 
@@ -758,7 +761,7 @@ impl Runner {
         Ok(())
     }
 
-    async fn dead_letter(&self, id: &str) -> Result<DeadLetter> {
+    async fn find_dead_letter(&self, id: &str) -> Result<DeadLetter> {
         let missing = || {
             Error::not_found(
                 codes::CONSUMER_DEAD_LETTER_NOT_FOUND,
@@ -776,7 +779,7 @@ impl Runner {
         entries
             .first()
             .filter(|e| e.id == id)
-            .map(dead_letter)
+            .map(DeadLetter::from_entry)
             .ok_or_else(missing)
     }
 
