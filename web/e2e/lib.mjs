@@ -122,9 +122,9 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 }
 
-/** A browser context signed in with the session's cookies. */
-export async function signedInContext(browser, session) {
-  const context = await browser.newContext({ baseURL: BASE, viewport: { width: 1400, height: 900 } });
+/** A browser context signed in with the session's cookies (`options`: Playwright's context options). */
+export async function signedInContext(browser, session, options = {}) {
+  const context = await browser.newContext({ baseURL: BASE, viewport: { width: 1400, height: 900 }, ...options });
   const url = new URL(BASE);
   const cookies = [{ name: 'access_token', value: session.access_token, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Lax' }];
   if (session.refresh_token) {
@@ -176,3 +176,51 @@ export async function until(check, what, ms = 10_000) {
 
 /** A list answer: `{items}` or a bare array depending on the route. */
 export const itemsOf = (d) => (Array.isArray(d) ? d : d?.items ?? []);
+
+/**
+ * Creates `count` tasks over REST with at most `concurrency` requests in flight (the API has
+ * no bulk create), retrying a request the server refused as busy. `make(i)` gives the body of
+ * the i-th task (0-based); tasks are created in order of `i` only loosely. Returns the count.
+ */
+export async function createTasks(api, projectId, count, make, { concurrency = 32 } = {}) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await api.post(`/projects/${projectId}/tasks`, make(i));
+          break;
+        } catch (e) {
+          if (attempt >= 5 || !/: (429|503) /.test(String(e?.message))) throw e;
+          await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return count;
+}
+
+/** The number of elements in the page (what a virtualized screen keeps bounded). */
+export async function domSize(page) {
+  return page.evaluate(() => document.querySelectorAll('*').length);
+}
+
+/**
+ * Scrolls a scroll box to its end, step by step (as a person would, so a virtualized list
+ * renders what it passes), until `found` is in the page.
+ */
+export async function scrollUntil(page, box, found, what, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if ((await found.count()) > 0) return;
+    const atEnd = await box.evaluate((el) => {
+      el.scrollTop = Math.min(el.scrollTop + el.clientHeight * 4, el.scrollHeight);
+      return el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+    });
+    await page.waitForTimeout(atEnd ? 200 : 30);
+    if (atEnd && (await found.count()) > 0) return;
+    if (Date.now() > deadline) throw new Error(`scrolled to the end without finding ${what}`);
+  }
+}

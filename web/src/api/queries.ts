@@ -1,5 +1,6 @@
 // Query keys and fetchers for TanStack Query. Every project-scoped key starts with
-// ['project', projectId] so a realtime event can invalidate by prefix.
+// ['project', projectId] so a realtime event can invalidate by prefix. Tasks are read in one
+// request and kept current in place: see `board.ts`.
 
 import { useQuery } from '@tanstack/react-query';
 import { api, qs } from './client';
@@ -20,7 +21,6 @@ import type {
   Sprint,
   Task,
   TaskLink,
-  TaskList,
   TaskStatus,
   TaskType,
   User,
@@ -38,7 +38,10 @@ export const keys = {
   fields: (p: string) => ['project', p, 'fields'] as const,
   sprints: (p: string) => ['project', p, 'sprints'] as const,
   views: (p: string, context: string, sprint?: string) => ['project', p, 'views', context, sprint ?? ''] as const,
-  tasks: (p: string, filter: TaskFilter = {}) => ['project', p, 'tasks', filter] as const,
+  /** Every live task (`GET /board`): see `board.ts`. */
+  board: (p: string) => ['project', p, 'board'] as const,
+  /** A view's manual order. */
+  positions: (p: string, view: string) => ['project', p, 'positions', view] as const,
   task: (p: string, t: string) => ['project', p, 'task', t] as const,
   activities: (p: string, t: string) => ['project', p, 'activities', t] as const,
   links: (p: string, t: string) => ['project', p, 'links', t] as const,
@@ -55,32 +58,6 @@ export const keys = {
 const P = (p: string) => `/projects/${p}`;
 /** Some routes answer `{items}`, others (members, roles) a bare array. */
 const items = <T>(r: T[] | { items: T[] }) => (Array.isArray(r) ? r : r?.items ?? []);
-
-export interface TaskFilter {
-  sprint_id?: string;
-  status_ids?: string;
-  assignee_id?: string;
-  task_type_ids?: string;
-  search?: string;
-  sort_by?: string;
-  view_id?: string;
-  sum_field?: string;
-  parent_task_id?: string;
-}
-
-/** Every task matching the filter (follows the cursor; 200 per page). */
-export async function fetchAllTasks(project: string, filter: TaskFilter = {}): Promise<TaskList> {
-  const all: Task[] = [];
-  let cursor: string | undefined;
-  let last: TaskList | undefined;
-  for (let i = 0; i < 50; i++) {
-    last = await api.get<TaskList>(`${P(project)}/tasks${qs({ ...filter, page_size: 200, cursor })}`);
-    all.push(...last.items);
-    if (!last.next_cursor) break;
-    cursor = last.next_cursor;
-  }
-  return { ...(last as TaskList), items: all };
-}
 
 export const useMe = () =>
   useQuery({ queryKey: keys.me, queryFn: () => api.get<User>('/users/me', { noRefresh: false }), retry: false });
@@ -122,9 +99,6 @@ export const useViews = (p: string, context: string, sprint?: string, enabled = 
     queryFn: () => api.get<{ items: View[] }>(`${P(p)}/views${qs({ context, sprint_id: sprint })}`).then(items),
     enabled,
   });
-
-export const useTasks = (p: string, filter: TaskFilter = {}, enabled = true) =>
-  useQuery({ queryKey: keys.tasks(p, filter), queryFn: () => fetchAllTasks(p, filter), enabled });
 
 export const useTask = (p: string, t: string | undefined) =>
   useQuery({ queryKey: keys.task(p, t ?? ''), queryFn: () => api.get<Task>(`${P(p)}/tasks/${t}`), enabled: !!t });

@@ -1,10 +1,13 @@
 // One Socket.IO connection per signed-in session: project follows with resume-from-sequence,
-// events turned into cache invalidations, notifications, and presence.
+// task events applied in place (taskEvents.ts), other events turned into cache invalidations,
+// a gap in a project's sequence filled from its event log, notifications, and presence.
 
 import { io, type Socket } from 'socket.io-client';
 import type { QueryClient } from '@tanstack/react-query';
-import { refreshSession } from '../api/client';
+import { api, refreshSession } from '../api/client';
+import { onBoardLoaded, type BoardData } from '../api/board';
 import { keys } from '../api/queries';
+import { TaskEvents, taskIdOf } from './taskEvents';
 
 export interface ProjectEvent {
   type: string;
@@ -45,9 +48,17 @@ export class Realtime {
   private pending = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private tasks: TaskEvents;
+  private stopBoardListener: () => void;
   connected = false;
 
   constructor(private queries: QueryClient) {
+    this.tasks = new TaskEvents(queries);
+    // A board read that is older than the events already seen missed them: fill them in.
+    this.stopBoardListener = onBoardLoaded((project, seq) => {
+      const f = this.follows.get(project);
+      if (f?.seq != null && f.seq > seq) this.fillGap(project, seq, f.seq + 1);
+    });
     this.socket = io({
       path: '/ws/socket.io',
       withCredentials: true,
@@ -109,6 +120,7 @@ export class Realtime {
   }
 
   close() {
+    this.stopBoardListener();
     this.socket.removeAllListeners();
     this.socket.disconnect();
     if (this.flushTimer) clearTimeout(this.flushTimer);
@@ -140,12 +152,22 @@ export class Realtime {
   private join(project: string) {
     const f = this.follows.get(project);
     const since = f?.seq ?? undefined;
+    const sentAt = Date.now();
     this.socket.emit('join', { projectId: project, since }, (ack: { ok: boolean; seq?: number; error?: string }) => {
       const cur = this.follows.get(project);
       if (!cur || !ack?.ok) return;
       if (typeof ack.seq === 'number') cur.seq = Math.max(cur.seq ?? 0, ack.seq);
-      // Without a known sequence we may have missed changes while offline: refetch.
-      if (since === undefined) this.invalidate(keys.project(project));
+      if (since === undefined) {
+        // Without a known sequence we may have missed changes while offline: refetch, except
+        // the board, which knows its own sequence and is caught up from the log instead.
+        // Reads under way or made since the join are new enough.
+        this.queries.invalidateQueries({
+          queryKey: keys.project(project),
+          predicate: (q) => q.queryKey[2] !== 'board' && q.state.fetchStatus !== 'fetching' && q.state.dataUpdatedAt < sentAt,
+        });
+        const board = this.queries.getQueryData<BoardData>(keys.board(project));
+        if (board && typeof ack.seq === 'number' && ack.seq > board.seq) this.fillGap(project, board.seq, ack.seq + 1);
+      }
       const mine = this.myPresence.get(project);
       if (mine) this.socket.emit('presence', { projectId: project, taskId: mine.taskId, editing: mine.editing });
     });
@@ -155,10 +177,43 @@ export class Realtime {
     const project = e.project_id ?? e.payload?.project_id;
     if (project && typeof e.seq === 'number') {
       const f = this.follows.get(project);
-      if (f) f.seq = Math.max(f.seq ?? 0, e.seq);
+      if (f) {
+        // The server delivers a project's events in order; a jump means some did not reach
+        // this client (private notifications, rooms it may not read, a lost connection).
+        if (f.seq != null && e.seq > f.seq + 1) this.fillGap(project, f.seq, e.seq);
+        f.seq = Math.max(f.seq ?? 0, e.seq);
+      }
     }
-    if (project) invalidationsFor(project, e).forEach((k) => this.invalidate(k));
+    if (project) this.apply(project, e);
     this.eventListeners.forEach((fn) => fn(e));
+  }
+
+  private apply(project: string, e: ProjectEvent) {
+    this.tasks.apply(project, e);
+    invalidationsFor(project, e).forEach((k) => this.invalidate(k));
+  }
+
+  /**
+   * Reads the events between `after` and `before` (both excluded) from the project's log and
+   * applies them; only when the log cannot supply them is the whole board read again.
+   */
+  private fillGap(project: string, after: number, before: number) {
+    const want = before - after - 1;
+    if (want <= 0) return;
+    if (want > GAP_FILL_MAX) {
+      this.invalidate(keys.board(project));
+      return;
+    }
+    api
+      .get<{ items: { seq: number; type: string; payload: Record<string, any> }[] }>(
+        `/projects/${project}/events?since=${after}&limit=${want}`,
+      )
+      .then((page) => {
+        const got = (page.items ?? []).filter((ev) => ev.seq > after && ev.seq < before);
+        for (const ev of got) this.apply(project, { type: ev.type, payload: ev.payload ?? {}, seq: ev.seq, project_id: project });
+        if (got.length < want) this.invalidate(keys.board(project));
+      })
+      .catch(() => this.invalidate(keys.board(project)));
   }
 
   private onPresence(frame: PresenceFrame, snapshot: boolean) {
@@ -220,10 +275,16 @@ export class Realtime {
   }
 }
 
-/** Which cached queries an event makes stale. */
+/** Most events a gap is filled with from the log; a longer gap reads the board again. */
+const GAP_FILL_MAX = 1000;
+
+/**
+ * Which cached queries an event makes stale, besides the task and position changes applied in
+ * place (taskEvents.ts).
+ */
 export function invalidationsFor(p: string, e: ProjectEvent): (readonly unknown[])[] {
   const t = e.type;
-  const taskId: string | undefined = e.payload?.task_id ?? (t.startsWith('task.') ? e.payload?.id : undefined);
+  const taskId = taskIdOf(e);
   if (t.startsWith('task.link.')) {
     // A link has two ends, and a removal names only one: every task's links are stale.
     return taskId ? [keys.activities(p, taskId), ['project', p, 'links']] : [keys.project(p)];
@@ -232,9 +293,11 @@ export function invalidationsFor(p: string, e: ProjectEvent): (readonly unknown[
     return taskId ? [keys.activities(p, taskId)] : [keys.project(p)];
   }
   if (t.startsWith('task.') || t === 'workflow.assigned') {
-    // Links show the other task's title and status, and lose it when it is deleted.
-    const out: (readonly unknown[])[] = [['project', p, 'tasks'], ['project', p, 'links']];
-    if (taskId) out.push(keys.task(p, taskId), keys.activities(p, taskId));
+    // The task itself is changed in place. Links show the other task's title and status, and
+    // lose it when it is deleted.
+    const out: (readonly unknown[])[] = [['project', p, 'links']];
+    if (taskId) out.push(keys.activities(p, taskId));
+    else out.push(keys.board(p));
     return out;
   }
   if (t === 'agent.session.started' || t === 'agent.triggered') {
@@ -249,12 +312,20 @@ export function invalidationsFor(p: string, e: ProjectEvent): (readonly unknown[
     return out;
   }
   if (t.startsWith('agent.')) return [keys.agents(p), keys.members(p)];
-  if (t.startsWith('view.task_positions')) return [['project', p, 'tasks']];
-  if (t.startsWith('view.')) return [['project', p, 'views']];
-  if (t.startsWith('sprint.')) return [keys.sprints(p), ['project', p, 'tasks'], ['project', p, 'views']];
+  if (t.startsWith('view.task_positions')) return [];
+  // A deleted view takes its positions with it.
+  if (t.startsWith('view.')) return [['project', p, 'views'], ['project', p, 'positions']];
+  // Completing or deleting a sprint moves its tasks without a task event each.
+  if (t === 'sprint.completed' || t === 'sprint.deleted') return [keys.sprints(p), keys.board(p), ['project', p, 'views']];
+  if (t.startsWith('sprint.')) return [keys.sprints(p), ['project', p, 'views']];
+  // Deleting a status or a type moves its tasks to another, without a task event each.
+  if (t === 'task_status.deleted') return [keys.statuses(p), keys.board(p)];
   if (t.startsWith('task_status.')) return [keys.statuses(p)];
+  if (t === 'task_type.deleted') return [keys.types(p), keys.board(p)];
   if (t.startsWith('task_type.')) return [keys.types(p)];
-  if (t.startsWith('custom_field.')) return [keys.fields(p), ['project', p, 'tasks']];
+  // A changed or deleted field prunes values from tasks, without a task event each.
+  if (t === 'custom_field.created') return [keys.fields(p)];
+  if (t.startsWith('custom_field.')) return [keys.fields(p), keys.board(p)];
   if (t.startsWith('project.member.')) return [keys.members(p)];
   if (t.startsWith('project.role.')) return [keys.roles(p)];
   if (t === 'project.updated') return [keys.project(p), keys.projects];

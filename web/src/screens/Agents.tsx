@@ -4,7 +4,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
-import { keys, useAgents, useConversation, useConversationEvents, useConversations, useProject, useRoles, useTasks } from '../api/queries';
+import { keys, useAgents, useConversation, useConversationEvents, useConversations, useProject, useRoles } from '../api/queries';
+import { useBoardTasks } from '../api/board';
 import type { Agent, ConversationEvent } from '../api/types';
 import { useRun } from '../components/run';
 import { Busy, Empty, ErrorBox, Modal, Options, Spinner, fmtTime } from '../components/ui';
@@ -15,14 +16,14 @@ export function AgentsScreen() {
   const { pid = '' } = useParams();
   const agents = useAgents(pid);
   const conversations = useConversations(pid);
-  const tasks = useTasks(pid, {});
+  const tasks = useBoardTasks(pid);
   const [editing, setEditing] = useState<Agent | 'new' | null>(null);
   const [chatting, setChatting] = useState<Agent | null>(null);
   const list = agents.data ?? [];
   const name = (id: string) => list.find((a) => a.id === id)?.name ?? 'agent';
   const project = useProject(pid);
   const taskLabel = (id?: string) => {
-    const t = tasks.data?.items.find((x) => x.id === id);
+    const t = tasks.tasks.find((x) => x.id === id);
     return t ? `${project.data?.task_id_prefix}-${t.task_number} ${t.title}` : '';
   };
 

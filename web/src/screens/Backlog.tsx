@@ -1,12 +1,15 @@
 // Backlog and sprints: create, start and complete sprints (choosing where unfinished tasks
-// go), and move tasks between the backlog and sprints.
+// go), and move tasks between the backlog and sprints. Each list shows only the rows in view
+// (virtualized), so a backlog of 10,000 tasks stays light.
 
-import { useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router-dom';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { api } from '../api/client';
-import { keys, useProject, useSprints, useStatuses, useTasks } from '../api/queries';
-import { isConflict, patchTask, storeTask } from '../api/tasks';
+import { changeLocally, putTask, useBoardTasks } from '../api/board';
+import { keys, useProject, useSprints, useStatuses } from '../api/queries';
+import { isConflict, patchTask } from '../api/tasks';
 import type { Sprint, Task, TaskStatus } from '../api/types';
 import { ModalForm } from '../components/forms';
 import { useRun } from '../components/run';
@@ -16,17 +19,28 @@ import { useOpenTask } from './openTask';
 export function BacklogScreen() {
   const { pid = '' } = useParams();
   const sprints = useSprints(pid);
-  const tasks = useTasks(pid, {});
+  const tasks = useBoardTasks(pid);
   const statuses = useStatuses(pid);
   const [creating, setCreating] = useState(false);
   const [showDone, setShowDone] = useState(false);
-  const all = tasks.data?.items ?? [];
+  const all = tasks.tasks;
   const list = sprints.data ?? [];
   const open = list
     .filter((s) => s.status !== 'completed')
     .sort((a, b) => (a.status === b.status ? a.created_at.localeCompare(b.created_at) : a.status === 'active' ? -1 : 1));
   const done = list.filter((s) => s.status === 'completed');
-  const backlog = all.filter((t) => !t.sprint_id);
+  // Each sprint's tasks and the backlog's, in one pass over every task.
+  const bySprint = useMemo(() => {
+    const m = new Map<string, Task[]>();
+    for (const t of all) {
+      const k = t.sprint_id ?? '';
+      let list = m.get(k);
+      if (!list) m.set(k, (list = []));
+      list.push(t);
+    }
+    return m;
+  }, [all]);
+  const backlog = bySprint.get('') ?? NONE;
 
   return (
     <div className="backlog-page">
@@ -42,7 +56,7 @@ export function BacklogScreen() {
         <>
           {open.length === 0 && <Empty title="No open sprints">Create a sprint, then move tasks into it from the backlog.</Empty>}
           {open.map((s) => (
-            <SprintBlock key={s.id} project={pid} sprint={s} tasks={all.filter((t) => t.sprint_id === s.id)} sprints={open} statuses={statuses.data ?? []} />
+            <SprintBlock key={s.id} project={pid} sprint={s} tasks={bySprint.get(s.id) ?? NONE} sprints={open} statuses={statuses.data ?? []} />
           ))}
           <TaskBlock title="Backlog" testid="backlog" project={pid} tasks={backlog} sprints={open} statuses={statuses.data ?? []}>
             <QuickAddBacklog project={pid} />
@@ -57,7 +71,7 @@ export function BacklogScreen() {
                   <div key={s.id} className="sprint done" data-testid="completed-sprint">
                     <strong>{s.name}</strong> <span className="pill done">completed</span>{' '}
                     <span className="muted">
-                      {fmtDate(s.start_date)} – {fmtDate(s.end_date)} · {all.filter((t) => t.sprint_id === s.id).length} tasks
+                      {fmtDate(s.start_date)} – {fmtDate(s.end_date)} · {(bySprint.get(s.id) ?? NONE).length} tasks
                     </span>
                   </div>
                 ))}
@@ -69,6 +83,10 @@ export function BacklogScreen() {
     </div>
   );
 }
+
+const NONE: Task[] = [];
+/** Height of one backlog row (a line with a select). */
+const ROW = 45;
 
 function points(tasks: Task[]): number {
   return tasks.reduce((n, t) => n + (t.story_points ?? 0), 0);
@@ -173,7 +191,13 @@ function TaskBlock({
 }) {
   const proj = useProject(project);
   const openTask = useOpenTask();
-  const sorted = [...tasks].sort((a, b) => a.task_number - b.task_number);
+  const sorted = useMemo(() => [...tasks].sort((a, b) => a.task_number - b.task_number), [tasks]);
+  const statusName = useMemo(() => new Map(statuses.map((s) => [s.id, s.name])), [statuses]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const rows = useVirtualizer({ count: sorted.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 8 });
+  const shown = rows.getVirtualItems();
+  const padTop = shown[0]?.start ?? 0;
+  const padBottom = rows.getTotalSize() - (shown[shown.length - 1]?.end ?? 0);
   return (
     <section className="sprint" data-testid={testid} data-name={title}>
       <header>
@@ -187,33 +211,47 @@ function TaskBlock({
       {sorted.length === 0 ? (
         <div className="muted empty-row">No tasks</div>
       ) : (
-        <table className="tasks">
-          <tbody>
-            {sorted.map((t) => (
-              <tr key={t.id} data-testid="task-row" data-title={t.title}>
-                <td className="key">
-                  {proj.data?.task_id_prefix}-{t.task_number}
-                </td>
-                <td>
-                  <a
-                    href="#"
-                    onClick={(e) => {
-                      e.preventDefault();
-                      openTask(t.id);
-                    }}
-                  >
-                    {t.title}
-                  </a>
-                </td>
-                <td className="muted">{statuses.find((s) => s.id === t.status_id)?.name}</td>
-                <td className="num">{t.story_points ?? ''}</td>
-                <td>
-                  <MoveTo project={project} task={t} sprints={sprints} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="task-scroll" ref={scroller} data-testid="task-scroll">
+          <table className="tasks fixed">
+            <colgroup>
+              <col style={{ width: 90 }} />
+              <col />
+              <col style={{ width: 120 }} />
+              <col style={{ width: 50 }} />
+              <col style={{ width: 170 }} />
+            </colgroup>
+            <tbody>
+              {padTop > 0 && <tr aria-hidden style={{ height: padTop }} />}
+              {shown.map((row) => {
+                const t = sorted[row.index];
+                return (
+                  <tr key={t.id} data-testid="task-row" data-title={t.title} style={{ height: ROW }}>
+                    <td className="key">
+                      {proj.data?.task_id_prefix}-{t.task_number}
+                    </td>
+                    <td>
+                      <a
+                        href="#"
+                        onClick={(e) => {
+                          e.preventDefault();
+                          openTask(t.id);
+                        }}
+                      >
+                        {t.title}
+                      </a>
+                    </td>
+                    <td className="muted">{t.status_id ? statusName.get(t.status_id) : ''}</td>
+                    <td className="num">{t.story_points ?? ''}</td>
+                    <td>
+                      <MoveTo project={project} task={t} sprints={sprints} />
+                    </td>
+                  </tr>
+                );
+              })}
+              {padBottom > 0 && <tr aria-hidden style={{ height: padBottom }} />}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
@@ -227,6 +265,8 @@ function MoveTo({ project, task, sprints }: { project: string; task: Task; sprin
     setBusy(true);
     setError(null);
     const sprint_id = to || null;
+    // The row moves at once; the answer (or a failure) settles it.
+    const settle = changeLocally(queries, project, task.id, (t) => ({ ...t, sprint_id: sprint_id ?? undefined }));
     try {
       let updated: Task;
       try {
@@ -235,9 +275,9 @@ function MoveTo({ project, task, sprints }: { project: string; task: Task; sprin
         if (!isConflict(err)) throw err;
         updated = await patchTask(project, task.id, { sprint_id }, err.current.version);
       }
-      storeTask(queries, updated);
-      await queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
+      settle(updated);
     } catch (err) {
+      settle();
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
@@ -262,9 +302,8 @@ function QuickAddBacklog({ project }: { project: string }) {
     e.preventDefault();
     if (!title.trim()) return;
     run('add', async () => {
-      await api.post(`/projects/${project}/tasks`, { title: title.trim() });
+      putTask(queries, await api.post<Task>(`/projects/${project}/tasks`, { title: title.trim() }));
       setTitle('');
-      await queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
     });
   }
   return (

@@ -1,10 +1,17 @@
-// Table of tasks with the server's filters, sort and story-point sum.
+// Table of tasks with the task list's filters, sorts and story-point sum, applied to the cached
+// board (no request per keystroke); only the rows in view are in the page (virtualized).
 
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router-dom';
-import { useMembers, useProject, useSprints, useStatuses, useTaskTypes, useTasks, type TaskFilter } from '../api/queries';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useBoardTasks } from '../api/board';
+import { useMembers, useProject, useSprints, useStatuses, useTaskTypes } from '../api/queries';
+import { matches, sortTasks, type TaskFilter, type TaskSort } from '../api/taskFilter';
 import { Empty, ErrorBox, Options, Spinner, fmtDate } from '../components/ui';
 import { useOpenTask } from './openTask';
+
+/** Height of one row (rows are one line). */
+const ROW = 37;
 
 const SORTS = [
   ['created', 'Created'],
@@ -28,23 +35,33 @@ export function TableScreen() {
   const [type, setType] = useState('');
   const [assignee, setAssignee] = useState('');
   const [sprint, setSprint] = useState('');
-  const [sort, setSort] = useState('created');
+  const [sort, setSort] = useState<TaskSort>('created');
+  const query = useDeferredValue(search);
   const filter: TaskFilter = useMemo(
     () => ({
-      search: search.trim() || undefined,
-      status_ids: status || undefined,
-      task_type_ids: type || undefined,
+      search: query.trim() || undefined,
+      status_id: status || undefined,
+      task_type_id: type || undefined,
       assignee_id: assignee || undefined,
       sprint_id: sprint || undefined,
-      sort_by: sort,
-      sum_field: 'story_points',
     }),
-    [search, status, type, assignee, sprint, sort],
+    [query, status, type, assignee, sprint],
   );
-  const tasks = useTasks(pid, filter);
-  const name = (list: { id: string; name: string }[] | undefined, id?: string) => list?.find((x) => x.id === id)?.name ?? '';
-  const items = tasks.data?.items ?? [];
-  const sum = tasks.data?.field_sum ?? items.reduce((n, t) => n + (t.story_points ?? 0), 0);
+  const tasks = useBoardTasks(pid);
+  const items = useMemo(() => sortTasks(tasks.tasks.filter((t) => matches(t, filter)), sort), [tasks.tasks, filter, sort]);
+  const sum = useMemo(() => items.reduce((n, t) => n + (t.story_points ?? 0), 0), [items]);
+  const names = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const x of [...(types.data ?? []), ...(statuses.data ?? []), ...(sprints.data ?? [])]) m.set(x.id, x.name);
+    for (const x of members.data ?? []) m.set(x.id, x.full_name || x.username);
+    return m;
+  }, [types.data, statuses.data, sprints.data, members.data]);
+  const name = (id?: string) => (id ? names.get(id) ?? '' : '');
+  const scroller = useRef<HTMLDivElement>(null);
+  const rows = useVirtualizer({ count: items.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
+  const shown = rows.getVirtualItems();
+  const padTop = shown[0]?.start ?? 0;
+  const padBottom = rows.getTotalSize() - (shown[shown.length - 1]?.end ?? 0);
 
   return (
     <div className="table-page">
@@ -68,7 +85,7 @@ export function TableScreen() {
           <option value="null">Backlog only</option>
           <Options items={sprints.data} label={(s) => s.name} />
         </select>
-        <select aria-label="Sort by" value={sort} onChange={(e) => setSort(e.target.value)}>
+        <select aria-label="Sort by" value={sort} onChange={(e) => setSort(e.target.value as TaskSort)}>
           {SORTS.map(([k, l]) => (
             <option key={k} value={k}>
               Sort: {l}
@@ -81,58 +98,75 @@ export function TableScreen() {
       {tasks.isPending && <Spinner />}
       {tasks.isSuccess && items.length === 0 && <Empty title="No tasks match">Change the filters or create tasks on the board.</Empty>}
       {items.length > 0 && (
-        <table className="grid" data-testid="task-table">
-          <thead>
-            <tr>
-              <th>Key</th>
-              <th>Title</th>
-              <th>Type</th>
-              <th>Status</th>
-              <th>Assignees</th>
-              <th>Sprint</th>
-              <th className="num">Importance</th>
-              <th className="num">Points</th>
-              <th>Due</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((t) => (
-              <tr
-                key={t.id}
-                className="clickable"
-                onClick={() => openTask(t.id)}
-              >
-                <td className="key">
-                  {project.data?.task_id_prefix}-{t.task_number}
-                </td>
-                <td>{t.title}</td>
-                <td>{name(types.data, t.task_type_id)}</td>
-                <td>{name(statuses.data, t.status_id)}</td>
-                <td>
-                  {t.assignee_ids
-                    .map((id) => members.data?.find((m) => m.id === id))
-                    .map((m) => m?.full_name || m?.username)
-                    .join(', ')}
-                </td>
-                <td>{name(sprints.data, t.sprint_id) || <span className="muted">Backlog</span>}</td>
-                <td className="num">{t.importance}</td>
-                <td className="num">{t.story_points ?? ''}</td>
-                <td>{fmtDate(t.due_date)}</td>
+        <div className="table-scroll" ref={scroller} data-testid="table-scroll">
+          <table className="grid fixed" data-testid="task-table" aria-rowcount={items.length + 2}>
+            <colgroup>
+              <col style={{ width: 90 }} />
+              <col />
+              <col style={{ width: 100 }} />
+              <col style={{ width: 120 }} />
+              <col style={{ width: 150 }} />
+              <col style={{ width: 120 }} />
+              <col style={{ width: 90 }} />
+              <col style={{ width: 70 }} />
+              <col style={{ width: 100 }} />
+            </colgroup>
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Title</th>
+                <th>Type</th>
+                <th>Status</th>
+                <th>Assignees</th>
+                <th>Sprint</th>
+                <th className="num">Importance</th>
+                <th className="num">Points</th>
+                <th>Due</th>
               </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <td colSpan={7}>
-                {tasks.data?.total_count ?? items.length} tasks
-              </td>
-              <td className="num" data-testid="points-sum">
-                {sum}
-              </td>
-              <td />
-            </tr>
-          </tfoot>
-        </table>
+            </thead>
+            <tbody>
+              {padTop > 0 && <tr aria-hidden style={{ height: padTop }} />}
+              {shown.map((row) => {
+                const t = items[row.index];
+                return (
+                  <tr
+                    key={t.id}
+                    className="clickable"
+                    data-testid="table-row"
+                    data-title={t.title}
+                    aria-rowindex={row.index + 2}
+                    style={{ height: ROW }}
+                    onClick={() => openTask(t.id)}
+                  >
+                    <td className="key">
+                      {project.data?.task_id_prefix}-{t.task_number}
+                    </td>
+                    <td>{t.title}</td>
+                    <td>{name(t.task_type_id)}</td>
+                    <td>{name(t.status_id)}</td>
+                    <td>{t.assignee_ids.map(name).join(', ')}</td>
+                    <td>{name(t.sprint_id) || <span className="muted">Backlog</span>}</td>
+                    <td className="num">{t.importance}</td>
+                    <td className="num">{t.story_points ?? ''}</td>
+                    <td>{fmtDate(t.due_date)}</td>
+                  </tr>
+                );
+              })}
+              {padBottom > 0 && <tr aria-hidden style={{ height: padBottom }} />}
+            </tbody>
+            <tfoot>
+              <tr>
+                <td colSpan={7} data-testid="task-count">
+                  {items.length} tasks
+                </td>
+                <td className="num" data-testid="points-sum">
+                  {sum}
+                </td>
+                <td />
+              </tr>
+            </tfoot>
+          </table>
+        </div>
       )}
     </div>
   );

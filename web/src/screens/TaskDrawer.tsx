@@ -15,9 +15,9 @@ import {
   useStatuses,
   useTask,
   useTaskTypes,
-  useTasks,
 } from '../api/queries';
-import { isConflict, patchTask, storeTask, type TaskChanges } from '../api/tasks';
+import { putTask, removeTask, useBoardTasks } from '../api/board';
+import { isConflict, patchTask, type TaskChanges } from '../api/tasks';
 import type { Activity, CustomField, Member, Project, Task } from '../api/types';
 import { commentDoc, docText, type Mentionable } from '../components/blocks';
 import { BlockView } from '../components/BlockView';
@@ -99,7 +99,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
   const members = useMembers(pid);
   const sprints = useSprints(pid);
   const fields = useCustomFields(pid);
-  const allTasks = useTasks(pid, {});
+  const allTasks = useBoardTasks(pid);
   const presence = usePresence(pid).filter((p) => p.task_id === task.id);
 
   // The version the draft was started from; stays put while there are unsaved changes.
@@ -130,7 +130,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
     setError(null);
     try {
       const updated = await patchTask(pid, task.id, draft as TaskChanges, version);
-      storeTask(queries, updated);
+      putTask(queries, updated);
       setDraft({});
       setBase(updated);
       setConflict(null);
@@ -139,7 +139,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
     } catch (err) {
       if (isConflict(err)) {
         setConflict(err.current);
-        storeTask(queries, err.current);
+        putTask(queries, err.current);
       } else {
         setError(err);
       }
@@ -158,7 +158,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
     if (!confirm('Delete this task?')) return;
     try {
       await api.del(`/projects/${pid}/tasks/${task.id}`, { headers: { 'If-Match': String(base.version) } });
-      queries.invalidateQueries({ queryKey: ['project', pid, 'tasks'] });
+      removeTask(queries, pid, task.id);
       onDeleted();
     } catch (err) {
       setError(err);
@@ -172,7 +172,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
   };
   const assignees = (value('assignee_ids') as string[]) ?? [];
   const taskKey = (id: unknown) => {
-    const t = allTasks.data?.items.find((x) => x.id === id);
+    const t = allTasks.tasks.find((x) => x.id === id);
     return t ? `${project.task_id_prefix}-${t.task_number} ${t.title}` : 'a task';
   };
   const showValue = (k: string, t: Task): string => {
@@ -321,7 +321,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
           value={value('parent_task_id')}
           typeId={value('task_type_id')}
           types={types.data}
-          tasks={allTasks.data?.items}
+          tasks={allTasks.tasks}
           onChange={(v) => set('parent_task_id', v)}
         />
         <label>
@@ -388,7 +388,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
         </button>
       </div>
 
-      <TaskLinks project={pid} prefix={project.task_id_prefix} task={task} tasks={allTasks.data?.items} />
+      <TaskLinks project={pid} prefix={project.task_id_prefix} task={task} tasks={allTasks.tasks} />
 
       <Comments project={pid} task={task} members={memberList} taskKey={taskKey} />
     </div>

@@ -2,7 +2,9 @@
 
 import { useMemo } from 'react';
 import { useParams } from 'react-router-dom';
-import { useProject, useTaskTypes, useTasks } from '../api/queries';
+import { useBoardTasks } from '../api/board';
+import { useProject, useTaskTypes } from '../api/queries';
+import { sortTasks } from '../api/taskFilter';
 import type { Task } from '../api/types';
 import { Empty, ErrorBox, Spinner, fmtDate } from '../components/ui';
 import { useOpenTask } from './openTask';
@@ -15,8 +17,11 @@ export function TimelineScreen() {
   const project = useProject(pid);
   const types = useTaskTypes(pid);
   const epicType = types.data?.find((t) => t.name === 'Epic');
-  const tasks = useTasks(pid, { task_type_ids: epicType?.id, sort_by: 'start_date' }, !!epicType);
-  const epics = tasks.data?.items ?? [];
+  const tasks = useBoardTasks(pid, !!epicType);
+  const epics = useMemo(
+    () => sortTasks(tasks.tasks.filter((t) => t.task_type_id === epicType?.id), 'start_date'),
+    [tasks.tasks, epicType?.id],
+  );
 
   const range = useMemo(() => {
     const dates = epics.flatMap((e) => [e.start_date, e.due_date]).filter(Boolean).map((d) => Date.parse(d as string));

@@ -1,35 +1,37 @@
 // The board: one column per status (in status order), cards in the view's manual order,
-// drag and drop between and within columns (the target column makes room while dragging),
-// live updates and presence on cards.
+// drag and drop between and within columns (the target column makes room while dragging; mouse,
+// touch and keyboard), live updates and presence on cards. Columns are virtualized
+// (Column.tsx); drops are saved in order (moves.ts) and each ends in a note with an undo.
 
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useParams, useSearchParams } from 'react-router-dom';
 import {
   DndContext,
   DragOverlay,
-  PointerSensor,
   KeyboardSensor,
+  MouseSensor,
+  TouchSensor,
   closestCorners,
-  useDroppable,
+  pointerWithin,
   useSensor,
   useSensors,
+  type CollisionDetection,
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
 } from '@dnd-kit/core';
-import { SortableContext, arrayMove, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
-import { CSS } from '@dnd-kit/utilities';
+import { arrayMove, sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { api, errorText } from '../../api/client';
-import { keys, useMembers, useSprints, useStatuses, useTaskTypes, useTasks, useViews, useProject } from '../../api/queries';
-import { isConflict, patchCached, patchTask } from '../../api/tasks';
-import type { Member, Task, TaskStatus, View } from '../../api/types';
-import { useRun } from '../../components/run';
+import { useBoard, useViewPlaces, type Place, type Places } from '../../api/board';
+import { keys, useMembers, useSprints, useStatuses, useTaskTypes, useViews, useProject } from '../../api/queries';
+import type { Task, TaskStatus, View } from '../../api/types';
 import { ErrorBox, Options, Spinner } from '../../components/ui';
 import { usePresence } from '../../realtime/context';
 import type { PresenceEntry } from '../../realtime/socket';
 import { useOpenTask } from '../openTask';
-import { initials } from '../ProjectLayout';
+import { CardBody, CardContext, Column, type CardShared } from './Column';
+import { MoveQueue, type Move, type MoveResult } from './moves';
 import { ordered, place } from './placement';
 
 /** The board view: the sprint's own, or the project-wide one kept in the backlog context. */
@@ -61,6 +63,16 @@ function useBoardView(project: string, sprint: string | undefined) {
   return { view: board, error: views.error ?? error, loading: views.isPending || (!board && !error) };
 }
 
+/** A task with its place in the view, the same object as long as neither changes. */
+const placedCache = new WeakMap<Task, { place: Place | undefined; task: Task }>();
+function withPlace(t: Task, p: Place | undefined): Task {
+  const hit = placedCache.get(t);
+  if (hit && hit.place === p) return hit.task;
+  const task = p ? { ...t, view_position: p.position, view_group_key: p.group_key } : { ...t, view_position: undefined, view_group_key: undefined };
+  placedCache.set(t, { place: p, task });
+  return task;
+}
+
 export function BoardScreen() {
   const { pid = '' } = useParams();
   const [params, setParams] = useSearchParams();
@@ -68,9 +80,16 @@ export function BoardScreen() {
   const sprint = params.get('sprint') ?? undefined;
   const { view, error: viewError, loading: viewLoading } = useBoardView(pid, sprint);
   const statuses = useStatuses(pid);
-  const filter = useMemo(() => ({ view_id: view?.id, sprint_id: sprint }), [view?.id, sprint]);
-  const tasks = useTasks(pid, filter, !!view);
+  const board = useBoard(pid);
+  const places = useViewPlaces(pid, view?.id);
+  const tasks = useMemo(() => {
+    if (!board.data || !places.data) return undefined;
+    const all = sprint ? board.data.tasks.filter((t) => t.sprint_id === sprint) : board.data.tasks;
+    const at: Places = places.data;
+    return all.map((t) => withPlace(t, at.get(t.id)));
+  }, [board.data, places.data, sprint]);
   const openSprints = (sprints.data ?? []).filter((s) => s.status !== 'completed');
+  const error = viewError ?? statuses.error ?? board.error ?? places.error;
 
   return (
     <div className="board-page">
@@ -91,16 +110,26 @@ export function BoardScreen() {
             <Options items={openSprints} label={(s) => `${s.name} (${s.status})`} />
           </select>
         </label>
-        {tasks.isFetching && <span className="muted small">Updating…</span>}
+        {(board.isFetching || places.isFetching) && <span className="muted small">Updating…</span>}
       </div>
-      <ErrorBox error={viewError ?? statuses.error ?? tasks.error} onRetry={() => tasks.refetch()} />
-      {(viewLoading || statuses.isPending || (view && tasks.isPending)) && !viewError && <Spinner label="Loading the board…" />}
-      {view && statuses.data && tasks.data && (
-        <BoardColumns project={pid} view={view} statuses={statuses.data} tasks={tasks.data.items} sprint={sprint} />
-      )}
+      <ErrorBox error={error} onRetry={() => (board.refetch(), places.refetch())} />
+      {(viewLoading || statuses.isPending || !tasks) && !error && <Spinner label="Loading the board…" />}
+      {view && statuses.data && tasks && <BoardColumns project={pid} view={view} statuses={statuses.data} tasks={tasks} sprint={sprint} />}
     </div>
   );
 }
+
+/** A note about one saved or failed move. */
+interface Note {
+  id: number;
+  text: string;
+  failed: boolean;
+  undo?: () => void;
+  retry?: () => void;
+}
+
+const NO_PRESENCE_MAP = new Map<string, PresenceEntry[]>();
+let noteIds = 0;
 
 function BoardColumns({
   project,
@@ -121,11 +150,10 @@ function BoardColumns({
   const types = useTaskTypes(project);
   const proj = useProject(project);
   const presence = usePresence(project);
-  const [dragging, setDragging] = useState<Task | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [saving, setSaving] = useState(false);
   const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
+    useSensor(MouseSensor, { activationConstraint: { distance: 5 } }),
+    // A short press picks a card up on touch screens; a swipe still scrolls.
+    useSensor(TouchSensor, { activationConstraint: { delay: 180, tolerance: 8 } }),
     useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
   );
 
@@ -140,73 +168,134 @@ function BoardColumns({
     for (const [k, v] of by) by.set(k, ordered(v));
     return by;
   }, [statuses, tasks]);
+  /** Which column each card is in (as saved, not as dragged). */
+  const columnOfTask = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const [s, list] of columns) for (const t of list) m.set(t.id, s);
+    return m;
+  }, [columns]);
+  const latest = useRef({ columns, columnOfTask });
+  latest.current = { columns, columnOfTask };
 
   // While a card is dragged, the columns as shown: the card sits where it would land, so the
-  // target column makes room for it (dnd-kit's multi-container sortable pattern).
-  const [dragColumns, setDragColumns] = useState<Map<string, Task[]> | null>(null);
-  const shown = dragColumns ?? columns;
+  // target column makes room for it (dnd-kit's multi-container sortable pattern). Kept in a ref
+  // as well: a drop that follows the last move at once must see it.
+  interface Drag {
+    active: Task;
+    columns: Map<string, Task[]>;
+    /** The column the card sits in now. */
+    at: string;
+  }
+  const [drag, setDragState] = useState<Drag | null>(null);
+  const dragRef = useRef<Drag | null>(null);
+  const setDrag = (d: Drag | null) => {
+    dragRef.current = d;
+    setDragState(d);
+  };
+  const shown = drag?.columns ?? columns;
 
-  const columnOf = (cols: Map<string, Task[]>, id: string) => {
-    if (id.startsWith('col:')) return cols.has(id.slice(4)) ? id.slice(4) : undefined;
-    for (const [s, list] of cols) if (list.some((t) => t.id === id)) return s;
-    return undefined;
+  const queue = useMemo(() => new MoveQueue(queries, project, view.id), [queries, project, view.id]);
+  const [notes, setNotes] = useState<Note[]>([]);
+  const dismiss = useCallback((id: number) => setNotes((n) => n.filter((x) => x.id !== id)), []);
+  const statusName = (id: string) => statuses.find((s) => s.id === id)?.name ?? 'another column';
+  const prefix = proj.data?.task_id_prefix ?? '';
+
+  /** Where a card was and where it was sent: what an undo and a retry go back to. */
+  interface Spot {
+    status: string;
+    index: number;
+  }
+
+  /** Saves a move and leaves a note: saved, with an undo; or failed, with a retry and an undo. */
+  const submit = (move: Move, back: Spot, target: Spot) => {
+    queue.submit(move).then((result: MoveResult) => {
+      const key = `${prefix}-${move.task.task_number}`;
+      const id = ++noteIds;
+      const undo = () => {
+        dismiss(id);
+        moveTo(move.task.id, back, back);
+      };
+      if (result.ok) {
+        const where = move.from === move.to ? `within ${statusName(move.to)}` : `to ${statusName(move.to)}`;
+        setNotes((n) => [...n.slice(-2), { id, text: `Moved ${key} ${where}`, failed: false, undo }]);
+        setTimeout(() => dismiss(id), 6000);
+      } else {
+        const retry = () => {
+          dismiss(id);
+          moveTo(move.task.id, target, back);
+        };
+        setNotes((n) => [...n.slice(-2), { id, text: `Could not move ${key}: ${errorText(result.error)}`, failed: true, undo, retry }]);
+      }
+    });
   };
 
+  /** Moves a card to a spot of the board as it is now (undo, retry); `back` is where an undo of this goes. */
+  const moveTo = (taskId: string, spot: Spot, back: Spot) => {
+    const { columns: cols, columnOfTask: where } = latest.current;
+    const from = where.get(taskId);
+    const task = from ? cols.get(from)?.find((t) => t.id === taskId) : undefined;
+    if (!from || !task) return;
+    const others = (cols.get(spot.status) ?? []).filter((t) => t.id !== taskId);
+    const at = Math.max(0, Math.min(spot.index, others.length));
+    const here = (cols.get(from) ?? []).findIndex((t) => t.id === taskId);
+    // Undoing an undo goes back to where this move started.
+    const undoTo = back.status === spot.status && back.index === spot.index ? { status: from, index: here } : back;
+    submit({ task, from, to: spot.status, placements: place(others, task, at, spot.status) }, undoTo, { status: spot.status, index: at });
+  };
 
   function onDragStart(e: DragStartEvent) {
-    setDragging(tasks.find((t) => t.id === e.active.id) ?? null);
-    setDragColumns(new Map([...columns].map(([k, v]) => [k, [...v]])));
+    const { columns, columnOfTask } = latest.current;
+    const id = String(e.active.id);
+    const at = columnOfTask.get(id);
+    const active = at ? columns.get(at)?.find((t) => t.id === id) : undefined;
+    if (!at || !active) return;
+    setDrag({ active, columns: new Map(columns), at });
   }
 
   function onDragCancel() {
-    setDragging(null);
-    setDragColumns(null);
+    setDrag(null);
   }
 
   /** Moves the card into the column it is over, before or after the card under the pointer. */
   function onDragOver(e: DragOverEvent) {
+    const d = dragRef.current;
     const { active, over } = e;
-    if (!over) return;
+    if (!d || !over) return;
+    const { columnOfTask } = latest.current;
     const activeId = String(active.id);
     const overId = String(over.id);
-    setDragColumns((prev) => {
-      if (!prev) return prev;
-      const from = columnOf(prev, activeId);
-      const to = columnOf(prev, overId);
-      if (!from || !to || from === to) return prev;
-      const source = prev.get(from)!;
-      const target = prev.get(to)!;
-      const card = source.find((t) => t.id === activeId);
-      if (!card) return prev;
-      let index = target.length;
-      const overIndex = target.findIndex((t) => t.id === overId);
-      if (overIndex >= 0) {
-        const dragged = active.rect.current.translated;
-        const below = !!dragged && dragged.top > over.rect.top + over.rect.height / 2;
-        index = overIndex + (below ? 1 : 0);
-      }
-      const next = new Map(prev);
-      next.set(
-        from,
-        source.filter((t) => t.id !== activeId),
-      );
-      next.set(to, [...target.slice(0, index), card, ...target.slice(index)]);
-      return next;
-    });
+    const to = overId.startsWith('col:') ? overId.slice(4) : overId === activeId ? d.at : columnOfTask.get(overId);
+    if (!to || to === d.at || !d.columns.has(to)) return;
+    const source = d.columns.get(d.at)!;
+    const target = d.columns.get(to)!;
+    let index = target.length;
+    const overIndex = overId.startsWith('col:') ? -1 : target.findIndex((t) => t.id === overId);
+    if (overIndex >= 0) {
+      const dragged = active.rect.current.translated;
+      const below = !!dragged && dragged.top > over.rect.top + over.rect.height / 2;
+      index = overIndex + (below ? 1 : 0);
+    }
+    const next = new Map(d.columns);
+    next.set(
+      d.at,
+      source.filter((t) => t.id !== activeId),
+    );
+    next.set(to, [...target.slice(0, index), d.active, ...target.slice(index)]);
+    setDrag({ ...d, columns: next, at: to });
   }
 
-  async function onDragEnd(e: DragEndEvent) {
-    const layout = dragColumns;
-    setDragging(null);
-    setDragColumns(null);
-    const moved = tasks.find((t) => t.id === e.active.id);
-    if (!moved || !e.over || !layout) return;
+  function onDragEnd(e: DragEndEvent) {
+    const d = dragRef.current;
+    setDrag(null);
+    if (!d || !e.over) return;
+    const { columns, columnOfTask } = latest.current;
+    const moved = d.active;
     const overId = String(e.over.id);
-    const from = columnOf(columns, moved.id);
-    const to = columnOf(layout, moved.id);
-    if (!from || !to) return;
+    const from = columnOfTask.get(moved.id);
+    const to = d.at;
+    if (!from) return;
     // Within the column it now sits in: before the card dropped on, or last on the column.
-    let finalOrder = layout.get(to)!;
+    let finalOrder = d.columns.get(to)!;
     const oldIndex = finalOrder.findIndex((t) => t.id === moved.id);
     const newIndex = overId.startsWith('col:')
       ? from === to
@@ -215,64 +304,44 @@ function BoardColumns({
       : finalOrder.findIndex((t) => t.id === overId);
     if (newIndex >= 0 && newIndex !== oldIndex) finalOrder = arrayMove(finalOrder, oldIndex, newIndex);
     const index = finalOrder.findIndex((t) => t.id === moved.id);
-    if (from === to && finalOrder.every((t, i) => t.id === columns.get(from)![i]?.id)) return;
+    const before = columns.get(from)!;
+    if (from === to && finalOrder.length === before.length && finalOrder.every((t, i) => t.id === before[i].id)) return;
     const others = finalOrder.filter((t) => t.id !== moved.id);
-    const placements = place(others, moved, index, to);
-
-    // Show the move at once; the server's answer and the live events settle it.
-    for (const p of placements) {
-      patchCached(queries, project, p.task_id, (t) => ({
-        ...t,
-        view_position: p.position,
-        view_group_key: p.group_key,
-        ...(t.id === moved.id ? { status_id: to } : {}),
-      }));
-    }
-    setSaving(true);
-    setError(null);
-    try {
-      if (from !== to) {
-        try {
-          await patchTask(project, moved.id, { status_id: to }, moved.version);
-        } catch (err) {
-          // Someone else changed the card meanwhile: a move only sets its status, so apply it
-          // on top of their change.
-          if (!isConflict(err)) throw err;
-          await patchTask(project, moved.id, { status_id: to }, err.current.version);
-        }
-      }
-      if (placements.length === 1) {
-        const p = placements[0];
-        await api.put(`/projects/${project}/views/${view.id}/task-positions/${p.task_id}`, {
-          position: p.position,
-          group_key: p.group_key,
-        });
-      } else {
-        await api.put(`/projects/${project}/views/${view.id}/task-positions`, { items: placements });
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setSaving(false);
-      queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
-    }
+    submit(
+      { task: moved, from, to, placements: place(others, moved, index, to) },
+      { status: from, index: before.findIndex((t) => t.id === moved.id) },
+      { status: to, index },
+    );
   }
 
-  const prefix = proj.data?.task_id_prefix ?? '';
-  const memberMap = new Map((members.data ?? []).map((m) => [m.id, m]));
-  const typeMap = new Map((types.data ?? []).map((t) => [t.id, t]));
+  const memberMap = useMemo(() => new Map((members.data ?? []).map((m) => [m.id, m])), [members.data]);
+  const typeMap = useMemo(() => new Map((types.data ?? []).map((t) => [t.id, t.name])), [types.data]);
+  const presenceMap = useMemo(() => {
+    if (presence.length === 0) return NO_PRESENCE_MAP;
+    const m = new Map<string, PresenceEntry[]>();
+    for (const p of presence) if (p.task_id) m.set(p.task_id, [...(m.get(p.task_id) ?? []), p]);
+    return m;
+  }, [presence]);
+  const openRef = useRef(openTask);
+  openRef.current = openTask;
+  const shared: CardShared = useMemo(
+    () => ({ prefix, members: memberMap, types: typeMap, presence: presenceMap, openTask: (id: string) => openRef.current(id) }),
+    [prefix, memberMap, typeMap, presenceMap],
+  );
 
   return (
-    <>
-      {saving && <div className="progress-line" aria-label="Saving" />}
-      {error != null && <ErrorBox error={error} />}
+    <CardContext.Provider value={shared}>
       <DndContext
         sensors={sensors}
-        collisionDetection={closestCorners}
+        collisionDetection={collide}
         onDragStart={onDragStart}
         onDragOver={onDragOver}
         onDragCancel={onDragCancel}
         onDragEnd={onDragEnd}
+        accessibility={{ announcements: announcements(latest, prefix) }}
+        // Scroll sideways only close to the board's edge: on a phone a column is most of the
+        // width, and a drop on the next column must not carry the board past it.
+        autoScroll={{ threshold: { x: 0.1, y: 0.2 } }}
       >
         <div className="board" data-testid="board">
           {statuses.map((s) => (
@@ -280,201 +349,72 @@ function BoardColumns({
               key={s.id}
               project={project}
               status={s}
-              tasks={shown.get(s.id) ?? []}
+              tasks={shown.get(s.id) ?? NO_TASKS}
               sprint={sprint}
-              render={(t) => (
-                <SortableCard
-                  key={t.id}
-                  task={t}
-                  prefix={prefix}
-                  members={memberMap}
-                  typeName={t.task_type_id ? typeMap.get(t.task_type_id)?.name : undefined}
-                  presence={presence.filter((p) => p.task_id === t.id)}
-                  onOpen={() => openTask(t.id)}
-                />
-              )}
+              activeId={drag && drag.at === s.id ? drag.active.id : null}
             />
           ))}
         </div>
         <DragOverlay>
-          {dragging ? (
+          {drag ? (
             <div className="drag-overlay">
-              <CardBody
-                task={dragging}
-                prefix={prefix}
-                members={memberMap}
-                presence={[]}
-                typeName={dragging.task_type_id ? typeMap.get(dragging.task_type_id)?.name : undefined}
-              />
+              <CardBody task={drag.active} />
             </div>
           ) : null}
         </DragOverlay>
       </DndContext>
-    </>
-  );
-}
-
-function Column({
-  project,
-  status,
-  tasks,
-  sprint,
-  render,
-}: {
-  project: string;
-  status: TaskStatus;
-  tasks: Task[];
-  sprint?: string;
-  render: (t: Task) => React.ReactNode;
-}) {
-  const { setNodeRef, isOver } = useDroppable({ id: `col:${status.id}` });
-  return (
-    <section
-      ref={setNodeRef}
-      className={`column${isOver ? ' over' : ''}`}
-      data-testid="column"
-      data-status={status.name}
-      aria-label={status.name}
-    >
-      <header>
-        <span className="status-dot" style={{ background: status.color || statusColor(status.category) }} />
-        <h3>{status.name}</h3>
-        <span className="count">{tasks.length}</span>
-      </header>
-      <SortableContext items={tasks.map((t) => t.id)} strategy={verticalListSortingStrategy}>
-        <div className="cards">
-          {tasks.map(render)}
-          {tasks.length === 0 && <div className="column-empty muted">No tasks</div>}
-        </div>
-      </SortableContext>
-      <QuickAdd project={project} status={status} sprint={sprint} />
-    </section>
-  );
-}
-
-export function statusColor(c: string): string {
-  return (
-    { backlog: '#94a3b8', refinement: '#a78bfa', ready: '#60a5fa', todo: '#38bdf8', inprogress: '#f59e0b', done: '#22c55e' } as Record<
-      string,
-      string
-    >
-  )[c] ?? '#94a3b8';
-}
-
-function QuickAdd({ project, status, sprint }: { project: string; status: TaskStatus; sprint?: string }) {
-  const queries = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const [title, setTitle] = useState('');
-  const { busy: running, error, run } = useRun();
-  const busy = running !== null;
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!title.trim()) return;
-    run('add', async () => {
-      await api.post(`/projects/${project}/tasks`, { title: title.trim(), status_id: status.id, sprint_id: sprint });
-      setTitle('');
-      await queries.invalidateQueries({ queryKey: ['project', project, 'tasks'] });
-    });
-  }
-  if (!open) {
-    return (
-      <button className="btn ghost add-card" onClick={() => setOpen(true)}>
-        + Add task
-      </button>
-    );
-  }
-  return (
-    <form onSubmit={submit} className="quick-add">
-      <input
-        aria-label={`New task in ${status.name}`}
-        placeholder="Task title"
-        value={title}
-        autoFocus
-        disabled={busy}
-        onChange={(e) => setTitle(e.target.value)}
-        onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
-      />
-      {error != null && <div className="error-text">{errorText(error)}</div>}
-      <div className="actions">
-        <button className="btn small primary" type="submit" disabled={busy}>
-          {busy ? 'Adding…' : 'Add'}
-        </button>
-        <button className="btn small ghost" type="button" onClick={() => setOpen(false)}>
-          Cancel
-        </button>
-      </div>
-    </form>
-  );
-}
-
-interface CardProps {
-  task: Task;
-  prefix: string;
-  members: Map<string, Member>;
-  presence: PresenceEntry[];
-  typeName?: string;
-}
-
-function SortableCard(props: CardProps & { onOpen: () => void }) {
-  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: props.task.id });
-  return (
-    <div
-      ref={setNodeRef}
-      className={`sortable-card${isDragging ? ' placeholder' : ''}`}
-      style={{ transform: CSS.Translate.toString(transform), transition }}
-      {...attributes}
-      {...listeners}
-      onClick={props.onOpen}
-      onKeyDown={(e) => {
-        listeners?.onKeyDown?.(e);
-        if (e.key === 'Enter') props.onOpen();
-      }}
-    >
-      <CardBody {...props} />
-    </div>
-  );
-}
-
-function CardBody({ task, prefix, members, presence, typeName }: CardProps) {
-  const editing = presence.filter((p) => p.editing);
-  const viewing = presence.filter((p) => !p.editing);
-  return (
-    <article className="card" data-testid="card" data-task-id={task.id} data-title={task.title}>
-      <div className="card-top">
-        <span className="key">
-          {prefix}-{task.task_number}
-        </span>
-        {typeName && <span className="tag">{typeName}</span>}
-        {task.story_points != null && <span className="points" title="Story points">{task.story_points}</span>}
-      </div>
-      <div className="card-title">{task.title}</div>
-      <div className="card-foot">
-        <div className="assignees">
-          {task.assignee_ids.map((id) => {
-            const m = members.get(id);
-            const name = m ? (m.member_type === 'agent' ? m.username || m.full_name : m.full_name || m.username) : '?';
-            return (
-              <span key={id} className={`avatar small${m?.member_type === 'agent' ? ' agent' : ''}`} title={name}>
-                {initials(name)}
-              </span>
-            );
-          })}
-        </div>
-        {(viewing.length > 0 || editing.length > 0) && (
-          <div className="card-presence" data-testid="card-presence">
-            {editing.map((p) => (
-              <span key={p.socket_id} className="presence editing" title={`${p.username} is editing`}>
-                {p.username} editing
-              </span>
-            ))}
-            {viewing.map((p) => (
-              <span key={p.socket_id} className="presence" title={`${p.username} is looking`}>
-                {p.username} looking
-              </span>
-            ))}
+      <div className="move-notes" data-testid="move-notes">
+        {notes.map((n) => (
+          <div key={n.id} className={`move-note${n.failed ? ' failed' : ''}`} role={n.failed ? 'alert' : 'status'} data-testid="move-note">
+            <span>{n.text}</span>
+            {n.retry && (
+              <button className="btn small" onClick={n.retry}>
+                Retry
+              </button>
+            )}
+            {n.undo && (
+              <button className="btn small" onClick={n.undo}>
+                Undo
+              </button>
+            )}
+            <button className="btn small ghost" aria-label="Dismiss" onClick={() => dismiss(n.id)}>
+              ×
+            </button>
           </div>
-        )}
+        ))}
       </div>
-    </article>
+    </CardContext.Provider>
   );
+}
+
+const NO_TASKS: Task[] = [];
+
+/**
+ * What the card is over: the card under the pointer (or finger), else the column under it,
+ * else the nearest by corners (between columns). The pointer decides, not the dragged card's
+ * rectangle, which on a narrow screen overlaps the next column.
+ */
+const collide: CollisionDetection = (args) => {
+  const within = pointerWithin(args);
+  if (within.length === 0) return closestCorners(args);
+  const card = within.find((c) => !String(c.id).startsWith('col:'));
+  return card ? [card] : within;
+};
+
+/** Screen-reader announcements that name cards by key and title, not by id. */
+function announcements(latest: { current: { columns: Map<string, Task[]>; columnOfTask: Map<string, string> } }, prefix: string) {
+  const label = (id: string | number) => {
+    const s = latest.current.columnOfTask.get(String(id));
+    const t = s ? latest.current.columns.get(s)?.find((x) => x.id === String(id)) : undefined;
+    return t ? `${prefix}-${t.task_number} ${t.title}` : 'the card';
+  };
+  const target = (id: string | number) => (String(id).startsWith('col:') ? 'the column' : label(id));
+  return {
+    onDragStart: ({ active }: { active: { id: string | number } }) => `Picked up ${label(active.id)}.`,
+    onDragOver: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) =>
+      over ? `${label(active.id)} is over ${target(over.id)}.` : `${label(active.id)} is no longer over a drop area.`,
+    onDragEnd: ({ active, over }: { active: { id: string | number }; over: { id: string | number } | null }) =>
+      over ? `${label(active.id)} was dropped over ${target(over.id)}.` : `${label(active.id)} was dropped.`,
+    onDragCancel: ({ active }: { active: { id: string | number } }) => `Moving ${label(active.id)} was cancelled.`,
+  };
 }

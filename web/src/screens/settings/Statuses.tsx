@@ -7,7 +7,7 @@ import { useStatuses } from '../../api/queries';
 import type { StatusCategory, TaskStatus } from '../../api/types';
 import { AddForm } from '../../components/forms';
 import { DeleteButton, ErrorBox } from '../../components/ui';
-import { statusColor } from '../board/Board';
+import { statusColor } from '../board/Column';
 import { useAction } from './action';
 import { EditButton, EditorRow, SettingsTable } from './parts';
 
