@@ -98,14 +98,6 @@ export interface Task {
   updated_at: string;
 }
 
-export interface TaskList {
-  items: Task[];
-  page_size: number;
-  next_cursor: string | null;
-  total_count: number;
-  field_sum: number | null;
-}
-
 /** How one task relates to another, read from this task's side. */
 export type LinkType = 'blocks' | 'relates_to' | 'duplicates';
 export type DisplayLinkType = LinkType | 'is_blocked_by' | 'is_duplicated_by';
