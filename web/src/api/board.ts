@@ -56,13 +56,17 @@ export async function fetchBoard(queries: QueryClient, project: string): Promise
   return { ...board, tasks };
 }
 
-/** The whole board; `structuralSharing` is off because a diff of 10,000 tasks costs more than it saves. */
+/**
+ * The whole board. Live events keep it current (and a join catches it up from its `seq`), so
+ * it is never stale by age; `structuralSharing` is off because a diff of 10,000 tasks costs
+ * more than it saves.
+ */
 export function useBoard(project: string, enabled = true) {
   return useQuery({
     queryKey: keys.board(project),
     queryFn: ({ client }) => fetchBoard(client, project),
     structuralSharing: false,
-    staleTime: 30_000,
+    staleTime: Infinity,
     enabled,
   });
 }
@@ -107,6 +111,8 @@ export function useViewPlaces(project: string, view: string | undefined) {
     queryKey: keys.positions(project, view ?? ''),
     queryFn: () => fetchPlaces(project, view!),
     structuralSharing: false,
+    // Kept current by position events, and read again when the project is joined.
+    staleTime: Infinity,
     enabled: !!view,
   });
 }

@@ -36,9 +36,9 @@ export function ProjectLayout() {
         <NavLink to="agents">Agents</NavLink>
         <NavLink to="settings">Settings</NavLink>
       </nav>
-      {project.isPending && <Spinner />}
       <ErrorBox error={project.error} onRetry={() => project.refetch()} />
-      {project.isSuccess && <Outlet />}
+      {/* The screen starts its own reads alongside the project's (each shows its own loading). */}
+      {!project.isError && <Outlet />}
       {taskId && project.isSuccess && (
         <Suspense fallback={<div className="drawer"><Spinner /></div>}>
           <TaskDrawer project={project.data} taskId={taskId} />
