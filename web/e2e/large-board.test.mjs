@@ -176,6 +176,29 @@ test('drags made right after each other all land', async () => {
   await page.context().close();
 });
 
+test('a dragged card held near the bottom of another column scrolls that column, and drops there', async () => {
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
+  await page.goto(`/projects/${big.project.id}/board`);
+  await page.locator('[data-testid="card"]').first().waitFor({ timeout: 30_000 });
+  const cards = (name) => page.locator(`[data-testid="column"][data-status="${name}"] [data-testid="column-cards"]`);
+  const card = page.locator('[data-testid="column"][data-status="Backlog"] [data-testid="card"]').nth(2);
+  const title = await card.getAttribute('data-title');
+  const a = await card.boundingBox();
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(a.x + a.width / 2 + 8, a.y + a.height / 2 + 8, { steps: 4 });
+  const box = await cards('Done').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 8, { steps: 15 });
+  await until(async () => (await cards('Done').evaluate((e) => e.scrollTop)) > 1000, 'the Done column to scroll');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
+  await page.waitForTimeout(150);
+  await page.mouse.up();
+  const task = big.tasks.find((t) => t.title === title);
+  await until(async () => (await big.api.get(`/projects/${big.project.id}/tasks/${task.id}`)).status_id === big.status('Done').id, 'the status saved');
+  await cards('Done').locator(`[data-testid="card"][data-title="${title}"]`).waitFor();
+  await page.context().close();
+});
+
 test('a card moves by touch at phone width', async () => {
   const api = client(suite.session);
   const { project, status } = await projectWithTasks(api, unique('Touch Board'), ['Tap me', 'Stay put']);

@@ -193,6 +193,7 @@ function BoardColumns({
     setDragState(d);
   };
   const shown = drag?.columns ?? columns;
+  useColumnAutoScroll(drag != null);
 
   const queue = useMemo(() => new MoveQueue(queries, project, view.id), [queries, project, view.id]);
   const [notes, setNotes] = useState<Note[]>([]);
@@ -339,9 +340,11 @@ function BoardColumns({
         onDragCancel={onDragCancel}
         onDragEnd={onDragEnd}
         accessibility={{ announcements: announcements(latest, prefix) }}
-        // Scroll sideways only close to the board's edge: on a phone a column is most of the
-        // width, and a drop on the next column must not carry the board past it.
-        autoScroll={{ threshold: { x: 0.1, y: 0.2 } }}
+        // dnd-kit scrolls the board and the page; the columns scroll with useColumnAutoScroll
+        // (dnd-kit only scrolls the boxes around the card it is over, which misses a column
+        // entered near its edge). Sideways only close to the board's edge: on a phone a column
+        // is most of the width, and a drop on the next column must not carry the board past it.
+        autoScroll={{ threshold: { x: 0.1, y: 0.2 }, canScroll: (el) => !el.matches('[data-testid="column-cards"]') }}
       >
         <div className="board" data-testid="board">
           {statuses.map((s) => (
@@ -388,6 +391,51 @@ function BoardColumns({
 }
 
 const NO_TASKS: Task[] = [];
+
+/** How close to a column's top or bottom (px) a dragged card scrolls it, and how fast at most (px per frame). */
+const EDGE = 72;
+const SPEED = 24;
+
+/**
+ * While a card is dragged, scrolls the column under the pointer (or finger) when it is near the
+ * column's top or bottom, faster the closer it is: any column, not only the one the card came
+ * from.
+ */
+function useColumnAutoScroll(dragging: boolean) {
+  useEffect(() => {
+    if (!dragging) return;
+    let x = -1;
+    let y = -1;
+    const track = (e: MouseEvent | TouchEvent) => {
+      const p = 'touches' in e ? e.touches[0] : e;
+      if (p) {
+        x = p.clientX;
+        y = p.clientY;
+      }
+    };
+    let frame = requestAnimationFrame(function tick() {
+      frame = requestAnimationFrame(tick);
+      if (x < 0) return;
+      for (const box of document.querySelectorAll<HTMLElement>('[data-testid="column-cards"]')) {
+        const r = box.getBoundingClientRect();
+        if (x < r.left || x > r.right) continue;
+        const edge = Math.min(EDGE, r.height / 3);
+        if (y > r.bottom - edge && y < r.bottom + edge) {
+          box.scrollTop += Math.ceil(SPEED * Math.min(1, (y - (r.bottom - edge)) / edge));
+        } else if (y < r.top + edge && y > r.top - edge) {
+          box.scrollTop -= Math.ceil(SPEED * Math.min(1, (r.top + edge - y) / edge));
+        }
+      }
+    });
+    window.addEventListener('mousemove', track, true);
+    window.addEventListener('touchmove', track, { capture: true, passive: true });
+    return () => {
+      cancelAnimationFrame(frame);
+      window.removeEventListener('mousemove', track, true);
+      window.removeEventListener('touchmove', track, true);
+    };
+  }, [dragging]);
+}
 
 /**
  * What the card is over: the card under the pointer (or finger), else the column under it,
