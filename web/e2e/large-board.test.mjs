@@ -13,6 +13,7 @@ import {
   createTasks,
   domSize,
   drag,
+  itemsOf,
   projectWithTasks,
   scrollUntil,
   shot,
@@ -149,6 +150,33 @@ test('a drag shows in a second browser without reading the task list again', asy
   await shot(b, 'board-large');
   await a.context().close();
   await b.context().close();
+});
+
+test('events this browser may not see (a notification for someone else) are filled in from the log, not by reading the board', async () => {
+  const api = big.api;
+  const P = `/projects/${big.project.id}`;
+  const username = unique('dana').replace(/\s+/g, '-');
+  const dana = await api.post('/admin/users', { username, password: 'temporary-pw-1', full_name: 'Dana Doer' });
+  const roles = itemsOf(await api.get(`${P}/roles`));
+  const member = await api.post(`${P}/members`, { user_id: dana.id, project_role_id: roles.find((r) => r.role_name === 'Editor').id });
+  const page = await (await signedInContext(suite.browser, suite.session)).newPage();
+  await page.goto(`${P}/board`);
+  await page.locator('[data-testid="card"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('.live-dot.on').first().waitFor();
+  await page.waitForTimeout(500);
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname + new URL(r.url()).search));
+  // Assigning Dana writes a task event and a notification only Dana's sockets receive: this
+  // browser sees the sequence jump at the next event.
+  const shown = await page.locator('[data-testid="column"][data-status="Backlog"] [data-testid="card"]').first().getAttribute('data-title');
+  const task = big.tasks.find((t) => t.title === shown);
+  await api.patch(`${P}/tasks/${task.id}`, { assignee_ids: [member.id] });
+  await api.patch(`${P}/tasks/${task.id}`, { title: `${task.title} renamed` });
+  await until(async () => (await page.locator(`[data-testid="card"][data-title="${task.title} renamed"]`).count()) > 0, 'the rename to show');
+  await until(async () => requests.some((u) => u.includes('/events?since=')), 'the gap filled from the log');
+  await page.waitForTimeout(500);
+  assert.deepEqual(requests.filter((u) => /\/tasks(\?|$)|\/board(\?|$)/.test(u)), [], 'no full-list read');
+  await page.context().close();
 });
 
 test('drags made right after each other all land', async () => {
