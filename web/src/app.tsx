@@ -2,8 +2,9 @@
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Link, Navigate, NavLink, Outlet, Route, Routes } from 'react-router-dom';
+import { fetchBoard } from './api/board';
 import { ApiError } from './api/client';
-import { useNotifications } from './api/queries';
+import { fetchViews, keys, useNotifications } from './api/queries';
 import { Spinner } from './components/ui';
 import { RealtimeProvider, useConnected } from './realtime/context';
 import { grants, SessionProvider, useSession } from './session';
@@ -29,6 +30,19 @@ const queries = new QueryClient({
     },
   },
 });
+
+// Opening a project's task screen: start reading its tasks (and a board's views) with the app,
+// alongside the session check, instead of after it: they are the first paint's longest reads.
+const opening = window.location.pathname.match(/^\/projects\/([^/]+)\/(board|backlog|table|timeline)(\/|$)/);
+if (opening) {
+  const [, project, screen] = opening;
+  void queries.prefetchQuery({ queryKey: keys.board(project), queryFn: ({ client }) => fetchBoard(client, project), staleTime: Infinity });
+  if (screen === 'board') {
+    const sprint = new URLSearchParams(window.location.search).get('sprint') ?? undefined;
+    const context = sprint ? 'sprint' : 'backlog';
+    void queries.prefetchQuery({ queryKey: keys.views(project, context, sprint), queryFn: () => fetchViews(project, context, sprint) });
+  }
+}
 
 export function App() {
   return (

@@ -38,9 +38,34 @@ export function onBoardLoaded(fn: BoardListener): () => void {
   return () => boardListeners.delete(fn);
 }
 
+/** When each project's last board read was answered (reads stored since are as new as its `seq`). */
+const readAt = new Map<string, number>();
+
+export function boardReadAt(project: string): number | undefined {
+  return readAt.get(project);
+}
+
+/** The board read index.html started before the app loaded, if it is for this project. */
+async function earlyRead(project: string): Promise<BoardData | null> {
+  const w = window as { __corralBoard?: { project: string; answer: Promise<Response> } };
+  const early = w.__corralBoard;
+  if (!early || early.project !== project) return null;
+  delete w.__corralBoard;
+  try {
+    const res = await early.answer;
+    if (!res.ok) return null;
+    const body = await res.json();
+    return (body?.data ?? null) as BoardData | null;
+  } catch {
+    return null;
+  }
+}
+
 export async function fetchBoard(queries: QueryClient, project: string): Promise<BoardData> {
-  const board = await api.get<BoardData>(`/projects/${project}/board`);
+  // Anything but a good early answer (signed out, an error) is asked again the usual way.
+  const board = (await earlyRead(project)) ?? (await api.get<BoardData>(`/projects/${project}/board`));
   // The same read answers the column and type lists: spare their own requests on a cold start.
+  readAt.set(project, Date.now());
   if (queries.getQueryData(keys.statuses(project)) === undefined) {
     queries.setQueryData(keys.statuses(project), [...board.statuses].sort((a, b) => a.position - b.position));
   }

@@ -93,12 +93,11 @@ export const useCustomFields = (p: string) =>
 export const useSprints = (p: string) =>
   useQuery({ queryKey: keys.sprints(p), queryFn: () => api.get<{ items: Sprint[] }>(`${P(p)}/sprints`).then(items) });
 
+export const fetchViews = (p: string, context: string, sprint?: string) =>
+  api.get<{ items: View[] }>(`${P(p)}/views${qs({ context, sprint_id: sprint })}`).then(items);
+
 export const useViews = (p: string, context: string, sprint?: string, enabled = true) =>
-  useQuery({
-    queryKey: keys.views(p, context, sprint),
-    queryFn: () => api.get<{ items: View[] }>(`${P(p)}/views${qs({ context, sprint_id: sprint })}`).then(items),
-    enabled,
-  });
+  useQuery({ queryKey: keys.views(p, context, sprint), queryFn: () => fetchViews(p, context, sprint), enabled });
 
 export const useTask = (p: string, t: string | undefined) =>
   useQuery({ queryKey: keys.task(p, t ?? ''), queryFn: () => api.get<Task>(`${P(p)}/tasks/${t}`), enabled: !!t });

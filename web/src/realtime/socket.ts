@@ -5,7 +5,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { QueryClient } from '@tanstack/react-query';
 import { api, refreshSession } from '../api/client';
-import { onBoardLoaded, type BoardData } from '../api/board';
+import { boardReadAt, onBoardLoaded, type BoardData } from '../api/board';
 import { keys } from '../api/queries';
 import { TaskEvents, taskIdOf } from './taskEvents';
 
@@ -158,14 +158,16 @@ export class Realtime {
       if (!cur || !ack?.ok) return;
       if (typeof ack.seq === 'number') cur.seq = Math.max(cur.seq ?? 0, ack.seq);
       if (since === undefined) {
-        // Without a known sequence we may have missed changes while offline: refetch, except
-        // the board, which knows its own sequence and is caught up from the log instead.
-        // Reads under way or made since the join are new enough.
+        // Without a known sequence we may have missed changes while offline: refetch. The
+        // board knows its sequence and is caught up from the log instead; the events that
+        // fill it also make stale whatever else they change, so reads made after the board
+        // are covered too. Reads under way or made since the join are new enough.
+        const board = this.queries.getQueryData<BoardData>(keys.board(project));
+        const coveredFrom = board ? Math.min(boardReadAt(project) ?? 0, sentAt) : sentAt;
         this.queries.invalidateQueries({
           queryKey: keys.project(project),
-          predicate: (q) => q.queryKey[2] !== 'board' && q.state.fetchStatus !== 'fetching' && q.state.dataUpdatedAt < sentAt,
+          predicate: (q) => q.queryKey[2] !== 'board' && q.state.fetchStatus !== 'fetching' && q.state.dataUpdatedAt < coveredFrom,
         });
-        const board = this.queries.getQueryData<BoardData>(keys.board(project));
         if (board && typeof ack.seq === 'number' && ack.seq > board.seq) this.fillGap(project, board.seq, ack.seq + 1);
       }
       const mine = this.myPresence.get(project);

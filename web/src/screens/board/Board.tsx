@@ -257,16 +257,15 @@ function BoardColumns({
     setDrag(null);
   }
 
-  /** Moves the card into the column it is over, before or after the card under the pointer. */
-  function onDragOver(e: DragOverEvent) {
-    const d = dragRef.current;
+  /** The drag with the card moved into the column it is over, before or after the card under the pointer. */
+  function carried(d: Drag, e: DragOverEvent | DragEndEvent): Drag {
     const { active, over } = e;
-    if (!d || !over) return;
+    if (!over) return d;
     const { columnOfTask } = latest.current;
     const activeId = String(active.id);
     const overId = String(over.id);
     const to = overId.startsWith('col:') ? overId.slice(4) : overId === activeId ? d.at : columnOfTask.get(overId);
-    if (!to || to === d.at || !d.columns.has(to)) return;
+    if (!to || to === d.at || !d.columns.has(to)) return d;
     const source = d.columns.get(d.at)!;
     const target = d.columns.get(to)!;
     let index = target.length;
@@ -282,13 +281,23 @@ function BoardColumns({
       source.filter((t) => t.id !== activeId),
     );
     next.set(to, [...target.slice(0, index), d.active, ...target.slice(index)]);
-    setDrag({ ...d, columns: next, at: to });
+    return { ...d, columns: next, at: to };
+  }
+
+  function onDragOver(e: DragOverEvent) {
+    const d = dragRef.current;
+    if (!d) return;
+    const next = carried(d, e);
+    if (next !== d) setDrag(next);
   }
 
   function onDragEnd(e: DragEndEvent) {
-    const d = dragRef.current;
+    const current = dragRef.current;
     setDrag(null);
-    if (!d || !e.over) return;
+    if (!current || !e.over) return;
+    // A drop right after the pointer reached another column can come before dnd-kit reported
+    // that column (onDragOver): carry the card there first, or the drop would be lost.
+    const d = carried(current, e);
     const { columns, columnOfTask } = latest.current;
     const moved = d.active;
     const overId = String(e.over.id);
