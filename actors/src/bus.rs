@@ -92,6 +92,20 @@ pub trait Bus: Send + Sync + 'static {
         fields: &[(&str, &str)],
         max_len: Option<usize>,
     ) -> BusResult<String>;
+    /// Appends entries in order, in one round trip where the bus can; returns their ids. On an
+    /// error, some of them may have been appended.
+    async fn stream_append_all(
+        &self,
+        stream: &str,
+        entries: &[Vec<(&str, &str)>],
+        max_len: Option<usize>,
+    ) -> BusResult<Vec<String>> {
+        let mut ids = Vec::with_capacity(entries.len());
+        for fields in entries {
+            ids.push(self.stream_append(stream, fields, max_len).await?);
+        }
+        Ok(ids)
+    }
     /// Creates a consumer group that starts at the stream's beginning (creating the stream if
     /// needed). Creating an existing group is not an error.
     async fn ensure_group(&self, stream: &str, group: &str) -> BusResult<()>;

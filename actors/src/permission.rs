@@ -45,11 +45,7 @@ impl PermissionSet {
         if self.0.contains(ALL) || self.0.contains(required) {
             return true;
         }
-        self.0.iter().any(|granted| {
-            granted
-                .strip_suffix('*')
-                .is_some_and(|prefix| prefix.ends_with('.') && required.starts_with(prefix))
-        })
+        self.0.iter().any(|granted| key_grants(granted, required))
     }
 
     /// Whether every key in `required` is granted.
@@ -61,6 +57,22 @@ impl PermissionSet {
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(String::as_str)
     }
+}
+
+/// Whether a stored map grants `required` (its `true` keys, as [`PermissionSet::grants`]),
+/// without building the set.
+pub fn map_grants(map: &PermissionMap, required: &str) -> bool {
+    map.iter()
+        .any(|(key, granted)| *granted && key_grants(key, required))
+}
+
+/// Whether one granted key covers `required`: `*`, the key itself, or its domain wildcard.
+fn key_grants(granted: &str, required: &str) -> bool {
+    granted == ALL
+        || granted == required
+        || granted
+            .strip_suffix('*')
+            .is_some_and(|prefix| prefix.ends_with('.') && required.starts_with(prefix))
 }
 
 /// Checks a permission key's shape: lowercase segments of `[a-z0-9_]` separated by dots, the

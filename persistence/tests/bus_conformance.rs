@@ -260,8 +260,56 @@ async fn ranges_deletes_and_pending(bus: &dyn Bus) {
     assert_eq!(bus.pending_count(s, "workers").await.expect("pending"), 1);
 }
 
+/// Appending many entries at once: in order, each with its own id, capped like single
+/// appends; nothing and one entry are valid batches too.
+async fn batched_appends(bus: &dyn Bus) {
+    let s = "stream.batched";
+    assert!(
+        bus.stream_append_all(s, &[], None)
+            .await
+            .expect("empty batch")
+            .is_empty()
+    );
+    let one = bus
+        .stream_append_all(s, &[vec![("n", "0")]], None)
+        .await
+        .expect("one");
+    assert_eq!(one.len(), 1);
+    let values: Vec<String> = (1..6).map(|n| n.to_string()).collect();
+    let entries: Vec<Vec<(&str, &str)>> = values
+        .iter()
+        .map(|n| vec![("n", n.as_str()), ("kind", "batch")])
+        .collect();
+    let ids = bus
+        .stream_append_all(s, &entries, None)
+        .await
+        .expect("batch");
+    assert_eq!(ids.len(), 5);
+    let all = bus.stream_range(s, "-", 10).await.expect("range");
+    assert_eq!(
+        all.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+        [one, ids].concat(),
+        "in order, after what was there"
+    );
+    assert_eq!(
+        all.iter().filter_map(|e| e.field("n")).collect::<Vec<_>>(),
+        ["0", "1", "2", "3", "4", "5"]
+    );
+    assert_eq!(all[3].field("kind"), Some("batch"));
+    bus.stream_append_all(s, &entries, Some(3))
+        .await
+        .expect("capped batch");
+    let kept = bus.stream_range(s, "-", 10).await.expect("range");
+    assert_eq!(
+        kept.iter().filter_map(|e| e.field("n")).collect::<Vec<_>>(),
+        ["3", "4", "5"],
+        "capped to the newest"
+    );
+}
+
 async fn suite(bus: &dyn Bus) {
     bus.ping().await.expect("ping");
+    batched_appends(bus).await;
     ranges_deletes_and_pending(bus).await;
     pub_sub(bus).await;
     streams(bus).await;

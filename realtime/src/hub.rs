@@ -151,27 +151,55 @@ impl Follower {
 /// `{type, payload, seq, project_id}`) sent to every follower as it is, never serialized again
 /// per socket.
 pub(crate) struct BusEvent {
-    pub(crate) value: Value,
+    kind: String,
+    seq: Option<i64>,
+    project: Option<ProjectId>,
     pub(crate) wire: Box<RawValue>,
+}
+
+/// What routing reads of an event; the payload is skipped, not built.
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(rename = "type")]
+    kind: String,
+    seq: Option<i64>,
+    project_id: Option<ProjectId>,
 }
 
 impl BusEvent {
     fn parse(text: String) -> Option<Self> {
-        let value = serde_json::from_str(&text).ok()?;
+        let head: Head = serde_json::from_str(&text).ok()?;
         let wire = RawValue::from_string(text).ok()?;
-        Some(Self { value, wire })
+        Some(Self {
+            kind: head.kind,
+            seq: head.seq,
+            project: head.project_id,
+            wire,
+        })
     }
 
     pub(crate) fn kind(&self) -> &str {
-        self.value["type"].as_str().unwrap_or_default()
+        &self.kind
     }
 
     pub(crate) fn seq(&self) -> Option<i64> {
-        self.value["seq"].as_i64()
+        self.seq
     }
 
     fn project(&self) -> Option<ProjectId> {
-        self.value["project_id"].as_str()?.parse().ok()
+        self.project
+    }
+
+    /// The event's payload, parsed (for the few events routing looks inside).
+    fn payload(&self) -> Value {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(default)]
+            payload: Value,
+        }
+        serde_json::from_str::<Body>(self.wire.get())
+            .map(|b| b.payload)
+            .unwrap_or_default()
     }
 }
 
@@ -370,8 +398,8 @@ impl Realtime {
         let mut rooms = self.rooms();
         if EventRoom::of(event.kind()) == EventRoom::Recipient {
             // Private to its recipient; the project's followers only see its sequence pass.
-            let payload = &event.value["payload"];
-            let recipient = events::recipient(payload);
+            let payload = event.payload();
+            let recipient = events::recipient(&payload);
             if let Some(sockets) = recipient.and_then(|u| rooms.users.get(&u)) {
                 let message = json!({"type": event.kind(), "payload": payload});
                 for socket in sockets.values() {

@@ -143,14 +143,15 @@ impl Worker {
             }
         }
         let after = position;
-        for event in events.iter().filter(|e| e.seq > after) {
-            if let Err(err) = self.append(event).await {
-                tracing::warn!(%project, seq = event.seq, %err, "relay: bus refused an event; the sweep will retry");
-                self.record(project, position);
-                self.positions.remove(&project);
-                return;
-            }
-            position = event.seq;
+        let fresh: Vec<&Event> = events.iter().filter(|e| e.seq > after).collect();
+        if let Err(err) = self.append(&fresh).await {
+            tracing::warn!(%project, %err, "relay: bus refused a batch; the sweep will retry");
+            self.record(project, position);
+            self.positions.remove(&project);
+            return;
+        }
+        if let Some(last) = fresh.last() {
+            position = last.seq;
         }
         self.record(project, position);
     }
@@ -167,14 +168,17 @@ impl Worker {
             if events.is_empty() {
                 break;
             }
-            for event in events.iter().take_while(|e| e.seq <= upto) {
-                self.append(event).await.map_err(|e| e.to_string())?;
+            let page: Vec<&Event> = events.iter().take_while(|e| e.seq <= upto).collect();
+            let Some(last) = page.last() else { break };
+            let last = last.seq;
+            self.append(&page).await.map_err(|e| e.to_string())?;
+            for event in page {
                 // Its live publish may never have happened (the node died first).
                 if let Err(err) = self.bus.publish(EVENTS_CHANNEL, &event.bus_message()).await {
                     tracing::debug!(%project, seq = event.seq, %err, "relay: caught-up event not published");
                 }
-                position = event.seq;
             }
+            position = last;
         }
         if position > after {
             tracing::info!(%project, from = after + 1, to = position, "relay: caught up from the log");
@@ -182,19 +186,35 @@ impl Worker {
         Ok(position)
     }
 
-    async fn append(&self, event: &Event) -> crate::bus::BusResult<String> {
-        let project = event.project_id.to_string();
-        let seq = event.seq.to_string();
-        let encoded = serde_json::to_string(event).unwrap_or_default();
-        let fields = [
-            ("project_id", project.as_str()),
-            ("seq", seq.as_str()),
-            ("type", event.kind.wire()),
-            ("event", encoded.as_str()),
-        ];
+    /// Appends events (of one project, in order) to the stream in one call.
+    async fn append(&self, events: &[&Event]) -> crate::bus::BusResult<()> {
+        let Some(first) = events.first() else {
+            return Ok(());
+        };
+        let project = first.project_id.to_string();
+        let encoded: Vec<(String, String)> = events
+            .iter()
+            .map(|e| {
+                let json = serde_json::to_string(e).unwrap_or_default();
+                (e.seq.to_string(), json)
+            })
+            .collect();
+        let entries: Vec<Vec<(&str, &str)>> = events
+            .iter()
+            .zip(&encoded)
+            .map(|(e, (seq, json))| {
+                vec![
+                    ("project_id", project.as_str()),
+                    ("seq", seq.as_str()),
+                    ("type", e.kind.wire()),
+                    ("event", json.as_str()),
+                ]
+            })
+            .collect();
         self.bus
-            .stream_append(EVENTS_STREAM, &fields, Some(self.config.stream_max_len))
+            .stream_append_all(EVENTS_STREAM, &entries, Some(self.config.stream_max_len))
             .await
+            .map(drop)
     }
 
     fn record(&mut self, project: ProjectId, seq: i64) {

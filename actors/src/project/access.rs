@@ -4,8 +4,8 @@
 use super::state::ProjectState;
 use crate::accounts::Principal;
 use crate::error::{Error, Result, codes};
-use crate::ids::UserId;
-use crate::permission::PermissionSet;
+use crate::ids::{MemberId, UserId};
+use crate::permission::{PermissionSet, map_grants};
 
 pub const PROJECTS_READ: &str = "projects.read";
 pub const PROJECTS_WRITE: &str = "projects.write";
@@ -82,7 +82,7 @@ pub fn acting_as(state: &ProjectState, caller: &Caller) -> Result<Option<Caller>
         }
         Some(_) => {}
         None => {
-            if !effective(state, caller).grants(AGENTS_WRITE) {
+            if !may(state, caller, AGENTS_WRITE) {
                 return Err(Error::forbidden(
                     "acting as an agent (X-Agent-ID) needs agents.write in its project",
                 ));
@@ -97,6 +97,25 @@ pub fn acting_as(state: &ProjectState, caller: &Caller) -> Result<Option<Caller>
         agent_member: Some(agent.member_id),
         acting_agent: None,
     }))
+}
+
+/// Whether the caller holds `permission` in the project: what [`effective`] grants, checked
+/// without building the set (every command and read asks).
+pub fn may(state: &ProjectState, caller: &Caller, permission: &str) -> bool {
+    let role_of = |member: MemberId| {
+        state
+            .live_member(member)
+            .and_then(|m| state.roles.get(&m.project_role_id))
+    };
+    if let Some(member) = caller.agent_member {
+        return role_of(member).is_some_and(|r| map_grants(&r.permissions, permission));
+    }
+    caller.global.grants(permission)
+        || caller
+            .user_id
+            .and_then(|u| state.member_of(u))
+            .and_then(|member| state.roles.get(&member.project_role_id))
+            .is_some_and(|r| map_grants(&r.permissions, permission))
 }
 
 /// The caller's effective permissions in the project.
@@ -141,7 +160,7 @@ pub fn require(state: &ProjectState, caller: &Caller, permission: &str) -> Resul
     if caller.user_id.is_none() {
         return Err(unauthenticated());
     }
-    if !effective(state, caller).grants(permission) {
+    if !may(state, caller, permission) {
         return Err(Error::forbidden("insufficient permissions"));
     }
     require_live(state)
@@ -157,8 +176,7 @@ pub fn require_read(state: &ProjectState, caller: &Caller, permission: &str) -> 
             _ => Err(unauthenticated()),
         };
     }
-    let perms = effective(state, caller);
-    if !(caller.global.grants(PROJECTS_READ) || perms.grants(permission)) {
+    if !(caller.global.grants(PROJECTS_READ) || may(state, caller, permission)) {
         return Err(Error::forbidden("insufficient permissions"));
     }
     require_live(state)
@@ -174,7 +192,7 @@ fn require_live(state: &ProjectState) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{MemberId, ProjectRoleId};
+    use crate::ids::ProjectRoleId;
     use crate::project::model::{Member, MemberType, ProjectRole};
 
     fn role(permissions: &[&str]) -> ProjectRole {
@@ -235,5 +253,81 @@ mod tests {
             .expect("member")
             .deleted_at = Some(chrono::Utc::now());
         assert!(!effective(&state, &agent).grants("tasks.read"));
+        assert!(!may(&state, &agent, "tasks.read"));
+    }
+
+    /// `may` answers what the effective set grants, for users and agents, with exact keys,
+    /// domain wildcards, `*`, keys mapped to `false`, and no membership at all.
+    #[test]
+    fn may_agrees_with_the_effective_set() {
+        let mut state = ProjectState::default();
+        let mut editor = role(&["tasks.*", "sprints.read"]);
+        editor.permissions.insert("members.write".into(), false);
+        let user = UserId::new();
+        let member = Member {
+            id: MemberId::new(),
+            project_id: editor.project_id,
+            user_id: Some(user),
+            agent_id: None,
+            member_type: MemberType::Human,
+            project_role_id: editor.id,
+            username: "u".into(),
+            full_name: "U".into(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            deleted_at: None,
+        };
+        state.roles.insert(editor.id, editor);
+        state.members.insert(member.id, member.clone());
+        let global = |keys: &[&str]| {
+            let map: crate::permission::PermissionMap =
+                keys.iter().map(|k| ((*k).to_owned(), true)).collect();
+            PermissionSet::from_map(&map)
+        };
+        let callers = [
+            Caller {
+                user_id: Some(user),
+                ..Caller::default()
+            },
+            Caller {
+                user_id: Some(user),
+                global: global(&["projects.*"]),
+                ..Caller::default()
+            },
+            Caller {
+                user_id: Some(UserId::new()),
+                global: global(&["*"]),
+                ..Caller::default()
+            },
+            Caller {
+                user_id: Some(UserId::new()),
+                ..Caller::default()
+            },
+            Caller {
+                user_id: Some(user),
+                agent_member: Some(member.id),
+                ..Caller::default()
+            },
+        ];
+        let keys = [
+            "tasks.read",
+            "tasks.write",
+            "tasks",
+            "sprints.read",
+            "sprints.write",
+            "members.write",
+            "projects.delete",
+            "agents.write",
+        ];
+        for caller in &callers {
+            let set = effective(&state, caller);
+            for key in keys {
+                assert_eq!(
+                    may(&state, caller, key),
+                    set.grants(key),
+                    "{key} for {caller:?}"
+                );
+            }
+        }
     }
 }

@@ -51,8 +51,8 @@ pub enum ProjectMsg {
         caller: Caller,
         command: Box<dyn Waiting>,
     },
-    /// The batch being written finished.
-    Committed(StoreResult<CommitOutcome>),
+    /// The batch being written finished; the batch comes back with its outcome.
+    Committed(StoreResult<CommitOutcome>, Box<CommitBatch>),
     /// The bus carried an event of this project with this sequence (possibly from another
     /// node).
     Observed(i64),
@@ -191,7 +191,9 @@ impl<C: ProjectCommand> Ready for Answer<C> {
     }
 }
 
-/// A staged command waiting for its batch to commit.
+/// A staged command waiting for its batch to commit. Its changes and events move into the
+/// batch when it is written; staging it again (after a reload or a refused batch) makes them
+/// anew.
 struct Pending {
     caller: Caller,
     command: Box<dyn Ready>,
@@ -306,8 +308,8 @@ impl Actor for ProjectActor {
                 state.stage_and_queue(caller, command);
                 state.flush_if_idle(&myself);
             }
-            ProjectMsg::Committed(result) => {
-                state.committed_batch(result).await?;
+            ProjectMsg::Committed(result, batch) => {
+                state.committed_batch(result, *batch).await?;
                 state.flush_if_idle(&myself);
             }
             ProjectMsg::Observed(seq) => {
@@ -367,14 +369,14 @@ impl ActorState {
         let mut changes = Vec::new();
         let mut events = Vec::new();
         let mut task_counter = self.committed.task_counter;
-        for pending in &self.writing {
+        for pending in &mut self.writing {
             for change in &pending.staged.changes {
                 if let Change::Task(t) = change {
                     task_counter = task_counter.max(t.task_number);
                 }
             }
-            changes.extend(pending.staged.changes.iter().cloned());
-            events.extend(pending.staged.events.iter().cloned());
+            changes.append(&mut pending.staged.changes);
+            events.append(&mut pending.staged.events);
         }
         self.writing_base = (self.committed.event_seq, events.len());
         let batch = CommitBatch {
@@ -390,33 +392,30 @@ impl ActorState {
         tokio::spawn(async move {
             let result = store.commit_project(&batch).await;
             // The actor may be gone (crash); then nobody is waiting.
-            let _ = myself.send_message(ProjectMsg::Committed(result));
+            let _ = myself.send_message(ProjectMsg::Committed(result, Box::new(batch)));
         });
     }
 
     async fn committed_batch(
         &mut self,
         result: StoreResult<CommitOutcome>,
+        batch: CommitBatch,
     ) -> Result<(), ActorProcessingErr> {
         let writing = std::mem::take(&mut self.writing);
         match result {
             Ok(CommitOutcome::Committed) => {
-                crate::pipeline::fault::after_commit(
-                    writing.iter().flat_map(|p| p.staged.events.iter()),
-                );
-                let mut events = Vec::new();
-                for pending in &writing {
-                    for change in &pending.staged.changes {
-                        self.committed.apply_sharing(change, &self.working);
-                    }
-                    self.committed.event_seq += pending.staged.events.len() as i64;
+                crate::pipeline::fault::after_commit(batch.events.iter());
+                // Tasks are `Arc`s: the committed state shares each with the working state.
+                for change in &batch.changes {
+                    self.committed.apply(change);
                 }
+                self.committed.event_seq = batch.new_seq;
                 // Readers see the batch before any writer hears back.
                 self.snapshot.publish(&self.committed);
                 for pending in writing {
-                    events.extend(pending.staged.events);
                     pending.command.answer(Ok(()));
                 }
+                let events = batch.events;
                 if !events.is_empty() {
                     let events: Arc<[Event]> = events.into();
                     self.relay.committed(events.clone());

@@ -24,7 +24,8 @@ pub enum Change {
     TaskTypeDeleted(TaskTypeId),
     Status(TaskStatus),
     StatusDeleted(TaskStatusId),
-    Task(Task),
+    /// Shared with the states it is applied to, and with the command's reply.
+    Task(std::sync::Arc<Task>),
     Comment(Comment),
     Sprint(Sprint),
     SprintDeleted(SprintId),
@@ -104,18 +105,49 @@ impl Event {
         struct BusMessage<'a> {
             #[serde(rename = "type")]
             event_type: &'a str,
-            payload: &'a serde_json::Value,
+            payload: WirePayload<'a>,
             seq: i64,
             project_id: ProjectId,
         }
-        let payload = self.wire_payload();
         serde_json::to_string(&BusMessage {
             event_type: self.kind.wire(),
-            payload: &payload,
+            payload: WirePayload(self),
             seq: self.seq,
             project_id: self.project_id,
         })
         .unwrap_or_default()
+    }
+}
+
+/// [`Event::wire_payload`] written straight from the event, without copying its payload.
+struct WirePayload<'a>(&'a Event);
+
+impl Serialize for WirePayload<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let event = self.0;
+        let fields = match event.payload.as_object() {
+            Some(fields) if fields.contains_key("activity_type") => fields,
+            _ => return event.payload.serialize(serializer),
+        };
+        let mut map = serializer.serialize_map(Some(fields.len() + 1))?;
+        // The payload's keys are sorted; `id` joins them in its place when it is missing.
+        let mut id_pending = !fields.contains_key("id");
+        for (key, value) in fields {
+            if id_pending && key.as_str() > "id" {
+                map.serialize_entry("id", &event.id)?;
+                id_pending = false;
+            }
+            match value {
+                serde_json::Value::String(_) => map.serialize_entry(key, value)?,
+                _ if key == "content" => map.serialize_entry(key, &value.to_string())?,
+                _ => map.serialize_entry(key, value)?,
+            }
+        }
+        if id_pending {
+            map.serialize_entry("id", &event.id)?;
+        }
+        map.end()
     }
 }
 
@@ -174,4 +206,55 @@ pub enum CommitOutcome {
     Committed,
     /// Someone else advanced the project's sequence: this node's state is stale.
     Fenced,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(payload: serde_json::Value) -> Event {
+        Event {
+            project_id: ProjectId::new(),
+            seq: 7,
+            id: EventId::new(),
+            kind: EventKind::TaskUpdated,
+            actor_user_id: None,
+            actor_member_id: None,
+            task_id: None,
+            subject_id: None,
+            at: crate::clock::now(),
+            payload,
+        }
+    }
+
+    /// The bus message writes the payload without copying it; it must be exactly
+    /// `wire_payload`, key order included.
+    #[test]
+    fn the_bus_message_carries_the_wire_payload() {
+        let payloads = [
+            json!({"activity_type": "task.updated", "content": {"changes": [1, 2]}, "task_id": "t", "actor_id": null}),
+            json!({"activity_type": "comment", "content": "already text", "zeta": 1}),
+            json!({"activity_type": "x", "id": "given", "content": [1]}),
+            json!({"a": 1, "content": {"kept": true}}),
+            json!([1, 2, 3]),
+            json!(null),
+        ];
+        for payload in payloads {
+            let e = event(payload);
+            let message = e.bus_message();
+            let expected = serde_json::to_string(&json!({
+                "type": e.kind.wire(),
+                "payload": e.wire_payload(),
+                "seq": e.seq,
+                "project_id": e.project_id,
+            }))
+            .expect("encode");
+            let parsed: serde_json::Value = serde_json::from_str(&message).expect("json");
+            assert_eq!(parsed["payload"], *e.wire_payload(), "{message}");
+            // Same text for the payload (the order of the message's own keys differs).
+            let payload_text = serde_json::to_string(&*e.wire_payload()).expect("encode");
+            assert!(message.contains(&payload_text), "{message} vs {expected}");
+        }
+    }
 }

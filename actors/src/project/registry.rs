@@ -136,8 +136,15 @@ impl Projects {
         let watcher = registry.clone();
         tokio::spawn(async move {
             while let Some(message) = events.recv().await {
-                if let Some((project, seq)) = observed(&message.payload) {
-                    watcher.tell_if_live(project, ProjectMsg::Observed(seq));
+                let Some((project, seq)) = observed(&message.payload) else {
+                    continue;
+                };
+                // This node's own events are in the project's snapshot before they are
+                // published: only another node's news needs the actor.
+                if let Some(handle) = watcher.get(project)
+                    && handle.shared.load().event_seq < seq
+                {
+                    let _ = handle.actor.send_message(ProjectMsg::Observed(seq));
                 }
             }
         });
@@ -254,7 +261,12 @@ fn missing(check: impl FnOnce(&ProjectState) -> Result<()>) -> Error {
 
 /// The project and sequence of an event message on the bus.
 fn observed(payload: &str) -> Option<(ProjectId, i64)> {
-    let value: serde_json::Value = serde_json::from_str(payload).ok()?;
-    let project = value.get("project_id")?.as_str()?.parse().ok()?;
-    Some((project, value.get("seq")?.as_i64()?))
+    /// Only the two fields; the payload is skipped, not built.
+    #[derive(serde::Deserialize)]
+    struct Head {
+        project_id: ProjectId,
+        seq: i64,
+    }
+    let head: Head = serde_json::from_str(payload).ok()?;
+    Some((head.project_id, head.seq))
 }

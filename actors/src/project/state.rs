@@ -109,6 +109,11 @@ impl ProjectState {
             .filter(|t| t.deleted_at.is_none())
     }
 
+    /// The live task as the state shares it.
+    pub fn live_task_shared(&self, id: TaskId) -> Option<&Arc<Task>> {
+        self.tasks.get(&id).filter(|t| t.deleted_at.is_none())
+    }
+
     pub fn live_comment(&self, id: CommentId) -> Option<&Comment> {
         self.comments.get(&id).filter(|c| c.deleted_at.is_none())
     }
@@ -123,22 +128,6 @@ impl ProjectState {
 
     pub fn default_status(&self) -> Option<&TaskStatus> {
         self.statuses.values().find(|s| s.is_default)
-    }
-
-    /// Applies a committed change that `working` (the actor's state with everything staged)
-    /// already holds: a task equal to the working one is shared with it rather than copied, so
-    /// a resident task is held once, not once per state.
-    pub fn apply_sharing(&mut self, change: &Change, working: &ProjectState) {
-        if let Change::Task(t) = change
-            && let Some(shared) = working.tasks.get(&t.id).filter(|w| ***w == *t)
-        {
-            self.creation_order = CreationOrder::default();
-            self.task_counter = self.task_counter.max(t.task_number);
-            self.task_numbers.insert(t.task_number, t.id);
-            self.tasks.insert(t.id, Arc::clone(shared));
-            return;
-        }
-        self.apply(change);
     }
 
     /// Applies a change that is (or is about to be) durable.
@@ -170,7 +159,7 @@ impl ProjectState {
                 self.creation_order = CreationOrder::default();
                 self.task_counter = self.task_counter.max(t.task_number);
                 self.task_numbers.insert(t.task_number, t.id);
-                self.tasks.insert(t.id, Arc::new(t.clone()));
+                self.tasks.insert(t.id, Arc::clone(t));
             }
             Change::Comment(c) => {
                 self.comments.insert(c.id, c.clone());

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::{DateTime, NaiveDate, Utc};
-use corral_actors::ids::{MemberId, TaskId, TaskStatusId, TaskTypeId};
+use corral_actors::ids::{MemberId, ProjectId, TaskId, TaskStatusId, TaskTypeId};
 use corral_actors::patch::Patch;
 use corral_actors::project::batch::Event;
 use corral_actors::project::command::{self, CommentView, NewTask, TaskChanges};
@@ -33,66 +33,61 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
-/// Paca's task (`omitempty` on unset references), plus `version`.
+/// Paca's task (`omitempty` on unset references), plus `version`: a view of the task, rendered
+/// once per version into its cache (see [`task_json`]).
 #[derive(Serialize)]
-pub struct TaskDto {
-    id: Uuid,
-    project_id: Uuid,
+struct TaskDto<'a> {
+    id: TaskId,
+    project_id: ProjectId,
     task_number: i64,
-    title: String,
+    title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    task_type_id: Option<Uuid>,
+    task_type_id: Option<TaskTypeId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    status_id: Option<Uuid>,
+    status_id: Option<TaskStatusId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sprint_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    parent_task_id: Option<Uuid>,
+    parent_task_id: Option<TaskId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<Value>,
+    description: Option<&'a Value>,
     importance: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     story_points: Option<i32>,
-    assignee_ids: Vec<Uuid>,
+    assignee_ids: &'a [MemberId],
     #[serde(skip_serializing_if = "Option::is_none")]
-    reporter_id: Option<Uuid>,
-    custom_fields: Map<String, Value>,
+    reporter_id: Option<MemberId>,
+    custom_fields: &'a Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     start_date: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     due_date: Option<DateTime<Utc>>,
-    tags: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    view_position: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    view_group_key: Option<String>,
+    tags: &'a [String],
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-impl From<Task> for TaskDto {
-    fn from(t: Task) -> Self {
+impl<'a> From<&'a Task> for TaskDto<'a> {
+    fn from(t: &'a Task) -> Self {
         Self {
-            id: t.id.0,
-            project_id: t.project_id.0,
+            id: t.id,
+            project_id: t.project_id,
             task_number: t.task_number,
-            title: t.title,
-            task_type_id: t.task_type_id.map(|i| i.0),
-            status_id: t.status_id.map(|i| i.0),
+            title: &t.title,
+            task_type_id: t.task_type_id,
+            status_id: t.status_id,
             sprint_id: t.sprint_id,
-            parent_task_id: t.parent_task_id.map(|i| i.0),
-            description: t.description,
+            parent_task_id: t.parent_task_id,
+            description: t.description.as_ref(),
             importance: t.importance,
             story_points: t.story_points,
-            assignee_ids: t.assignee_ids.into_iter().map(|m| m.0).collect(),
-            reporter_id: t.reporter_id.map(|m| m.0),
-            custom_fields: t.custom_fields,
+            assignee_ids: &t.assignee_ids,
+            reporter_id: t.reporter_id,
+            custom_fields: &t.custom_fields,
             start_date: t.start_date.map(midnight),
             due_date: t.due_date.map(midnight),
-            tags: t.tags,
-            view_position: None,
-            view_group_key: None,
+            tags: &t.tags,
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -132,7 +127,7 @@ impl From<q::ListedTask> for TaskJson {
 /// The task's JSON, rendered on first use of this version.
 pub fn task_json(task: &Task) -> &RawValue {
     task.wire.get_or_render(|| {
-        let json = serde_json::to_string(&TaskDto::from(task.clone()));
+        let json = serde_json::to_string(&TaskDto::from(task));
         json.ok()
             .and_then(|j| RawValue::from_string(j).ok())
             .unwrap_or_else(|| {
@@ -244,7 +239,7 @@ pub async fn create(
     ProjectCaller(caller): ProjectCaller,
     Path(id): Path<String>,
     Json(body): Json<CreateTask>,
-) -> ApiResult<Reply<TaskDto>> {
+) -> ApiResult<Reply<TaskJson>> {
     let new = NewTask {
         title: body.title,
         task_type_id: body.task_type_id.map(TaskTypeId),
@@ -352,7 +347,7 @@ pub async fn update(
     Path((id, task)): Path<(String, String)>,
     headers: HeaderMap,
     Json(body): Json<UpdateTask>,
-) -> ApiResult<Reply<TaskDto>> {
+) -> ApiResult<Reply<TaskJson>> {
     let expected_version = expected_version(&headers, body.expected_version)?;
     let changes = TaskChanges {
         title: body.title,

@@ -55,6 +55,31 @@ struct Stream {
 }
 
 impl Stream {
+    /// Appends an entry with the next id; with `max_len`, trims to that many entries.
+    fn append(&mut self, fields: &[(&str, &str)], max_len: Option<usize>) -> EntryId {
+        let ms = now_ms();
+        let id = if ms > self.last_id.ms {
+            EntryId { ms, seq: 0 }
+        } else {
+            EntryId {
+                ms: self.last_id.ms,
+                seq: self.last_id.seq + 1,
+            }
+        };
+        self.last_id = id;
+        self.entries.insert(
+            id,
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        if let Some(max_len) = max_len {
+            self.trim(max_len);
+        }
+        id
+    }
+
     fn trim(&mut self, max_len: usize) -> u64 {
         let mut removed = 0;
         while self.entries.len() > max_len {
@@ -162,30 +187,29 @@ impl Bus for InProcessBus {
         let id = {
             let mut state = self.state();
             let s = state.streams.entry(stream.to_owned()).or_default();
-            let ms = now_ms();
-            let id = if ms > s.last_id.ms {
-                EntryId { ms, seq: 0 }
-            } else {
-                EntryId {
-                    ms: s.last_id.ms,
-                    seq: s.last_id.seq + 1,
-                }
-            };
-            s.last_id = id;
-            s.entries.insert(
-                id,
-                fields
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            );
-            if let Some(max_len) = max_len {
-                s.trim(max_len);
-            }
-            id
+            s.append(fields, max_len)
         };
         self.appended.notify_waiters();
         Ok(id.to_string())
+    }
+
+    async fn stream_append_all(
+        &self,
+        stream: &str,
+        entries: &[Vec<(&str, &str)>],
+        max_len: Option<usize>,
+    ) -> BusResult<Vec<String>> {
+        let ids = {
+            let mut state = self.state();
+            let s = state.streams.entry(stream.to_owned()).or_default();
+            entries
+                .iter()
+                .map(|fields| s.append(fields, max_len).to_string())
+                .collect()
+        };
+        // Readers wake once for the whole batch.
+        self.appended.notify_waiters();
+        Ok(ids)
     }
 
     async fn ensure_group(&self, stream: &str, group: &str) -> BusResult<()> {

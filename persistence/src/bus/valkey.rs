@@ -237,6 +237,36 @@ impl Bus for ValkeyBus {
         Ok(id)
     }
 
+    async fn stream_append_all(
+        &self,
+        stream: &str,
+        entries: &[Vec<(&str, &str)>],
+        max_len: Option<usize>,
+    ) -> BusResult<Vec<String>> {
+        match entries {
+            [] => return Ok(Vec::new()),
+            [fields] => return Ok(vec![self.stream_append(stream, fields, max_len).await?]),
+            _ => {}
+        }
+        // One round trip: the appends go as a pipeline, in order.
+        let key = self.key(stream);
+        let pipeline = self.commands.pipeline();
+        for fields in entries {
+            let fields: Vec<(&str, &str)> = fields.clone();
+            let _: () = match max_len {
+                Some(n) => {
+                    pipeline
+                        .xadd(key.as_str(), false, ("MAXLEN", "=", n as i64), "*", fields)
+                        .await
+                }
+                None => pipeline.xadd(key.as_str(), false, None, "*", fields).await,
+            }
+            .map_err(bus_error)?;
+        }
+        let ids: Vec<String> = pipeline.all().await.map_err(bus_error)?;
+        Ok(ids)
+    }
+
     async fn ensure_group(&self, stream: &str, group: &str) -> BusResult<()> {
         match self
             .commands

@@ -25,6 +25,12 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
+    /// The pool project commits use: the one pool (PostgreSQL runs commits of different
+    /// projects in parallel).
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Closes the pool (tests drop their database afterwards).
     pub async fn close(&self) {
         self.pool.close().await;

@@ -165,7 +165,7 @@ macro_rules! impl_project_store {
                             .execute(&mut **tx)
                             .await?;
                     }
-                    Change::Task(t) => Self::write_tasks(tx, &[t]).await?,
+                    Change::Task(t) => Self::write_tasks(tx, &[&**t]).await?,
                     Change::Comment(c) => {
                         sqlx::query(
                             "INSERT INTO task_comments (id, project_id, task_id, author_member_id, content, \
@@ -721,7 +721,7 @@ macro_rules! impl_project_store {
             }
 
             async fn commit_project(&self, batch: &CommitBatch) -> StoreResult<CommitOutcome> {
-                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                let mut tx = self.writer().begin().await.map_err(store_error)?;
                 // The fence comes first: it locks the project row, so a stale writer stops
                 // here, before any of its rows can collide with the current ones.
                 let fenced = sqlx::query(
@@ -755,10 +755,10 @@ macro_rules! impl_project_store {
                 for change in &batch.changes {
                     match change {
                         Change::Task(t) => match task_slot.get(&t.id) {
-                            Some(&i) => tasks[i] = t,
+                            Some(&i) => tasks[i] = &**t,
                             None => {
                                 task_slot.insert(t.id, tasks.len());
-                                tasks.push(t);
+                                tasks.push(&**t);
                             }
                         },
                         other => Self::write_change(&mut tx, other).await.map_err(store_error)?,

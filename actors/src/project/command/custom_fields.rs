@@ -125,7 +125,7 @@ fn prune_values(
         task.version += 1;
         task.updated_at = s.now;
         ids.push(task.id.to_string());
-        s.put(Change::Task(task));
+        s.put(Change::Task(std::sync::Arc::new(task)));
     }
     ids.sort();
     ids

@@ -333,7 +333,8 @@ mod tests {
             title: "First".into(),
             ..NewTask::default()
         };
-        let task: Task = run(&mut state, id, &caller, &CreateTask(new)).expect("task created");
+        let task: std::sync::Arc<Task> =
+            run(&mut state, id, &caller, &CreateTask(new)).expect("task created");
         assert_eq!(
             state.live_task(task.id).map(|t| t.title.as_str()),
             Some("First")

@@ -159,7 +159,7 @@ fn move_tasks(
         task.version += 1;
         task.updated_at = s.now;
         moved.push(task.id.to_string());
-        s.put(Change::Task(task));
+        s.put(Change::Task(std::sync::Arc::new(task)));
     }
     moved.sort();
     moved

@@ -128,7 +128,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: TaskStatusId) -> Result<()> {
         task.version += 1;
         task.updated_at = s.now;
         cleared.push(task.id);
-        s.put(Change::Task(task));
+        s.put(Change::Task(std::sync::Arc::new(task)));
     }
     s.put(Change::StatusDeleted(id));
     s.emit(

@@ -155,7 +155,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: TaskTypeId) -> Result<()> {
         task.version += 1;
         task.updated_at = s.now;
         cleared.push(task.id);
-        s.put(Change::Task(task));
+        s.put(Change::Task(std::sync::Arc::new(task)));
     }
     s.put(Change::TaskTypeDeleted(id));
     s.emit(

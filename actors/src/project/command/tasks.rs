@@ -12,10 +12,11 @@ use crate::project::mention::check_blocknote;
 use crate::project::model::Task;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use uuid::Uuid;
 
-command!(CreateTask(NewTask) -> Task, |Self(new), s| create(s, new));
-command!(UpdateTask { task_id: TaskId, changes: TaskChanges, expected_version: Option<i64> } -> Task,
+command!(CreateTask(NewTask) -> Arc<Task>, |Self(new), s| create(s, new));
+command!(UpdateTask { task_id: TaskId, changes: TaskChanges, expected_version: Option<i64> } -> Arc<Task>,
     |c, s| update(s, c.task_id, &c.changes, c.expected_version));
 command!(DeleteTask { task_id: TaskId, expected_version: Option<i64> } -> (),
     |c, s| delete(s, c.task_id, c.expected_version));
@@ -296,7 +297,7 @@ fn activity(s: &Stage<'_>, task: &Task, activity_type: &str, content: Value) -> 
     })
 }
 
-pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Task> {
+pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Arc<Task>> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
     let project_id = s.state.live_project().map(|p| p.id).unwrap_or_default();
     let task_type_id = match &new.task_type_id {
@@ -336,14 +337,15 @@ pub(super) fn create(s: &mut Stage<'_>, new: &NewTask) -> Result<Task> {
         wire: Default::default(),
     };
     check_references(s, &task)?;
-    s.put(Change::Task(task.clone()));
+    let task = Arc::new(task);
+    s.put(Change::Task(Arc::clone(&task)));
     let payload = activity(s, &task, "task.created", json!({"title": task.title}));
     s.emit(EventKind::TaskCreated, Some(task.id), None, payload);
     notify_assigned(s, &task, &[]);
     Ok(task)
 }
 
-fn check_version(task: &Task, expected: Option<i64>) -> Result<()> {
+fn check_version(task: &Arc<Task>, expected: Option<i64>) -> Result<()> {
     match expected {
         Some(v) if v != task.version => Err(Error::VersionConflict {
             code: codes::TASK_VERSION_CONFLICT,
@@ -351,7 +353,7 @@ fn check_version(task: &Task, expected: Option<i64>) -> Result<()> {
                 "task: version {v} is stale; the current version is {}",
                 task.version
             ),
-            current: std::sync::Arc::new(task.clone()),
+            current: Arc::clone(task),
         }),
         _ => Ok(()),
     }
@@ -469,11 +471,12 @@ pub(super) fn update(
     id: TaskId,
     changes: &TaskChanges,
     expected_version: Option<i64>,
-) -> Result<Task> {
+) -> Result<Arc<Task>> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
-    let old = s.state.live_task(id).cloned().ok_or_else(task_not_found)?;
-    check_version(&old, expected_version)?;
-    let mut task = old.clone();
+    let state = s.state;
+    let old = state.live_task_shared(id).ok_or_else(task_not_found)?;
+    check_version(old, expected_version)?;
+    let mut task = Task::clone(old);
     if let Some(t) = changes.title.as_deref().filter(|t| !t.trim().is_empty()) {
         task.title = title(t)?;
     }
@@ -508,14 +511,15 @@ pub(super) fn update(
     task.start_date = changes.start_date.clone().apply_to(task.start_date);
     task.due_date = changes.due_date.clone().apply_to(task.due_date);
     check_references(s, &task)?;
-    let diff = diff(s, &old, &task);
+    let diff = diff(s, old, &task);
     if diff.is_empty() {
         // Nothing changes: no new version, no event (as in Paca).
-        return Ok(old);
+        return Ok(Arc::clone(old));
     }
     task.version += 1;
     task.updated_at = s.now;
-    s.put(Change::Task(task.clone()));
+    let task = Arc::new(task);
+    s.put(Change::Task(Arc::clone(&task)));
     let payload = activity(s, &task, "task.updated", json!({"changes": diff}));
     s.emit(EventKind::TaskUpdated, Some(task.id), None, payload);
     notify_assigned(s, &task, &old.assignee_ids);
@@ -524,12 +528,15 @@ pub(super) fn update(
 
 pub(super) fn delete(s: &mut Stage<'_>, id: TaskId, expected_version: Option<i64>) -> Result<()> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
-    let mut task = s.state.live_task(id).cloned().ok_or_else(task_not_found)?;
-    check_version(&task, expected_version)?;
+    let state = s.state;
+    let old = state.live_task_shared(id).ok_or_else(task_not_found)?;
+    check_version(old, expected_version)?;
+    let mut task = Task::clone(old);
     task.deleted_at = Some(s.now);
     task.updated_at = s.now;
     task.version += 1;
-    s.put(Change::Task(task.clone()));
+    let task = Arc::new(task);
+    s.put(Change::Task(Arc::clone(&task)));
     let payload = activity(s, &task, "task.deleted", json!({}));
     s.emit(EventKind::TaskDeleted, Some(task.id), None, payload);
     Ok(())
