@@ -196,12 +196,14 @@ test('drags made right after each other all land', async () => {
     const card = column.locator(`[data-testid="card"][data-title="${title}"]`);
     const target = page.locator(`[data-testid="column"][data-status="${to}"] [data-testid="card"]`).first();
     await drag(page, card, target);
-    moves.push({ title, to });
+    const said = await page.evaluate(() => [...document.querySelectorAll('[id^="DndLiveRegion"]')].map((e) => e.textContent).join(' | '));
+    const drawer = await page.getByTestId('task-drawer').count();
+    moves.push({ title, to, said, drawer });
     await page.waitForTimeout(50);
   }
   // Each card ends in the column it was last dropped in, on the server and on the page.
   const last = new Map(moves.map((m) => [m.title, m.to]));
-  console.log(`# moves: ${moves.map((m) => `${m.title}→${m.to}`).join(', ')}`);
+  console.log(`# moves: ${moves.map((m) => `${m.title}→${m.to} [${m.said}${m.drawer ? ' DRAWER' : ''}]`).join('\n# ')}`);
   console.log(`# refused: ${JSON.stringify(refused)}; notes: ${JSON.stringify(await page.getByTestId('move-note').allTextContents())}`);
   for (const [title, to] of last) {
     const task = big.tasks.find((t) => t.title === title);

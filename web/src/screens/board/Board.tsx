@@ -129,6 +129,12 @@ interface Note {
 }
 
 const NO_PRESENCE_MAP = new Map<string, PresenceEntry[]>();
+
+/** The notes kept when another comes: every failure (until dismissed), and the last two others. */
+function keepFailed(notes: Note[]): Note[] {
+  const saved = notes.filter((n) => !n.failed).slice(-2);
+  return notes.filter((n) => n.failed || saved.includes(n));
+}
 let noteIds = 0;
 
 function BoardColumns({
@@ -218,14 +224,14 @@ function BoardColumns({
       };
       if (result.ok) {
         const where = move.from === move.to ? `within ${statusName(move.to)}` : `to ${statusName(move.to)}`;
-        setNotes((n) => [...n.slice(-2), { id, text: `Moved ${key} ${where}`, failed: false, undo }]);
+        setNotes((n) => [...keepFailed(n), { id, text: `Moved ${key} ${where}`, failed: false, undo }]);
         setTimeout(() => dismiss(id), 6000);
       } else {
         const retry = () => {
           dismiss(id);
           moveTo(move.task.id, target, back);
         };
-        setNotes((n) => [...n.slice(-2), { id, text: `Could not move ${key}: ${errorText(result.error)}`, failed: true, undo, retry }]);
+        setNotes((n) => [...keepFailed(n), { id, text: `Could not move ${key}: ${errorText(result.error)}`, failed: true, undo, retry }]);
       }
     });
   };

@@ -41,6 +41,17 @@ export class MoveQueue {
     const settlePlaces = placeLocally(queries, project, view, move.placements);
     const run = async (): Promise<MoveResult> => {
       try {
+        // The place first, then the status: once the status shows as saved, all of it is.
+        for (let i = 0; i < move.placements.length; i += BULK_MAX) {
+          const chunk = move.placements.slice(i, i + BULK_MAX);
+          if (chunk.length === 1) {
+            const p = chunk[0];
+            await api.put(`/projects/${project}/views/${view}/task-positions/${p.task_id}`, { position: p.position, group_key: p.group_key });
+          } else {
+            await api.put(`/projects/${project}/views/${view}/task-positions`, { items: chunk });
+          }
+        }
+        settlePlaces();
         if (settleTask) {
           // The version as this client knows it now (an earlier move may have changed it).
           const known = cachedTask(queries, project, move.task.id)?.version ?? move.task.version;
@@ -55,16 +66,6 @@ export class MoveQueue {
           }
           settleTask(saved);
         }
-        for (let i = 0; i < move.placements.length; i += BULK_MAX) {
-          const chunk = move.placements.slice(i, i + BULK_MAX);
-          if (chunk.length === 1) {
-            const p = chunk[0];
-            await api.put(`/projects/${project}/views/${view}/task-positions/${p.task_id}`, { position: p.position, group_key: p.group_key });
-          } else {
-            await api.put(`/projects/${project}/views/${view}/task-positions`, { items: chunk });
-          }
-        }
-        settlePlaces();
         return { move, ok: true };
       } catch (error) {
         settleTask?.();
