@@ -153,8 +153,10 @@ async function measure(browser, session, size) {
   const delays = [];
   for (let i = 0; i < MOVES; i++) {
     const [src, dst] = i % 2 === 0 ? ['Todo', 'In Progress'] : ['In Progress', 'Todo'];
-    const card = a.locator(`[data-testid="column"][data-status="${src}"] [data-testid="card"]`).nth(1);
-    const title = await card.getAttribute('data-title');
+    // Found by title: a column that reorders meanwhile must not change which card is dragged.
+    const column = a.locator(`[data-testid="column"][data-status="${src}"]`);
+    const title = await column.locator('[data-testid="card"]').nth(1).getAttribute('data-title');
+    const card = column.locator(`[data-testid="card"][data-title="${title}"]`);
     const seen = b.evaluate(
       ({ title, dst }) =>
         new Promise((resolve) => {

@@ -50,6 +50,8 @@ export interface RequestOptions {
   /** Do not try a refresh on 401 (login, refresh itself, the first session probe). */
   noRefresh?: boolean;
   signal?: AbortSignal;
+  /** Let the request finish even if the page is closed or reloaded (small bodies only). */
+  keepalive?: boolean;
 }
 
 async function send(method: string, path: string, body: unknown, opts: RequestOptions): Promise<Response> {
@@ -61,6 +63,7 @@ async function send(method: string, path: string, body: unknown, opts: RequestOp
     credentials: 'include',
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: opts.signal,
+    keepalive: opts.keepalive,
   });
 }
 

@@ -31,7 +31,7 @@ export class TaskEvents {
   private queued = new Set<string>();
   private reading = new Set<string>();
   private readAgain = new Set<string>();
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private scheduled = false;
 
   constructor(private queries: QueryClient) {}
 
@@ -82,11 +82,15 @@ export class TaskEvents {
       return;
     }
     this.queued.add(key);
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), 0);
+    if (!this.scheduled) {
+      // Reads the events of one socket frame named are coalesced, without waiting a timer.
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
   }
 
   private flush() {
-    this.timer = null;
+    this.scheduled = false;
     const waiting = [...this.queued];
     this.queued.clear();
     for (const key of waiting) this.readOne(key);

@@ -13,6 +13,8 @@ import type { Placement } from './placement';
 
 /** Most positions one request may set (the server's bulk limit). */
 const BULK_MAX = 1000;
+/** Most positions a request may carry and still outlive the page (keepalive bodies are capped at 64 KB). */
+const KEEPALIVE_MAX = 200;
 
 export interface Move {
   task: Task;
@@ -33,26 +35,40 @@ export class MoveQueue {
     private view: string,
   ) {}
 
-  /** Shows the move now and saves it after the moves before it. */
+  private waiting = 0;
+
+  /**
+   * Saves the move after the moves before it, and shows it at once. With nothing ahead of it,
+   * its writes are on their way before the board re-renders with it.
+   */
   submit(move: Move): Promise<MoveResult> {
     const { queries, project, view } = this;
-    const settleTask =
-      move.from !== move.to ? changeLocally(queries, project, move.task.id, (t) => ({ ...t, status_id: move.to })) : null;
-    const settlePlaces = placeLocally(queries, project, view, move.placements);
+    const moves = move.from !== move.to;
+    let settleTask: ((answer?: Task) => void) | null = null;
+    let settlePlaces = () => {};
     const run = async (): Promise<MoveResult> => {
       try {
-        // The place first, then the status: once the status shows as saved, all of it is.
-        for (let i = 0; i < move.placements.length; i += BULK_MAX) {
-          const chunk = move.placements.slice(i, i + BULK_MAX);
-          if (chunk.length === 1) {
-            const p = chunk[0];
-            await api.put(`/projects/${project}/views/${view}/task-positions/${p.task_id}`, { position: p.position, group_key: p.group_key });
-          } else {
-            await api.put(`/projects/${project}/views/${view}/task-positions`, { items: chunk });
+        // The place and the status are written together; the place survives a reload or a
+        // closed tab right after the drop (keepalive, when the request is small enough).
+        const place = async () => {
+          for (let i = 0; i < move.placements.length; i += BULK_MAX) {
+            const chunk = move.placements.slice(i, i + BULK_MAX);
+            const keepalive = chunk.length <= KEEPALIVE_MAX;
+            if (chunk.length === 1) {
+              const p = chunk[0];
+              await api.put(
+                `/projects/${project}/views/${view}/task-positions/${p.task_id}`,
+                { position: p.position, group_key: p.group_key },
+                { keepalive },
+              );
+            } else {
+              await api.put(`/projects/${project}/views/${view}/task-positions`, { items: chunk }, { keepalive });
+            }
           }
-        }
-        settlePlaces();
-        if (settleTask) {
+          settlePlaces();
+        };
+        const status = async () => {
+          if (!moves) return;
           // The version as this client knows it now (an earlier move may have changed it).
           const known = cachedTask(queries, project, move.task.id)?.version ?? move.task.version;
           let saved: Task;
@@ -64,8 +80,9 @@ export class MoveQueue {
             if (!isConflict(err)) throw err;
             saved = await patchTask(project, move.task.id, { status_id: move.to }, err.current.version);
           }
-          settleTask(saved);
-        }
+          settleTask?.(saved);
+        };
+        await Promise.all([place(), status()]);
         return { move, ok: true };
       } catch (error) {
         settleTask?.();
@@ -74,8 +91,12 @@ export class MoveQueue {
         return { move, ok: false, error };
       }
     };
-    const result = this.tail.then(run, run);
+    const idle = this.waiting === 0;
+    this.waiting++;
+    const result = (idle ? run() : this.tail.then(run, run)).finally(() => this.waiting--);
     this.tail = result;
+    settleTask = moves ? changeLocally(queries, project, move.task.id, (t) => ({ ...t, status_id: move.to })) : null;
+    settlePlaces = placeLocally(queries, project, view, move.placements);
     return result;
   }
 }
