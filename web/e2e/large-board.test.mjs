@@ -269,6 +269,7 @@ test('a card moves by touch at phone width', async () => {
   await until(async () => (await columnTitles(page, 'Todo')).includes('Tap me'), 'the card in Todo');
   const task = (await api.get(`/projects/${project.id}/tasks`)).items.find((t) => t.title === 'Tap me');
   await until(async () => (await api.get(`/projects/${project.id}/tasks/${task.id}`)).status_id === status('Todo').id, 'the status saved');
+  await page.waitForTimeout(400); // the drop animation
   await shot(page, 'board-phone-touch');
   await phone.close();
 });

@@ -49,8 +49,10 @@ export function boardReadAt(project: string): number | undefined {
 async function earlyRead(project: string): Promise<BoardData | null> {
   const w = window as { __corralBoard?: { project: string; answer: Promise<Response> } };
   const early = w.__corralBoard;
-  if (!early || early.project !== project) return null;
+  if (!early) return null;
+  // Only for the page's first read of that project: later, the answer may be old.
   delete w.__corralBoard;
+  if (early.project !== project || performance.now() > 15_000) return null;
   try {
     const res = await early.answer;
     if (!res.ok) return null;
