@@ -528,6 +528,7 @@ async fn conversations(store: &dyn Store) {
         subject_id: None,
         at,
         payload: serde_json::json!({"trigger_type": "task_assigned"}),
+        encoded: Default::default(),
     };
     let batch = CommitBatch {
         project_id: project,
@@ -618,6 +619,7 @@ async fn pipeline(store: &dyn Store) {
         subject_id: None,
         at,
         payload: serde_json::json!({}),
+        encoded: Default::default(),
     };
     let batch = CommitBatch {
         project_id: project,

@@ -48,7 +48,7 @@ pub enum Change {
 }
 
 /// One entry of a project's event log.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Event {
     pub project_id: ProjectId,
     /// Gapless per project, from 1.
@@ -64,9 +64,76 @@ pub struct Event {
     pub subject_id: Option<Uuid>,
     pub at: DateTime<Utc>,
     pub payload: serde_json::Value,
+    /// The payload's JSON, encoded once: the log's row and the stream's entry both carry it.
+    #[serde(skip)]
+    pub encoded: EncodedPayload,
+}
+
+/// An event's payload as JSON text, made on first use. A clone starts empty (its payload may be
+/// about to change); events shared as they are (`Arc<[Event]>`) share it.
+#[derive(Default)]
+pub struct EncodedPayload(std::sync::OnceLock<Box<serde_json::value::RawValue>>);
+
+impl Clone for EncodedPayload {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for EncodedPayload {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for EncodedPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EncodedPayload")
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The derived shape, with the payload written from its encoding.
+        #[derive(Serialize)]
+        struct Fields<'a> {
+            project_id: ProjectId,
+            seq: i64,
+            id: EventId,
+            kind: EventKind,
+            actor_user_id: Option<UserId>,
+            actor_member_id: Option<MemberId>,
+            task_id: Option<TaskId>,
+            subject_id: Option<Uuid>,
+            at: DateTime<Utc>,
+            payload: &'a serde_json::value::RawValue,
+        }
+        Fields {
+            project_id: self.project_id,
+            seq: self.seq,
+            id: self.id,
+            kind: self.kind,
+            actor_user_id: self.actor_user_id,
+            actor_member_id: self.actor_member_id,
+            task_id: self.task_id,
+            subject_id: self.subject_id,
+            at: self.at,
+            payload: self.payload_json(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Event {
+    /// The payload as JSON text, encoded on first use.
+    pub fn payload_json(&self) -> &serde_json::value::RawValue {
+        self.encoded.0.get_or_init(|| {
+            serde_json::value::to_raw_value(&self.payload).unwrap_or_else(|_| {
+                serde_json::value::to_raw_value(&serde_json::Value::Null).unwrap_or_default()
+            })
+        })
+    }
+
     /// The payload as clients receive it on the bus and on sockets (live and replayed alike).
     /// A task activity carries its id and its `content` as a JSON string, as Paca's
     /// `activityPayload` sends it; the log keeps the content as JSON, which the activity feed
@@ -225,7 +292,28 @@ mod tests {
             subject_id: None,
             at: crate::clock::now(),
             payload,
+            encoded: EncodedPayload::default(),
         }
+    }
+
+    /// The stream carries events encoded with their cached payload: they decode to the same
+    /// event, and the encoding is the derived shape's.
+    #[test]
+    fn an_encoded_event_decodes_to_itself() {
+        let e =
+            event(json!({"activity_type": "task.updated", "content": {"changes": []}, "n": 1.5}));
+        let text = serde_json::to_string(&e).expect("encode");
+        let back: Event = serde_json::from_str(&text).expect("decode");
+        assert_eq!(back, e);
+        assert_eq!(back.payload, e.payload);
+        let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(value["payload"], e.payload);
+        assert_eq!(value["kind"], json!(e.kind));
+        assert_eq!(value["seq"], 7);
+        assert_eq!(
+            e.payload_json().get(),
+            serde_json::to_string(&e.payload).expect("payload")
+        );
     }
 
     /// The bus message writes the payload without copying it; it must be exactly

@@ -504,7 +504,7 @@ macro_rules! impl_project_store {
                             .push_bind(e.task_id.map(|t| t.0))
                             .push_bind(e.subject_id)
                             .push_bind(e.at)
-                            .push_bind(Json(e.payload.clone()));
+                            .push_bind(Json(e.payload_json()));
                     });
                     q.build().execute(&mut **tx).await?;
                 }

@@ -293,6 +293,7 @@ impl TryFrom<EventRow> for Event {
             subject_id: r.subject_id,
             at: r.at,
             payload: r.payload.0,
+            encoded: Default::default(),
         })
     }
 }

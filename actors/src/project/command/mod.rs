@@ -247,6 +247,7 @@ impl<'a> Stage<'a> {
                     subject_id: e.subject_id,
                     at,
                     payload: e.payload,
+                    encoded: Default::default(),
                 }
             })
             .collect();
