@@ -260,7 +260,71 @@ async fn store_outages_answer_503_without_internals(b: Backend) {
     assert_eq!(ready.status, 200, "{ready:?}");
 }
 
+/// Large responses are gzip-compressed for a client that accepts it, and decode to the same
+/// JSON; small ones (a write's reply) and clients that do not ask get plain JSON.
+async fn large_responses_are_compressed(b: Backend) {
+    use std::io::Read;
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let c = s.admin().await;
+    let project = common::project(&c, "Compressed").await;
+    for n in 0..20 {
+        let r = c
+            .post(
+                &common::at(&project, "/tasks"),
+                &json!({"title": format!("A task with a long enough title to fill the board {n}")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{r:?}");
+    }
+    let token = c.access_token().expect("signed in");
+    let http = reqwest::Client::new();
+    let get = |path: String, encoding: Option<&'static str>| {
+        let mut req = http
+            .get(format!("{}{path}", s.base))
+            .header("cookie", format!("access_token={token}"));
+        if let Some(e) = encoding {
+            req = req.header("accept-encoding", e);
+        }
+        req.send()
+    };
+    let board = common::at(&project, "/board");
+    let plain = get(board.clone(), None).await.expect("board");
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain: serde_json::Value = plain.json().await.expect("json");
+    assert_eq!(plain["data"]["tasks"].as_array().map(Vec::len), Some(20));
+
+    let zipped = get(board, Some("gzip")).await.expect("board");
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(
+        zipped
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let bytes = zipped.bytes().await.expect("body");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .expect("gzip");
+    assert!(bytes.len() < text.len(), "smaller on the wire");
+    let unzipped: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(unzipped["data"]["tasks"], plain["data"]["tasks"]);
+
+    let small = get("/api/healthz".into(), Some("gzip"))
+        .await
+        .expect("health");
+    assert!(
+        small.headers().get("content-encoding").is_none(),
+        "a small response goes as it is"
+    );
+}
+
 on_both_backends!(
+    large_responses_are_compressed,
     store_outages_answer_503_without_internals,
     health_and_readiness,
     request_ids_and_envelope,
