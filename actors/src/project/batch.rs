@@ -3,7 +3,7 @@
 
 use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::events::EventKind;
-use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
+use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType, WireCache};
 use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
 use crate::ids::{
     AgentEnvVarId, CustomFieldId, EventId, LinkId, MemberId, NotificationId, ProjectId,
@@ -65,31 +65,10 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub payload: serde_json::Value,
     /// The payload's JSON, encoded once: the log's row and the stream's entry both carry it.
+    /// A clone starts without it (its payload may be about to change); events shared as they
+    /// are (`Arc<[Event]>`) share it.
     #[serde(skip)]
-    pub encoded: EncodedPayload,
-}
-
-/// An event's payload as JSON text, made on first use. A clone starts empty (its payload may be
-/// about to change); events shared as they are (`Arc<[Event]>`) share it.
-#[derive(Default)]
-pub struct EncodedPayload(std::sync::OnceLock<Box<serde_json::value::RawValue>>);
-
-impl Clone for EncodedPayload {
-    fn clone(&self) -> Self {
-        Self::default()
-    }
-}
-
-impl PartialEq for EncodedPayload {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl std::fmt::Debug for EncodedPayload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EncodedPayload")
-    }
+    pub encoded: WireCache,
 }
 
 impl Serialize for Event {
@@ -127,7 +106,7 @@ impl Serialize for Event {
 impl Event {
     /// The payload as JSON text, encoded on first use.
     pub fn payload_json(&self) -> &serde_json::value::RawValue {
-        self.encoded.0.get_or_init(|| {
+        self.encoded.get_or_render(|| {
             serde_json::value::to_raw_value(&self.payload).unwrap_or_else(|_| {
                 serde_json::value::to_raw_value(&serde_json::Value::Null).unwrap_or_default()
             })
@@ -292,7 +271,7 @@ mod tests {
             subject_id: None,
             at: crate::clock::now(),
             payload,
-            encoded: EncodedPayload::default(),
+            encoded: WireCache::default(),
         }
     }
 

@@ -167,11 +167,13 @@ pub struct Task {
     pub wire: WireCache,
 }
 
-/// A rendering of one version of a value, made on first use and kept while the version lives.
+/// A rendering of one version of a value as JSON, made on first use and kept while the
+/// version lives: a task's REST shape (the edge decides what it is; the core never looks
+/// inside), an event's payload.
 ///
-/// The core never looks inside: what the rendering is (the REST shape of a task) is the edge's
-/// business. A clone starts empty, because a cloned task is about to become another version;
-/// versions that are shared are shared as `Arc<Task>`, with their rendering.
+/// A clone starts empty, because a cloned value is about to become another version; versions
+/// that are shared are shared behind an `Arc` (`Arc<Task>`, `Arc<[Event]>`), with their
+/// rendering.
 #[derive(Default)]
 pub struct WireCache(std::sync::OnceLock<Box<serde_json::value::RawValue>>);
 
