@@ -348,6 +348,28 @@ async fn views_and_manual_order(b: Backend) {
         (last["type"].as_str(), &last["payload"]["renumbered_groups"]),
         (Some("view.task_positions.updated"), &json!(["todo"]))
     );
+    // The event lists every place the write changed: the moved task and its renumbered group.
+    let mut listed: Vec<(String, f64, String)> = last["payload"]["positions"]
+        .as_array()
+        .expect("positions")
+        .iter()
+        .map(|x| {
+            (
+                x["task_id"].as_str().unwrap_or_default().to_owned(),
+                x["position"].as_f64().unwrap_or_default(),
+                x["group_key"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    listed.sort_by(|a, b| a.1.total_cmp(&b.1));
+    assert_eq!(
+        listed,
+        vec![
+            (tasks[2].clone(), 1024.0, "todo".to_owned()),
+            (tasks[1].clone(), 2048.0, "todo".to_owned()),
+            (tasks[0].clone(), 3072.0, "todo".to_owned())
+        ]
+    );
 
     assert_eq!(
         c.delete(&at(&p, &format!("/views/{board_id}")))

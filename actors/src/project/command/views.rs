@@ -384,14 +384,23 @@ pub(super) fn place(s: &mut Stage<'_>, id: ViewId, updates: &[PositionUpdate]) -
     for p in &changed {
         s.put(Change::Position(p.clone()));
     }
-    s.emit(
-        EventKind::TaskPositionsUpdated,
-        None,
-        Some(id.0),
-        json!({"project_id": v.project_id, "view_id": id, "task_ids": updates.iter().map(|u| u.task_id).collect::<Vec<_>>(), "renumbered_groups": renumbered}),
-    );
+    let mut payload = json!({"project_id": v.project_id, "view_id": id, "task_ids": updates.iter().map(|u| u.task_id).collect::<Vec<_>>(), "renumbered_groups": renumbered});
+    // Every place the write changed, so followers apply them without reading the view's
+    // positions again; a renumbered group too large for one event makes them read it.
+    if changed.len() <= POSITIONS_IN_EVENT_MAX {
+        payload["positions"] = changed
+            .iter()
+            .map(
+                |p| json!({"task_id": p.task_id, "position": p.position, "group_key": p.group_key}),
+            )
+            .collect();
+    }
+    s.emit(EventKind::TaskPositionsUpdated, None, Some(id.0), payload);
     Ok(())
 }
+
+/// Most changed places a `view.task_positions.updated` event lists.
+const POSITIONS_IN_EVENT_MAX: usize = 1000;
 
 /// Whether two neighbours are so close that a midpoint between them would not be distinct.
 fn crowded(sorted: &[&TaskPosition]) -> bool {
