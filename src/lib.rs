@@ -14,7 +14,7 @@ use corral_actors::bus::Bus;
 use corral_actors::notification::Inbox;
 use corral_actors::project::{Projects, ProjectsConfig};
 use corral_actors::store::Store;
-use corral_http::{AppState, CookieSettings, HttpLimits};
+use corral_http::{AppState, CookieSettings, HttpLimits, Services};
 use corral_persistence::{InProcessBus, PostgresStore, SqliteStore, ValkeyBus};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -165,7 +165,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .follow_control()
         .await
         .context("following agent control")?;
-    let state = AppState {
+    let state = AppState::new(Services {
         agents: agents.clone(),
         accounts: accounts.clone(),
         projects: projects.clone(),
@@ -178,7 +178,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         trust_forwarded_for: config.trust_forwarded_for,
         secrets,
         consumers: consumers.clone(),
-    };
+    });
     let limits = HttpLimits {
         max_body_bytes: config.max_body_bytes,
         request_timeout: config.request_timeout,

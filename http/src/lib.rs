@@ -17,4 +17,4 @@ mod web;
 
 pub use router::{HttpLimits, router};
 pub use serve::{ConnectionLimits, serve};
-pub use state::{AppState, CookieSettings};
+pub use state::{AppState, CookieSettings, Services};

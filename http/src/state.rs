@@ -13,9 +13,27 @@ pub struct CookieSettings {
     pub secure: bool,
 }
 
-/// Shared by every handler; cheap to clone.
+/// Shared by every handler: one pointer, so the clone each extractor makes per request is one
+/// reference count, not one per service.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What the handlers reach through [`AppState`].
+pub struct Services {
     pub accounts: Accounts,
     pub projects: Projects,
     pub inbox: Inbox,
