@@ -30,7 +30,6 @@ test('a task assigned to a scripted agent shows its comment and status change li
   const drawer = page.getByTestId('task-drawer');
   await drawer.getByRole('button', { name: 'Assign…' }).click();
   await drawer.getByRole('listbox', { name: 'Members' }).getByText('Helper Bot').click();
-  await drawer.getByRole('button', { name: 'Save' }).click();
   await drawer.getByTestId('assignees').getByText('Helper Bot').waitFor();
 
   // The agent's work arrives without a reload: its comment in the feed, the new status.

@@ -224,3 +224,19 @@ export async function scrollUntil(page, box, found, what, ms = 30_000) {
     if (Date.now() > deadline) throw new Error(`scrolled to the end without finding ${what}`);
   }
 }
+
+const AXE = join(here, '..', 'node_modules', 'axe-core', 'axe.min.js');
+
+/**
+ * Runs axe-core (injected from node_modules) on the page; the critical and serious violations,
+ * each as "rule: target, …" for the assertion message.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  return result.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
+}

@@ -27,6 +27,7 @@ test('an assignment by someone else raises the unread count live', async () => {
   await bobApi.patch(`/projects/${project.id}/tasks/${tasks[0].id}`, { assignee_ids: [adminMember.id] });
   await until(async () => Number(await page.getByTestId('unread-count').textContent()) === before + 1, 'the unread count to rise');
   await page.getByTestId('notifications').getByText('Review the plan').first().waitFor();
+  await page.getByTestId('notifications').getByRole('link', { name: `${project.task_id_prefix}-${tasks[0].task_number} Review the plan` }).first().waitFor();
   await shot(page, 'notifications');
   await page.context().close();
 });

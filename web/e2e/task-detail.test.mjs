@@ -73,7 +73,6 @@ test('links, parent (Epic rules) and rich comments in the task drawer', async ()
 
   // The parent: the epic, offered first.
   await drawer.getByLabel('Parent').selectOption({ label: `${key(epic)} Launch` });
-  await drawer.getByRole('button', { name: 'Save' }).click();
   await until(async () => (await api.get(`/projects/${project.id}/tasks/${build.id}`)).parent_task_id === epic.id, 'the parent saved');
   await drawer.getByText('Saved', { exact: true }).waitFor();
   await links.evaluate((el) => el.scrollIntoView({ block: 'start' }));
@@ -103,7 +102,6 @@ test('links, parent (Epic rules) and rich comments in the task drawer', async ()
   // A task may have a task (not only an epic) as its parent.
   await page.goto(`/projects/${project.id}/board?task=${ship.id}`);
   await drawer.getByLabel('Parent').selectOption({ label: `${key(build)} Build the API` });
-  await drawer.getByRole('button', { name: 'Save' }).click();
   await until(async () => (await api.get(`/projects/${project.id}/tasks/${ship.id}`)).parent_task_id === build.id, 'a task parent saved');
   // Ship it is now a child of Build the API, so it is not offered as Build the API's parent.
   await page.goto(`/projects/${project.id}/board?task=${build.id}`);
@@ -115,8 +113,6 @@ test('links, parent (Epic rules) and rich comments in the task drawer', async ()
   await page.goto(`/projects/${project.id}/board?task=${ship.id}`);
   await until(async () => (await drawer.getByLabel('Parent').inputValue()) === build.id, 'the parent shown');
   await drawer.getByLabel('Type', { exact: true }).selectOption({ label: 'Epic' });
-  await drawer.getByTestId('parent-cleared').waitFor();
-  await drawer.getByRole('button', { name: 'Save' }).click();
   await until(async () => {
     const t = await api.get(`/projects/${project.id}/tasks/${ship.id}`);
     return t.task_type_id === epicType.id && !t.parent_task_id;

@@ -1,11 +1,14 @@
 // Routes and the signed-in frame (top bar with projects, notifications, keys, admin).
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { BrowserRouter, Link, Navigate, NavLink, Outlet, Route, Routes } from 'react-router-dom';
+import { useEffect, useState } from 'react';
+import { BrowserRouter, Link, Navigate, NavLink, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { fetchBoard } from './api/board';
 import { ApiError } from './api/client';
 import { fetchViews, keys, useNotifications } from './api/queries';
 import { Spinner } from './components/ui';
+import { Shortcuts } from './components/CommandPalette';
+import { setThemeChoice, useTheme, type ThemeChoice } from './theme';
 import { RealtimeProvider, useConnected } from './realtime/context';
 import { grants, SessionProvider, useSession } from './session';
 import { ChangePasswordScreen, LoginScreen } from './screens/Login';
@@ -98,42 +101,73 @@ function Frame() {
   const { state, logout, permissions } = useSession();
   const notes = useNotifications();
   const connected = useConnected();
+  const location = useLocation();
+  // On a phone the navigation, the user and Sign out fold into a menu.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location.pathname]);
   const user = state.kind === 'signed-in' ? state.user : null;
   const unread = notes.data?.unread_count ?? 0;
-  const admin = grants(permissions, 'users.read') || grants(permissions, 'global_roles.read');
+  // Every user may read the user list (to add members); administration is for those who may change it.
+  const admin = ['users.write', 'users.delete', 'global_roles.write', 'global_roles.assign', 'system.read'].some((k) => grants(permissions, k));
   return (
     <div className="app">
       <header className="topbar">
         <Link to="/" className="brand">
           Corral
         </Link>
-        <nav>
-          <NavLink to="/" end>
-            Projects
-          </NavLink>
-          <NavLink to="/notifications" data-testid="notifications-link">
-            Notifications
-            {unread > 0 && (
-              <span className="badge" data-testid="unread-count">
-                {unread}
-              </span>
-            )}
-          </NavLink>
-          <NavLink to="/api-keys">API keys</NavLink>
-          {admin && <NavLink to="/admin">Admin</NavLink>}
-        </nav>
-        <span className="spacer" />
         <span className={`live-dot ${connected ? 'on' : 'off'}`} title={connected ? 'Live updates on' : 'Reconnecting…'} />
-        <span className="user" data-testid="current-user">
-          {user?.full_name || user?.username}
-        </span>
-        <button className="btn ghost" onClick={() => logout()}>
-          Sign out
+        <button
+          className="btn ghost menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-menu"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          {menuOpen ? 'Close menu' : 'Menu'}
+          {unread > 0 && !menuOpen && <span className="badge">{unread}</span>}
         </button>
+        <div id="main-menu" className={`main-menu${menuOpen ? ' open' : ''}`}>
+          <nav aria-label="Main">
+            <NavLink to="/" end>
+              Projects
+            </NavLink>
+            <NavLink to="/notifications" data-testid="notifications-link">
+              Notifications
+              {unread > 0 && (
+                <span className="badge" data-testid="unread-count">
+                  {unread}
+                </span>
+              )}
+            </NavLink>
+            <NavLink to="/api-keys">API keys</NavLink>
+            {admin && <NavLink to="/admin">Admin</NavLink>}
+          </nav>
+          <span className="spacer" />
+          <ThemeSwitch />
+          <span className="user" data-testid="current-user">
+            {user?.full_name || user?.username}
+          </span>
+          <button className="btn ghost" onClick={() => logout()}>
+            Sign out
+          </button>
+        </div>
       </header>
       <main>
         <Outlet />
       </main>
+      <Shortcuts />
     </div>
+  );
+}
+
+const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = { system: 'dark', dark: 'light', light: 'system' };
+const THEME_LABEL: Record<ThemeChoice, string> = { system: 'Theme: system', dark: 'Theme: dark', light: 'Theme: light' };
+
+/** Cycles the theme: the system's, dark, light. */
+function ThemeSwitch() {
+  const { choice } = useTheme();
+  return (
+    <button className="btn ghost" data-testid="theme-switch" onClick={() => setThemeChoice(NEXT_THEME[choice])} title="Switch between the system's theme, dark and light">
+      {THEME_LABEL[choice]}
+    </button>
   );
 }

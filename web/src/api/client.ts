@@ -104,6 +104,12 @@ export const api = {
 
 /** The server's words for an error, for showing to people. */
 export function errorText(err: unknown): string {
+  // The server's "insufficient permissions" is for programs; people get a sentence.
+  if (err instanceof ApiError && err.status === 403) {
+    return /insufficient permissions|forbidden/i.test(err.message) || !err.message
+      ? 'You do not have permission to do this. Ask a project or system administrator for access.'
+      : err.message;
+  }
   if (err instanceof ApiError) return err.message;
   if (err instanceof Error) return err.message;
   return String(err);

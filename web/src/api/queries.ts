@@ -2,6 +2,7 @@
 // ['project', projectId] so a realtime event can invalidate by prefix. Tasks are read in one
 // request and kept current in place: see `board.ts`.
 
+import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, qs } from './client';
 import type {
@@ -43,6 +44,8 @@ export const keys = {
   /** A view's manual order. */
   positions: (p: string, view: string) => ['project', p, 'positions', view] as const,
   task: (p: string, t: string) => ['project', p, 'task', t] as const,
+  /** What the caller may do in the project (`members/me/permissions`). */
+  myPermissions: (p: string) => ['project', p, 'my-permissions'] as const,
   activities: (p: string, t: string) => ['project', p, 'activities', t] as const,
   links: (p: string, t: string) => ['project', p, 'links', t] as const,
   agents: (p: string) => ['project', p, 'agents'] as const,
@@ -157,3 +160,46 @@ export function listOf<T>(data: T[] | { items: T[] } | undefined): T[] {
   if (!data) return [];
   return Array.isArray(data) ? data : data.items ?? [];
 }
+
+/** The caller's permission keys in a project (their role's, or their global ones if not a member). */
+export const useMyProjectPermissions = (p: string) =>
+  useQuery({
+    queryKey: keys.myPermissions(p),
+    queryFn: () => api.get<{ permissions: Record<string, boolean> }>(`${P(p)}/members/me/permissions`).then((d) => d.permissions),
+    staleTime: 60_000,
+    retry: false,
+  });
+
+/** The caller's member id in a project (the reporter of the tasks they create), once known. */
+export function useReporterId(p: string): string | undefined {
+  const me = useQuery({ queryKey: keys.me, queryFn: () => api.get<User>('/users/me'), staleTime: 60_000 });
+  const members = useMembers(p);
+  return members.data?.find((m) => m.user_id === me.data?.id)?.id;
+}
+
+/** An agent at work on a task: its conversation is queued or running. */
+export interface AgentAtWork {
+  agentName: string;
+  conversationId: string;
+  status: 'queued' | 'running';
+}
+
+/**
+ * The tasks agents are working on, by task id, from the project's conversations (kept current
+ * by `agent.*` events, which invalidate them).
+ */
+export function useAgentsAtWork(p: string): Map<string, AgentAtWork> {
+  const conversations = useConversations(p);
+  const agents = useAgents(p);
+  return useMemo(() => {
+    const out = new Map<string, AgentAtWork>();
+    for (const c of conversations.data ?? []) {
+      if (!c.task_id || (c.status !== 'running' && c.status !== 'queued')) continue;
+      if (out.get(c.task_id)?.status === 'running') continue;
+      const agentName = agents.data?.find((a) => a.id === c.agent_id)?.name ?? 'An agent';
+      out.set(c.task_id, { agentName, conversationId: c.id, status: c.status });
+    }
+    return out.size ? out : NOBODY_AT_WORK;
+  }, [conversations.data, agents.data]);
+}
+const NOBODY_AT_WORK = new Map<string, AgentAtWork>();

@@ -12,6 +12,8 @@ export interface TaskFilter {
   task_type_id?: string;
   /** The title (case-insensitive) or `#<number>`. */
   search?: string;
+  /** A tag (label) the task carries. */
+  tag?: string;
 }
 
 export type TaskSort = 'created' | 'title' | 'importance' | 'story_points' | 'start_date' | 'due_date';
@@ -29,6 +31,7 @@ export function matches(t: Task, f: TaskFilter): boolean {
   if (f.assignee_id) {
     if (f.assignee_id === 'null' ? t.assignee_ids.length > 0 : !t.assignee_ids.includes(f.assignee_id)) return false;
   }
+  if (f.tag && !t.tags?.includes(f.tag)) return false;
   const q = f.search?.trim().toLowerCase();
   if (q && !t.title.toLowerCase().includes(q) && !`#${t.task_number}`.includes(q)) return false;
   return true;

@@ -5,6 +5,7 @@ import { useCreateBlockNote } from '@blocknote/react';
 import { BlockNoteView } from '@blocknote/mantine';
 import '@blocknote/core/fonts/inter.css';
 import { asBlocks } from './blocks';
+import { useTheme } from '../theme';
 import '@blocknote/mantine/style.css';
 
 const BLOCK_TYPES = new Set([
@@ -58,7 +59,8 @@ export default function RichTextEditor({
   onFocus?: () => void;
 }) {
   const initial = useMemo(() => sanitize(value), []); // eslint-disable-line react-hooks/exhaustive-deps
-  const editor = useCreateBlockNote({ initialContent: initial });
+  const editor = useCreateBlockNote({ initialContent: initial, domAttributes: { editor: { 'aria-label': 'Description' } } });
+  const theme = useTheme().effective;
   const lastProp = useRef<string>(JSON.stringify(value ?? null));
   const applying = useRef(false);
   // A new saved description (someone else's, or ours after saving) replaces what is shown.
@@ -81,7 +83,7 @@ export default function RichTextEditor({
       <BlockNoteView
         editor={editor}
         editable={editable}
-        theme="light"
+        theme={theme}
         onChange={() => {
           if (!applying.current) onChange?.(editor.document as unknown[]);
         }}

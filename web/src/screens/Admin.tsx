@@ -7,6 +7,7 @@ import { keys, listOf, useAdminUsers, useGlobalRoles } from '../api/queries';
 import { AddForm } from '../components/forms';
 import { useRun } from '../components/run';
 import { DeleteButton, Empty, ErrorBox, Options, Spinner, fmtTime } from '../components/ui';
+import { grants, useSession } from '../session';
 
 function tempPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
@@ -14,6 +15,25 @@ function tempPassword(): string {
 }
 
 export function AdminScreen() {
+  const { permissions } = useSession();
+  const may = (key: string) => grants(permissions, key);
+  const canWrite = may('users.write');
+  const canDelete = may('users.delete');
+  const canAssign = may('global_roles.assign');
+  if (!['users.write', 'users.delete', 'global_roles.write', 'global_roles.assign', 'system.read'].some(may)) {
+    return (
+      <div className="page">
+        <div className="page-head">
+          <h1>Administration</h1>
+        </div>
+        <Empty title="Administration is for administrators">Your account cannot manage users or roles. Ask an administrator if you need a change.</Empty>
+      </div>
+    );
+  }
+  return <Administration canWrite={canWrite} canDelete={canDelete} canAssign={canAssign} canRoles={may('global_roles.write')} />;
+}
+
+function Administration({ canWrite, canDelete, canAssign, canRoles }: { canWrite: boolean; canDelete: boolean; canAssign: boolean; canRoles: boolean }) {
   const users = useAdminUsers();
   const roles = useGlobalRoles();
   const queries = useQueryClient();
@@ -37,7 +57,7 @@ export function AdminScreen() {
       </div>
       <section className="card-section">
         <h2>Users</h2>
-        <AddForm busy={busy === 'create'} submitLabel="Create user" buttonClassName="btn primary" onSubmit={create}>
+        {canWrite && <AddForm busy={busy === 'create'} submitLabel="Create user" buttonClassName="btn primary" onSubmit={create}>
           <input aria-label="Username" placeholder="username" value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} required />
           <input aria-label="Full name" placeholder="Full name" value={form.full_name} onChange={(e) => setForm({ ...form, full_name: e.target.value })} />
           <input aria-label="Temporary password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required minLength={8} />
@@ -46,7 +66,7 @@ export function AdminScreen() {
               <option key={n}>{n}</option>
             ))}
           </select>
-        </AddForm>
+        </AddForm>}
         {info && <div className="notice">{info}</div>}
         <ErrorBox error={error ?? users.error} />
         {users.isPending && <Spinner />}
@@ -69,6 +89,7 @@ export function AdminScreen() {
                 </td>
                 <td>
                   <select
+                    disabled={!canAssign}
                     aria-label={`Role of ${u.username}`}
                     value={roleList.find((r) => r.name === u.role)?.id ?? ''}
                     onChange={(e) => run('role', () => api.put(`/admin/users/${u.id}/global-roles`, { role_ids: [e.target.value] }))}
@@ -83,6 +104,7 @@ export function AdminScreen() {
                 </td>
                 <td>{fmtTime(u.created_at)}</td>
                 <td className="num">
+                  {canWrite && <>
                   <button className="btn small ghost" onClick={() => run('active', () => api.patch(`/admin/users/${u.id}`, { is_active: !u.is_active }))}>
                     {u.is_active ? 'Disable' : 'Enable'}
                   </button>
@@ -98,19 +120,20 @@ export function AdminScreen() {
                   >
                     Reset password
                   </button>
-                  <DeleteButton confirmText={`Delete ${u.username}?`} onDelete={() => run('delete', () => api.del(`/admin/users/${u.id}`))} />
+                  </>}
+                  {canDelete && <DeleteButton confirmText={`Delete ${u.username}?`} onDelete={() => run('delete', () => api.del(`/admin/users/${u.id}`))} />}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       </section>
-      <GlobalRoles />
+      <GlobalRoles canEdit={canRoles} />
     </div>
   );
 }
 
-function GlobalRoles() {
+function GlobalRoles({ canEdit }: { canEdit: boolean }) {
   const roles = useGlobalRoles();
   const queries = useQueryClient();
   const [name, setName] = useState('');
@@ -145,16 +168,16 @@ function GlobalRoles() {
               </td>
               <td className="muted small">{Object.keys(r.permissions).filter((k) => r.permissions[k]).join(', ')}</td>
               <td className="num">
-                {!r.is_system && <DeleteButton onDelete={() => remove(r.id)} />}
+                {canEdit && !r.is_system && <DeleteButton onDelete={() => remove(r.id)} />}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <AddForm busy={busy === 'add'} submitLabel="Add role" onSubmit={create}>
+      {canEdit && <AddForm busy={busy === 'add'} submitLabel="Add role" onSubmit={create}>
         <input aria-label="Role name" placeholder="Role name" value={name} onChange={(e) => setName(e.target.value)} required />
         <input aria-label="Permissions" placeholder="permissions, e.g. projects.read users.read" value={perms} onChange={(e) => setPerms(e.target.value)} />
-      </AddForm>
+      </AddForm>}
       <ErrorBox error={error} />
     </section>
   );

@@ -9,6 +9,7 @@ import { useBoardTasks } from '../api/board';
 import type { Agent, ConversationEvent } from '../api/types';
 import { useRun } from '../components/run';
 import { Busy, Empty, ErrorBox, Modal, Options, Spinner, fmtTime } from '../components/ui';
+import { PROJECT_KEYS, useProjectGrants } from '../permissions';
 
 const PROVIDERS = ['scripted', 'openai', 'anthropic', 'openrouter', 'gemini', 'mistral', 'ollama', 'litellm_proxy'];
 
@@ -19,6 +20,7 @@ export function AgentsScreen() {
   const tasks = useBoardTasks(pid);
   const [editing, setEditing] = useState<Agent | 'new' | null>(null);
   const [chatting, setChatting] = useState<Agent | null>(null);
+  const canManage = useProjectGrants(pid).can(PROJECT_KEYS.agentsWrite);
   const list = agents.data ?? [];
   const name = (id: string) => list.find((a) => a.id === id)?.name ?? 'agent';
   const project = useProject(pid);
@@ -30,9 +32,11 @@ export function AgentsScreen() {
   return (
     <div className="agents-page">
       <div className="toolbar">
-        <button className="btn primary" onClick={() => setEditing('new')}>
-          New agent
-        </button>
+        {canManage && (
+          <button className="btn primary" onClick={() => setEditing('new')}>
+            New agent
+          </button>
+        )}
       </div>
       <ErrorBox error={agents.error} onRetry={() => agents.refetch()} />
       {agents.isPending && <Spinner />}
@@ -271,6 +275,12 @@ export function ConversationScreen() {
   const [message, setMessage] = useState('');
   const c = conversation.data;
   const agent = agents.data?.find((a) => a.id === c?.agent_id);
+  const tasks = useBoardTasks(pid, !!c?.task_id);
+  const project = useProject(pid);
+  const taskLabel = (id?: string) => {
+    const t = tasks.tasks.find((x) => x.id === id);
+    return t ? `${project.data?.task_id_prefix}-${t.task_number} ${t.title}` : '';
+  };
   const chat = !!c?.chat_session_id;
   const live = !!c && (c.status === 'running' || c.status === 'queued' || c.status === 'paused');
   // A chat takes a message unless it is working on one (a paused chat resumes, an ended one
@@ -349,6 +359,12 @@ export function ConversationScreen() {
               </Busy>
             )}
           </div>
+          {c.task_id && (
+            <p data-testid="conversation-task">
+              On task{' '}
+              <Link to={`/projects/${pid}/board?task=${c.task_id}`}>{taskLabel(c.task_id) || 'the task'}</Link>
+            </p>
+          )}
           {c.error_message && <div className="error-box">{c.error_message}</div>}
           {c.queue_position ? <div className="notice">Waiting in the queue: #{c.queue_position}</div> : null}
           {c.status === 'paused' && (
@@ -390,32 +406,40 @@ export function ConversationScreen() {
   );
 }
 
+/** One event of a conversation, as a reader would name it: who spoke, what was run, what came back. */
 function EventItem({ e }: { e: ConversationEvent }) {
   const p = e.payload as any;
   let text = '';
   let cls = '';
+  let who = '';
   if (p?.llm_message) {
     const content = p.llm_message.content;
     text = Array.isArray(content) ? content.map((c: any) => c.text ?? '').join('') : String(content ?? '');
-    cls = p.llm_message.role === 'user' ? 'user' : 'assistant';
+    const role = p.llm_message.role;
+    cls = role === 'user' ? 'user' : role === 'system' ? 'state' : 'assistant';
+    who = role === 'user' ? 'Instruction' : role === 'system' ? 'Setup' : role === 'tool' ? 'Tool result' : 'Agent';
   } else if (p?.action) {
-    text = `▶ ${p.action.command ?? p.action.kind ?? JSON.stringify(p.action)}`;
+    text = String(p.action.command ?? p.action.kind ?? JSON.stringify(p.action));
     cls = 'action';
+    who = 'Action';
   } else if (p?.observation) {
-    text = `${p.observation.ok === false ? '✗' : '✓'} ${p.observation.output ?? p.observation.content ?? ''}`;
+    text = String(p.observation.output ?? p.observation.content ?? '');
     cls = 'observation';
+    who = p.observation.ok === false ? 'Failed' : 'Result';
   } else if (p?.key) {
-    text = `${p.key}: ${JSON.stringify(p.value)}`;
+    text = `${String(p.key).replace(/_/g, ' ')}: ${typeof p.value === 'string' ? p.value : JSON.stringify(p.value)}`;
     cls = 'state';
+    who = 'State';
   } else {
     text = JSON.stringify(p).slice(0, 300);
+    who = e.event_type.replace(/Event$/, '').replace(/([a-z])([A-Z])/g, '$1 $2');
   }
   return (
-    <li className={`event ${cls}`}>
-      <span className="muted small">
-        #{e.event_index} {e.event_type} · {e.event_source}
+    <li className={`event ${cls}`} data-event-index={e.event_index}>
+      <span className="event-head small">
+        <strong>{who}</strong> <span className="muted">{fmtTime(e.created_at)}</span>
       </span>
-      <div>{text}</div>
+      <div className="event-text">{text}</div>
     </li>
   );
 }

@@ -1,20 +1,34 @@
 // Backlog and sprints: create, start and complete sprints (choosing where unfinished tasks
-// go), and move tasks between the backlog and sprints. Each list shows only the rows in view
-// (virtualized), so a backlog of 10,000 tasks stays light.
+// go), and move tasks between the backlog and sprints (a row's select, or dragging the row by
+// its key onto another list). Each list shows only the rows in view (virtualized), so a backlog
+// of 10,000 tasks stays light.
 
 import { useMemo, useRef, useState, type FormEvent } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import {
+  DndContext,
+  DragOverlay,
+  KeyboardSensor,
+  PointerSensor,
+  TouchSensor,
+  useDraggable,
+  useDroppable,
+  useSensor,
+  useSensors,
+  type DragEndEvent,
+} from '@dnd-kit/core';
 import { useParams } from 'react-router-dom';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { api } from '../api/client';
+import { api, errorText } from '../api/client';
 import { changeLocally, putTask, useBoardTasks } from '../api/board';
-import { keys, useProject, useSprints, useStatuses } from '../api/queries';
+import { keys, useProject, useReporterId, useSprints, useStatuses } from '../api/queries';
 import { isConflict, patchTask } from '../api/tasks';
 import type { Sprint, Task, TaskStatus } from '../api/types';
 import { ModalForm } from '../components/forms';
 import { useRun } from '../components/run';
 import { Busy, DeleteButton, Empty, ErrorBox, Options, Spinner, fmtDate } from '../components/ui';
 import { useOpenTask } from './openTask';
+import { PROJECT_KEYS, useProjectGrants } from '../permissions';
 
 export function BacklogScreen() {
   const { pid = '' } = useParams();
@@ -22,6 +36,7 @@ export function BacklogScreen() {
   const tasks = useBoardTasks(pid);
   const statuses = useStatuses(pid);
   const [creating, setCreating] = useState(false);
+  const canSprints = useProjectGrants(pid).can(PROJECT_KEYS.sprintsWrite);
   const [showDone, setShowDone] = useState(false);
   const all = tasks.tasks;
   const list = sprints.data ?? [];
@@ -42,12 +57,59 @@ export function BacklogScreen() {
   }, [all]);
   const backlog = bySprint.get('') ?? NONE;
 
+  // Dragging a row (by its key) onto a sprint or the backlog moves the task there.
+  const queries = useQueryClient();
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
+    useSensor(TouchSensor, { activationConstraint: { delay: 200, tolerance: 8 } }),
+    useSensor(KeyboardSensor),
+  );
+  const [dragged, setDragged] = useState<Task | null>(null);
+  const [dropError, setDropError] = useState<string | null>(null);
+  const onDragEnd = async (e: DragEndEvent) => {
+    setDragged(null);
+    const task = all.find((t) => t.id === e.active.id);
+    if (!task || !e.over) return;
+    const to = e.over.id === BACKLOG_DROP ? null : String(e.over.id);
+    if ((task.sprint_id ?? null) === to) return;
+    setDropError(await moveTask(queries, pid, task, to));
+  };
+  const prefix = useProject(pid).data?.task_id_prefix ?? '';
+  const titleOf = (id: string | number) => {
+    const t = all.find((x) => x.id === id);
+    return t ? `${prefix}-${t.task_number} ${t.title}` : 'the task';
+  };
+
   return (
+    <DndContext
+      sensors={sensors}
+      onDragStart={(e) => setDragged(all.find((t) => t.id === e.active.id) ?? null)}
+      onDragCancel={() => setDragged(null)}
+      onDragEnd={onDragEnd}
+      accessibility={{
+        announcements: {
+          onDragStart: ({ active }) => `Picked up ${titleOf(active.id)}.`,
+          onDragOver: ({ active, over }) => (over ? `${titleOf(active.id)} is over ${over.data.current?.name ?? 'a list'}.` : `${titleOf(active.id)} is not over a list.`),
+          onDragEnd: ({ active, over }) => (over ? `${titleOf(active.id)} was dropped on ${over.data.current?.name ?? 'a list'}.` : `${titleOf(active.id)} was put back.`),
+          onDragCancel: ({ active }) => `${titleOf(active.id)} was put back.`,
+        },
+      }}
+    >
     <div className="backlog-page">
+      {dropError && (
+        <div className="error-box" role="alert">
+          <span>The task could not be moved: {dropError}</span>
+          <button className="btn small" onClick={() => setDropError(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
       <div className="toolbar">
-        <button className="btn primary" onClick={() => setCreating(true)}>
-          New sprint
-        </button>
+        {canSprints && (
+          <button className="btn primary" onClick={() => setCreating(true)}>
+            New sprint
+          </button>
+        )}
         {(tasks.isFetching || sprints.isFetching) && <span className="muted small">Updating…</span>}
       </div>
       <ErrorBox error={sprints.error ?? tasks.error ?? statuses.error} onRetry={() => (sprints.refetch(), tasks.refetch())} />
@@ -58,7 +120,7 @@ export function BacklogScreen() {
           {open.map((s) => (
             <SprintBlock key={s.id} project={pid} sprint={s} tasks={bySprint.get(s.id) ?? NONE} sprints={open} statuses={statuses.data ?? []} />
           ))}
-          <TaskBlock title="Backlog" testid="backlog" project={pid} tasks={backlog} sprints={open} statuses={statuses.data ?? []}>
+          <TaskBlock dropId={BACKLOG_DROP} title="Backlog" testid="backlog" project={pid} tasks={backlog} sprints={open} statuses={statuses.data ?? []}>
             <QuickAddBacklog project={pid} />
           </TaskBlock>
           {done.length > 0 && (
@@ -81,6 +143,34 @@ export function BacklogScreen() {
       )}
       {creating && <CreateSprint project={pid} onClose={() => setCreating(false)} />}
     </div>
+    <DragOverlay dropAnimation={null}>
+      {dragged ? (
+        <div className="drag-row">
+          <span className="key">
+            {prefix}-{dragged.task_number}
+          </span>{' '}
+          {dragged.title}
+        </div>
+      ) : null}
+    </DragOverlay>
+    </DndContext>
+  );
+}
+
+/** The drop target id of the backlog (sprints use their ids). */
+const BACKLOG_DROP = 'backlog';
+
+/** A task's row; its key cell is the handle that drags it to another sprint or the backlog. */
+function DragRow({ task, keyLabel, children }: { task: Task; keyLabel: string; children: React.ReactNode }) {
+  const { attributes, listeners, setNodeRef, isDragging } = useDraggable({ id: task.id });
+  return (
+    <tr ref={setNodeRef} data-testid="task-row" data-title={task.title} style={{ height: ROW, opacity: isDragging ? 0.4 : 1 }}>
+      <td className="key drag-handle" {...attributes} {...listeners} aria-label={`Drag ${keyLabel} ${task.title}`} title="Drag to a sprint or the backlog">
+        <span aria-hidden>⠿ </span>
+        {keyLabel}
+      </td>
+      {children}
+    </tr>
   );
 }
 
@@ -125,6 +215,7 @@ function SprintBlock({
   }
   return (
     <TaskBlock
+      dropId={sprint.id}
       title={sprint.name}
       testid="sprint"
       project={project}
@@ -171,6 +262,7 @@ function SprintBlock({
 }
 
 function TaskBlock({
+  dropId,
   title,
   testid,
   project,
@@ -180,6 +272,7 @@ function TaskBlock({
   head,
   children,
 }: {
+  dropId: string;
   title: string;
   testid: string;
   project: string;
@@ -198,8 +291,9 @@ function TaskBlock({
   const shown = rows.getVirtualItems();
   const padTop = shown[0]?.start ?? 0;
   const padBottom = rows.getTotalSize() - (shown[shown.length - 1]?.end ?? 0);
+  const drop = useDroppable({ id: dropId, data: { name: title } });
   return (
-    <section className="sprint" data-testid={testid} data-name={title}>
+    <section className={`sprint${drop.isOver ? ' over' : ''}`} ref={drop.setNodeRef} data-testid={testid} data-name={title}>
       <header>
         <h3>{title}</h3>
         <span className="muted small">
@@ -225,10 +319,7 @@ function TaskBlock({
               {shown.map((row) => {
                 const t = sorted[row.index];
                 return (
-                  <tr key={t.id} data-testid="task-row" data-title={t.title} style={{ height: ROW }}>
-                    <td className="key">
-                      {proj.data?.task_id_prefix}-{t.task_number}
-                    </td>
+                  <DragRow key={t.id} task={t} keyLabel={`${proj.data?.task_id_prefix ?? ''}-${t.task_number}`}>
                     <td>
                       <a
                         href="#"
@@ -245,7 +336,7 @@ function TaskBlock({
                     <td>
                       <MoveTo project={project} task={t} sprints={sprints} />
                     </td>
-                  </tr>
+                  </DragRow>
                 );
               })}
               {padBottom > 0 && <tr aria-hidden style={{ height: padBottom }} />}
@@ -257,6 +348,29 @@ function TaskBlock({
   );
 }
 
+/**
+ * Moves a task into a sprint (or the backlog, `null`): the row moves at once, the answer (or a
+ * failure) settles it. Only the sprint is written, so a newer version elsewhere is not a
+ * conflict worth showing: it is retried on that version. The failure's text, or null.
+ */
+async function moveTask(queries: QueryClient, project: string, task: Task, sprint_id: string | null): Promise<string | null> {
+  const settle = changeLocally(queries, project, task.id, (t) => ({ ...t, sprint_id: sprint_id ?? undefined }));
+  try {
+    let updated: Task;
+    try {
+      updated = await patchTask(project, task.id, { sprint_id }, task.version);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      updated = await patchTask(project, task.id, { sprint_id }, err.current.version);
+    }
+    settle(updated);
+    return null;
+  } catch (err) {
+    settle();
+    return errorText(err);
+  }
+}
+
 function MoveTo({ project, task, sprints }: { project: string; task: Task; sprints: Sprint[] }) {
   const queries = useQueryClient();
   const [busy, setBusy] = useState(false);
@@ -264,24 +378,8 @@ function MoveTo({ project, task, sprints }: { project: string; task: Task; sprin
   async function move(to: string) {
     setBusy(true);
     setError(null);
-    const sprint_id = to || null;
-    // The row moves at once; the answer (or a failure) settles it.
-    const settle = changeLocally(queries, project, task.id, (t) => ({ ...t, sprint_id: sprint_id ?? undefined }));
-    try {
-      let updated: Task;
-      try {
-        updated = await patchTask(project, task.id, { sprint_id }, task.version);
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-        updated = await patchTask(project, task.id, { sprint_id }, err.current.version);
-      }
-      settle(updated);
-    } catch (err) {
-      settle();
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    setError(await moveTask(queries, project, task, to || null));
+    setBusy(false);
   }
   return (
     <span className="move-to">
@@ -298,11 +396,12 @@ function QuickAddBacklog({ project }: { project: string }) {
   const queries = useQueryClient();
   const [title, setTitle] = useState('');
   const { busy, error, run } = useRun();
+  const reporter = useReporterId(project);
   function submit(e: FormEvent) {
     e.preventDefault();
     if (!title.trim()) return;
     run('add', async () => {
-      putTask(queries, await api.post<Task>(`/projects/${project}/tasks`, { title: title.trim() }));
+      putTask(queries, await api.post<Task>(`/projects/${project}/tasks`, { title: title.trim(), reporter_id: reporter }));
       setTitle('');
     });
   }

@@ -3,13 +3,17 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { api } from '../api/client';
-import { keys, useNotifications } from '../api/queries';
+import { keys, useNotifications, useProjects } from '../api/queries';
 import { Empty, ErrorBox, Spinner, fmtTime } from '../components/ui';
 
 export function NotificationsScreen() {
   const notes = useNotifications();
   const queries = useQueryClient();
   const items = notes.data?.items ?? [];
+  // A task is named by its key ("AL-4"), as everywhere else; the prefix is the project's.
+  const projects = useProjects();
+  const prefixOf = (id: string) => projects.data?.items.find((p) => p.id === id)?.task_id_prefix;
+  const keyOf = (project: string, n: number | null) => (n == null ? '' : prefixOf(project) ? `${prefixOf(project)}-${n}` : `#${n}`);
   const refresh = () => queries.invalidateQueries({ queryKey: keys.notifications });
   return (
     <div className="page">
@@ -34,7 +38,7 @@ export function NotificationsScreen() {
                   to={`/projects/${n.project_id}/board?task=${n.task_id}`}
                   onClick={() => !n.read_at && api.patch(`/users/me/notifications/${n.id}/read`).then(refresh)}
                 >
-                  #{n.task_number} {n.task_title}
+                  {keyOf(n.project_id, n.task_number)} {n.task_title}
                 </Link>
               ) : null}{' '}
               <span className="muted">in {n.project_name}</span>

@@ -8,6 +8,7 @@ import { api } from '../api/client';
 import { keys, useAdminUsers, useMembers, useProject, useRoles } from '../api/queries';
 import { AddForm } from '../components/forms';
 import { Busy, ErrorBox, Options } from '../components/ui';
+import { PROJECT_KEYS, useProjectGrants } from '../permissions';
 import { useAction } from './settings/action';
 import { Fields } from './settings/Fields';
 import { SettingsTable } from './settings/parts';
@@ -17,18 +18,28 @@ import { Types } from './settings/Types';
 
 export function SettingsScreen() {
   const { pid = '' } = useParams();
+  const { can, loaded } = useProjectGrants(pid);
+  const readOnly = loaded && !can(PROJECT_KEYS.write) && !can(PROJECT_KEYS.tasksWrite) && !can(PROJECT_KEYS.membersWrite);
+  // Each part is disabled (shown, not editable) without the permission its changes need.
   return (
     <div className="settings-page">
-      <Details project={pid} />
-      <Members project={pid} />
-      <Statuses project={pid} />
-      <Types project={pid} />
-      <Fields project={pid} />
+      {readOnly && (
+        <div className="notice" role="status" data-testid="settings-read-only">
+          You can see this project's settings; changing them needs a role with more permissions.
+        </div>
+      )}
+      <Details project={pid} canEdit={can(PROJECT_KEYS.write)} canDelete={can(PROJECT_KEYS.delete)} />
+      <Members project={pid} canEdit={can(PROJECT_KEYS.membersWrite)} canEditRoles={can(PROJECT_KEYS.rolesWrite)} />
+      <fieldset className="plain" disabled={!can(PROJECT_KEYS.tasksWrite)}>
+        <Statuses project={pid} />
+        <Types project={pid} />
+        <Fields project={pid} />
+      </fieldset>
     </div>
   );
 }
 
-function Details({ project }: { project: string }) {
+function Details({ project, canEdit, canDelete }: { project: string; canEdit: boolean; canDelete: boolean }) {
   const p = useProject(project);
   const navigate = useNavigate();
   const queries = useQueryClient();
@@ -39,6 +50,7 @@ function Details({ project }: { project: string }) {
   return (
     <section className="card-section">
       <h2>Project</h2>
+      <fieldset className="plain" disabled={!canEdit}>
       <form
         className="form"
         onSubmit={(e) => {
@@ -68,6 +80,7 @@ function Details({ project }: { project: string }) {
             Save
           </Busy>
           <span className="spacer" />
+          {canDelete && (
           <button
             type="button"
             className="btn danger"
@@ -83,13 +96,15 @@ function Details({ project }: { project: string }) {
           >
             Delete project
           </button>
+          )}
         </div>
       </form>
+      </fieldset>
     </section>
   );
 }
 
-function Members({ project }: { project: string }) {
+function Members({ project, canEdit, canEditRoles }: { project: string; canEdit: boolean; canEditRoles: boolean }) {
   const members = useMembers(project);
   const roles = useRoles(project);
   const users = useAdminUsers();
@@ -101,6 +116,7 @@ function Members({ project }: { project: string }) {
   return (
     <section className="card-section">
       <h2>Members</h2>
+      <fieldset className="plain" disabled={!canEdit}>
       <SettingsTable
         query={members}
         empty="No members"
@@ -130,7 +146,7 @@ function Members({ project }: { project: string }) {
           </tr>
         )}
       />
-      {users.isSuccess && (
+      {users.isSuccess && canEdit && (
         <AddForm
           busy={busy === 'add'}
           submitLabel="Add member"
@@ -149,7 +165,10 @@ function Members({ project }: { project: string }) {
         </AddForm>
       )}
       <ErrorBox error={error} />
-      <Roles project={project} />
+      </fieldset>
+      <fieldset className="plain" disabled={!canEditRoles}>
+        <Roles project={project} />
+      </fieldset>
     </section>
   );
 }

@@ -1,14 +1,15 @@
 // Table of tasks with the task list's filters, sorts and story-point sum, applied to the cached
 // board (no request per keystroke); only the rows in view are in the page (virtualized).
 
-import { useDeferredValue, useMemo, useRef, useState } from 'react';
-import { useParams } from 'react-router-dom';
+import { useDeferredValue, useMemo, useRef } from 'react';
+import { useParams, useSearchParams } from 'react-router-dom';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useBoardTasks } from '../api/board';
 import { useMembers, useProject, useSprints, useStatuses, useTaskTypes } from '../api/queries';
 import { matches, sortTasks, type TaskFilter, type TaskSort } from '../api/taskFilter';
 import { Empty, ErrorBox, Options, Spinner, fmtDate } from '../components/ui';
 import { useOpenTask } from './openTask';
+import { BulkBar, useSelection } from './BulkEdit';
 
 /** Height of one row (rows are one line). */
 const ROW = 37;
@@ -30,12 +31,27 @@ export function TableScreen() {
   const types = useTaskTypes(pid);
   const members = useMembers(pid);
   const sprints = useSprints(pid);
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState('');
-  const [type, setType] = useState('');
-  const [assignee, setAssignee] = useState('');
-  const [sprint, setSprint] = useState('');
-  const [sort, setSort] = useState<TaskSort>('created');
+  // Filters and the sort live in the address: a reload or a shared link shows the same rows.
+  const [params, setParams] = useSearchParams();
+  const param = (k: string) => params.get(k) ?? '';
+  const setParam = (k: string) => (v: string) => {
+    const next = new URLSearchParams(params);
+    if (v) next.set(k, v);
+    else next.delete(k);
+    setParams(next, { replace: true });
+  };
+  const search = param('q');
+  const setSearch = setParam('q');
+  const status = param('status');
+  const setStatus = setParam('status');
+  const type = param('type');
+  const setType = setParam('type');
+  const assignee = param('assignee');
+  const setAssignee = setParam('assignee');
+  const sprint = param('sprint');
+  const setSprint = setParam('sprint');
+  const sort = (SORTS.some(([k]) => k === param('sort')) ? param('sort') : 'created') as TaskSort;
+  const setSort = (v: TaskSort) => setParam('sort')(v === 'created' ? '' : v);
   const query = useDeferredValue(search);
   const filter: TaskFilter = useMemo(
     () => ({
@@ -57,6 +73,9 @@ export function TableScreen() {
     return m;
   }, [types.data, statuses.data, sprints.data, members.data]);
   const name = (id?: string) => (id ? names.get(id) ?? '' : '');
+  const selection = useSelection();
+  const selectedTasks = useMemo(() => items.filter((t) => selection.selected.has(t.id)), [items, selection.selected]);
+  const allSelected = items.length > 0 && selectedTasks.length === items.length;
   const scroller = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({ count: items.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
   const shown = rows.getVirtualItems();
@@ -66,7 +85,7 @@ export function TableScreen() {
   return (
     <div className="table-page">
       <div className="toolbar filters">
-        <input aria-label="Search" placeholder="Search titles" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input data-search aria-label="Search" placeholder="Search titles" value={search} onChange={(e) => setSearch(e.target.value)} />
         <select aria-label="Status filter" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">All statuses</option>
           <Options items={statuses.data} label={(s) => s.name} />
@@ -94,6 +113,17 @@ export function TableScreen() {
         </select>
         {tasks.isFetching && <span className="muted small">Updating…</span>}
       </div>
+      {selectedTasks.length > 0 && (
+        <BulkBar
+          project={pid}
+          prefix={project.data?.task_id_prefix ?? ''}
+          tasks={selectedTasks}
+          statuses={statuses.data}
+          members={members.data}
+          sprints={sprints.data}
+          onClear={selection.clear}
+        />
+      )}
       <ErrorBox error={tasks.error} onRetry={() => tasks.refetch()} />
       {tasks.isPending && <Spinner />}
       {tasks.isSuccess && items.length === 0 && <Empty title="No tasks match">Change the filters or create tasks on the board.</Empty>}
@@ -101,6 +131,7 @@ export function TableScreen() {
         <div className="table-scroll" ref={scroller} data-testid="table-scroll">
           <table className="grid fixed" data-testid="task-table" aria-rowcount={items.length + 2}>
             <colgroup>
+              <col style={{ width: 36 }} />
               <col style={{ width: 90 }} />
               <col />
               <col style={{ width: 100 }} />
@@ -113,15 +144,23 @@ export function TableScreen() {
             </colgroup>
             <thead>
               <tr>
-                <th>Key</th>
-                <th>Title</th>
+                <th>
+                  <input
+                    type="checkbox"
+                    aria-label="Select all shown tasks"
+                    checked={allSelected}
+                    onChange={(e) => (e.target.checked ? selection.setAll(items.map((t) => t.id)) : selection.clear())}
+                  />
+                </th>
+                <SortHeader label="Key" by="created" sort={sort} onSort={setSort} />
+                <SortHeader label="Title" by="title" sort={sort} onSort={setSort} />
                 <th>Type</th>
                 <th>Status</th>
                 <th>Assignees</th>
                 <th>Sprint</th>
-                <th className="num">Importance</th>
-                <th className="num">Points</th>
-                <th>Due</th>
+                <SortHeader label="Importance" by="importance" sort={sort} onSort={setSort} num />
+                <SortHeader label="Points" by="story_points" sort={sort} onSort={setSort} num />
+                <SortHeader label="Due" by="due_date" sort={sort} onSort={setSort} />
               </tr>
             </thead>
             <tbody>
@@ -136,8 +175,30 @@ export function TableScreen() {
                     data-title={t.title}
                     aria-rowindex={row.index + 2}
                     style={{ height: ROW }}
+                    tabIndex={0}
+                    aria-selected={selection.selected.has(t.id)}
                     onClick={() => openTask(t.id)}
+                    onKeyDown={(e) => {
+                      if (e.target !== e.currentTarget) return;
+                      if (e.key === 'Enter') openTask(t.id);
+                      else if (e.key === ' ') {
+                        e.preventDefault();
+                        selection.toggle(t.id, !selection.selected.has(t.id), e.shiftKey, items);
+                      }
+                    }}
                   >
+                    <td onClick={(e) => e.stopPropagation()}>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${project.data?.task_id_prefix}-${t.task_number}`}
+                        checked={selection.selected.has(t.id)}
+                        onClick={(e) => {
+                          const box = e.currentTarget;
+                          selection.toggle(t.id, box.checked, e.shiftKey, items);
+                        }}
+                        onChange={() => undefined}
+                      />
+                    </td>
                     <td className="key">
                       {project.data?.task_id_prefix}-{t.task_number}
                     </td>
@@ -156,7 +217,7 @@ export function TableScreen() {
             </tbody>
             <tfoot>
               <tr>
-                <td colSpan={7} data-testid="task-count">
+                <td colSpan={8} data-testid="task-count">
                   {items.length} tasks
                 </td>
                 <td className="num" data-testid="points-sum">
@@ -169,5 +230,19 @@ export function TableScreen() {
         </div>
       )}
     </div>
+  );
+}
+
+/** A column header that sorts the table by its column (the order `sortTasks` gives that key). */
+function SortHeader({ label, by, sort, onSort, num }: { label: string; by: TaskSort; sort: TaskSort; onSort: (s: TaskSort) => void; num?: boolean }) {
+  const active = sort === by;
+  const descending = by === 'importance' || by === 'story_points';
+  return (
+    <th className={num ? 'num' : undefined} aria-sort={active ? (descending ? 'descending' : 'ascending') : 'none'}>
+      <button className="sort-header" onClick={() => onSort(by)} title={`Sort by ${label.toLowerCase()}`}>
+        {label}
+        {active ? (descending ? ' ↓' : ' ↑') : ''}
+      </button>
+    </th>
   );
 }

@@ -1,14 +1,17 @@
-// Task detail in a drawer: every field, BlockNote description, comments with @mentions,
-// the activity feed, presence (who looks, who edits) and version conflicts.
+// Task detail in a drawer (a dialog): every field saved on its own as it changes (text after a
+// pause or on leaving the field), BlockNote description, comments with @mentions, the activity
+// feed, presence (who looks, who edits) and version conflicts. Closing saves what is pending
+// first; a conflict or a failed save keeps the drawer open.
 
-import { lazy, Suspense, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState, type FormEvent, type MutableRefObject } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api, errorText } from '../api/client';
 import {
   keys,
   useActivities,
   useAgents,
+  useAgentsAtWork,
   useCustomFields,
   useMembers,
   useSprints,
@@ -25,6 +28,7 @@ import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useRun } from '../components/run';
 import { Busy, ErrorBox, Options, Spinner, fmtDate, fmtTime } from '../components/ui';
 import { usePresence, useRealtime } from '../realtime/context';
+import { PROJECT_KEYS, useProjectGrants } from '../permissions';
 import { ParentField, isEpic } from './task/ParentField';
 import { LINK_LABELS, TaskLinks } from './task/TaskLinks';
 import { WriteWithAi } from './task/WriteWithAi';
@@ -55,42 +59,88 @@ export default function TaskDrawer({ project, taskId }: { project: Project; task
   const [params, setParams] = useSearchParams();
   const task = useTask(pid, taskId);
   const rt = useRealtime();
-  const close = () => {
+  const flush = useRef<(() => Promise<boolean>) | null>(null);
+  const aside = useRef<HTMLElement>(null);
+  const closeNow = () => {
     const next = new URLSearchParams(params);
     next.delete('task');
     setParams(next);
   };
+  // Closing never loses an edit: what is pending is saved first (a conflict keeps it open).
+  const close = async () => {
+    if (flush.current && !(await flush.current())) return;
+    closeNow();
+  };
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && !(e.target as HTMLElement)?.closest?.('.rich-text') && close();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const target = e.target as HTMLElement | null;
+      if (target?.closest?.('.rich-text, .modal, .palette')) return;
+      // An unsent comment is not thrown away by Escape: the first one leaves the box.
+      if (target instanceof HTMLTextAreaElement && target.closest('.comment-form') && target.value.trim()) {
+        target.blur();
+        return;
+      }
+      void close();
+    };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
+  // A dialog: focus moves in when it opens and back to what opened it when it closes.
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    aside.current?.focus();
+    return () => {
+      if (opener && opener !== document.body && document.contains(opener)) opener.focus();
+    };
+  }, []);
   useEffect(() => {
     rt?.setPresence(pid, taskId, false);
     return () => rt?.setPresence(pid, null, false);
   }, [rt, pid, taskId]);
 
+  const key = `${project.task_id_prefix}-${task.data?.task_number ?? '…'}`;
   return (
     <>
-      <div className="drawer-backdrop" onClick={close} />
-      <aside className="drawer" aria-label="Task detail" data-testid="task-drawer">
+      <div className="drawer-backdrop" onClick={() => void close()} />
+      <aside
+        className="drawer"
+        role="dialog"
+        aria-modal="true"
+        aria-label={`Task ${key}`}
+        data-testid="task-drawer"
+        tabIndex={-1}
+        ref={aside}
+      >
         <div className="drawer-head">
-          <span className="key">
-            {project.task_id_prefix}-{task.data?.task_number ?? '…'}
-          </span>
-          <button className="btn ghost" aria-label="Close" onClick={close}>
+          <span className="key">{key}</span>
+          <button className="btn ghost close-button" aria-label="Close" onClick={() => void close()}>
             ×
           </button>
         </div>
         {task.isPending && <Spinner />}
         <ErrorBox error={task.error} onRetry={() => task.refetch()} />
-        {task.data && <TaskEditor key={task.data.id} project={project} task={task.data} onDeleted={close} />}
+        {task.data && <TaskEditor key={task.data.id} project={project} task={task.data} onDeleted={closeNow} flushRef={flush} />}
       </aside>
     </>
   );
 }
 
-function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task; onDeleted: () => void }) {
+/** Fields saved after a pause in typing (or on leaving the field); the others save at once. */
+const TYPED_FIELDS = new Set(['title', 'tags', 'description', 'importance', 'story_points', 'custom_fields']);
+const TYPING_PAUSE_MS = 700;
+
+function TaskEditor({
+  project,
+  task,
+  onDeleted,
+  flushRef,
+}: {
+  project: Project;
+  task: Task;
+  onDeleted: () => void;
+  flushRef: MutableRefObject<(() => Promise<boolean>) | null>;
+}) {
   const pid = project.id;
   const queries = useQueryClient();
   const rt = useRealtime();
@@ -101,19 +151,41 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
   const fields = useCustomFields(pid);
   const allTasks = useBoardTasks(pid);
   const presence = usePresence(pid).filter((p) => p.task_id === task.id);
+  const grantsHere = useProjectGrants(pid);
+  const atWork = useAgentsAtWork(pid).get(task.id);
+  const readOnly = grantsHere.loaded && !grantsHere.can(PROJECT_KEYS.tasksWrite);
 
-  // The version the draft was started from; stays put while there are unsaved changes.
-  const [base, setBase] = useState<Task>(task);
-  const [draft, setDraft] = useState<Draft>({});
+  // The version the draft was started from; stays put while there are unsaved changes. The refs
+  // mirror the state for the saver, which runs outside React's render (timers, closing).
+  const [base, setBaseState] = useState<Task>(task);
+  const [draft, setDraftState] = useState<Draft>({});
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [conflict, setConflict] = useState<Task | null>(null);
+  const [conflict, setConflictState] = useState<Task | null>(null);
   const [saved, setSaved] = useState(false);
+  const baseRef = useRef(base);
+  const draftRef = useRef(draft);
+  const conflictRef = useRef(conflict);
+  const inFlight = useRef<Promise<void> | null>(null);
+  const setBase = (t: Task) => {
+    baseRef.current = t;
+    setBaseState(t);
+  };
+  const setDraft = (fn: (d: Draft) => Draft) => {
+    draftRef.current = fn(draftRef.current);
+    setDraftState(draftRef.current);
+  };
+  const setConflict = (t: Task | null) => {
+    conflictRef.current = t;
+    setConflictState(t);
+  };
   const dirty = Object.keys(draft).length > 0;
 
+  // Follow the saved task while nothing is pending; never step back to an older version (a
+  // late read must not make the next save look stale).
   useEffect(() => {
-    if (!dirty) setBase(task);
-  }, [task, dirty]);
+    if (!dirty && task.version >= baseRef.current.version) setBase(task);
+  }, [task, dirty]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     rt?.setPresence(pid, task.id, dirty);
   }, [rt, pid, task.id, dirty]);
@@ -121,36 +193,88 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
   const value = <K extends keyof Task>(k: K): Task[K] => (k in draft ? (draft[k] as Task[K]) : base[k]);
   const set = (k: keyof Task, v: unknown) => {
     setSaved(false);
+    setError(null);
     setDraft((d) => ({ ...d, [k]: v }));
   };
   const changedElsewhere = dirty && task.version !== base.version;
 
-  async function save(version: number | null) {
-    setSaving(true);
-    setError(null);
-    try {
-      const updated = await patchTask(pid, task.id, draft as TaskChanges, version);
-      putTask(queries, updated);
-      setDraft({});
-      setBase(updated);
-      setConflict(null);
-      setSaved(true);
-      queries.invalidateQueries({ queryKey: keys.activities(pid, task.id) });
-    } catch (err) {
-      if (isConflict(err)) {
-        setConflict(err.current);
-        putTask(queries, err.current);
-      } else {
-        setError(err);
+  /** Saves the pending changes (after the one in flight); `version` null overwrites. */
+  function save(version: number | null = baseRef.current.version): Promise<void> {
+    if (inFlight.current) return inFlight.current.then(() => (conflictRef.current ? undefined : save()));
+    const sent = draftRef.current;
+    if (Object.keys(sent).length === 0) return Promise.resolve();
+    const body: Draft = { ...sent };
+    if (Array.isArray(body.tags)) body.tags = (body.tags as string[]).filter(Boolean);
+    const run = (async () => {
+      setSaving(true);
+      setError(null);
+      try {
+        const updated = await patchTask(pid, task.id, body as TaskChanges, version);
+        putTask(queries, updated);
+        // Keep what changed again while this save was on its way.
+        setDraft((d) => {
+          const next = { ...d };
+          for (const k of Object.keys(sent) as (keyof Task)[]) if (next[k] === sent[k]) delete next[k];
+          return next;
+        });
+        setBase(updated);
+        setConflict(null);
+        setSaved(true);
+        queries.invalidateQueries({ queryKey: keys.activities(pid, task.id) });
+      } catch (err) {
+        if (isConflict(err)) {
+          setConflict(err.current);
+          putTask(queries, err.current);
+        } else {
+          setError(err);
+        }
+      } finally {
+        inFlight.current = null;
+        setSaving(false);
       }
-    } finally {
-      setSaving(false);
-    }
+    })();
+    inFlight.current = run;
+    return run;
   }
 
+  /** Saves what is pending now; whether nothing is left unsaved. */
+  async function flush(): Promise<boolean> {
+    if (inFlight.current) await inFlight.current;
+    if (conflictRef.current) return false;
+    if (Object.keys(draftRef.current).length > 0) await save();
+    return !conflictRef.current && Object.keys(draftRef.current).length === 0;
+  }
+  flushRef.current = flush;
+
+  // Autosave: a chosen value at once, typing after a pause; a conflict or an error waits for the
+  // person (the conflict view, or the next edit).
+  useEffect(() => {
+    if (!dirty || conflict || saving || error) return;
+    const typing = Object.keys(draft).some((k) => TYPED_FIELDS.has(k));
+    const timer = setTimeout(() => void save(), typing ? TYPING_PAUSE_MS : 0);
+    return () => clearTimeout(timer);
+  }, [draft, conflict, saving, error]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Leaving the drawer another way (another task, another screen): send what is pending.
+  useEffect(
+    () => () => {
+      flushRef.current = null;
+      if (!conflictRef.current && !inFlight.current && Object.keys(draftRef.current).length > 0) {
+        patchTask(pid, task.id, draftRef.current as TaskChanges, baseRef.current.version).then(
+          (updated) => putTask(queries, updated),
+          () => undefined,
+        );
+      }
+    },
+    [], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  const saveNow = () => {
+    if (!conflictRef.current && Object.keys(draftRef.current).length > 0) void save();
+  };
+
   function discard() {
-    setDraft({});
+    setDraft(() => ({}));
     setConflict(null);
+    setError(null);
     setBase(task);
   }
 
@@ -159,6 +283,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
     try {
       await api.del(`/projects/${pid}/tasks/${task.id}`, { headers: { 'If-Match': String(base.version) } });
       removeTask(queries, pid, task.id);
+      setDraft(() => ({}));
       onDeleted();
     } catch (err) {
       setError(err);
@@ -200,15 +325,24 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
           ))}
         </div>
       )}
+      {atWork && (
+        <div className="working-banner" role="status" data-testid="drawer-agent-working">
+          <span className="working-dot" aria-hidden />
+          <span>
+            <span className="bot">AI</span> {atWork.agentName} {atWork.status === 'running' ? 'is working on this task' : 'is queued to work on this task'}.
+          </span>
+          <Link to={`/projects/${pid}/agents/conversations/${atWork.conversationId}`}>Follow the conversation</Link>
+        </div>
+      )}
       {changedElsewhere && !conflict && (
         <div className="notice" role="status">
-          Someone else saved this task while you were editing. Saving will show what changed.
+          Someone else saved this task while you were editing. Your next save will show what changed.
         </div>
       )}
       {conflict && (
         <div className="conflict" role="alert" data-testid="conflict">
-          <strong>This task was changed by someone else (version {conflict.version}).</strong>
-          <p className="muted">Your changes were not saved. Compare and choose:</p>
+          <strong>This task was changed by someone else while you were editing.</strong>
+          <p className="muted">Your changes are not saved yet. Compare and choose:</p>
           <table className="diff">
             <thead>
               <tr>
@@ -249,11 +383,18 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
         </div>
       )}
 
+      {readOnly && (
+        <div className="notice" role="status">
+          You can read this task; changing it needs a role that may edit tasks.
+        </div>
+      )}
+      <fieldset className="plain task-fields" disabled={readOnly}>
       <input
         className="title-input"
         aria-label="Title"
         value={value('title')}
         onChange={(e) => set('title', e.target.value)}
+        onBlur={saveNow}
       />
 
       <div className="field-grid">
@@ -281,7 +422,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
         </label>
         <label>
           Importance
-          <input type="number" min={0} aria-label="Importance" value={value('importance') ?? 0} onChange={(e) => set('importance', Number(e.target.value) || 0)} />
+          <input type="number" min={0} aria-label="Importance" value={value('importance') ?? 0} onChange={(e) => set('importance', Number(e.target.value) || 0)} onBlur={saveNow} />
         </label>
         <label>
           Story points
@@ -291,6 +432,7 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
             aria-label="Story points"
             value={value('story_points') ?? ''}
             onChange={(e) => set('story_points', e.target.value === '' ? null : Number(e.target.value))}
+            onBlur={saveNow}
           />
         </label>
         <label>
@@ -339,7 +481,10 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
                   .filter((s, i, a) => s || i === a.length - 1),
               )
             }
-            onBlur={() => dirty && 'tags' in draft && set('tags', ((draft.tags as string[]) ?? []).filter(Boolean))}
+            onBlur={() => {
+              if ('tags' in draftRef.current) set('tags', ((draftRef.current.tags as string[]) ?? []).filter(Boolean));
+              setTimeout(saveNow, 0);
+            }}
           />
         </label>
       </div>
@@ -367,26 +512,29 @@ function TaskEditor({ project, task, onDeleted }: { project: Project; task: Task
         </div>
         <ErrorBoundary fallback={() => <div className="muted">{docText(value('description')) || 'The description cannot be shown.'}</div>}>
           <Suspense fallback={<Spinner label="Loading the editor…" />}>
-            <RichTextEditor value={base.description} onChange={(doc) => set('description', doc)} />
+            <RichTextEditor value={value('description')} onChange={(doc) => set('description', doc)} />
           </Suspense>
         </ErrorBoundary>
       </div>
 
       <ErrorBox error={error} />
       <div className="actions sticky">
-        <Busy busy={saving} className="btn primary" disabled={!dirty} onClick={() => save(base.version)}>
-          Save
-        </Busy>
-        <button className="btn" disabled={!dirty} onClick={discard}>
-          Discard
-        </button>
-        {saved && !dirty && <span className="muted">Saved</span>}
-        {!dirty && <span className="muted small">version {base.version}</span>}
+        <span className="save-state muted small" role="status" data-testid="save-state">
+          {saving ? 'Saving…' : conflict ? 'Not saved: see above' : error ? 'Not saved' : dirty ? 'Editing…' : saved ? 'Saved' : 'Changes save automatically'}
+        </span>
+        {error ? (
+          <button className="btn small" onClick={saveNow}>
+            Try again
+          </button>
+        ) : null}
         <span className="spacer" />
-        <button className="btn ghost danger-text" onClick={remove}>
-          Delete
-        </button>
+        {!readOnly && (
+          <button className="btn ghost danger-text" onClick={remove}>
+            Delete
+          </button>
+        )}
       </div>
+      </fieldset>
 
       <TaskLinks project={pid} prefix={project.task_id_prefix} task={task} tasks={allTasks.tasks} />
 
@@ -532,8 +680,18 @@ function Comments({
     return list;
   }, [members, agents.data]);
 
+  // Suggestions match the handle or any word of the full name; arrows choose, Enter or Tab picks.
   const query = /@([A-Za-z0-9._-]*)$/.exec(text)?.[1];
-  const suggestions = query !== undefined ? people.filter((p) => p.name.toLowerCase().startsWith(query.toLowerCase())).slice(0, 6) : [];
+  const suggestions = useMemo(() => {
+    if (query === undefined) return [];
+    const q = query.toLowerCase();
+    return people
+      .filter((p) => p.name.toLowerCase().startsWith(q) || p.label.toLowerCase().split(/\s+/).some((w) => w.startsWith(q)) || p.label.toLowerCase().startsWith(q))
+      .slice(0, 6);
+  }, [people, query]);
+  const [active, setActive] = useState(0);
+  useEffect(() => setActive(0), [query]);
+  const pick = (p: Mentionable) => setText(text.replace(/@([A-Za-z0-9._-]*)$/, `@${p.name} `));
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -565,17 +723,39 @@ function Comments({
           value={text}
           rows={3}
           onChange={(e) => setText(e.target.value)}
+          role="combobox"
+          aria-expanded={suggestions.length > 0}
+          aria-controls="mention-suggestions"
+          aria-autocomplete="list"
+          aria-activedescendant={suggestions[active] ? `mention-${suggestions[active].id}` : undefined}
           onKeyDown={(e) => {
+            if (suggestions.length > 0) {
+              if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                e.preventDefault();
+                setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
+                return;
+              }
+              if ((e.key === 'Enter' && !e.metaKey && !e.ctrlKey) || e.key === 'Tab') {
+                e.preventDefault();
+                pick(suggestions[Math.min(active, suggestions.length - 1)]);
+                return;
+              }
+            }
             if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) submit(e as unknown as FormEvent);
           }}
         />
         {suggestions.length > 0 && (
-          <div className="suggestions" role="listbox" aria-label="Mention">
-            {suggestions.map((p) => (
+          <div className="suggestions" role="listbox" aria-label="Mention" id="mention-suggestions">
+            {suggestions.map((p, i) => (
               <button
                 type="button"
                 key={p.id}
-                onClick={() => setText(text.replace(/@([A-Za-z0-9._-]*)$/, `@${p.name} `))}
+                id={`mention-${p.id}`}
+                role="option"
+                aria-selected={i === active}
+                className={i === active ? 'active' : ''}
+                onMouseDown={(e) => e.preventDefault()}
+                onClick={() => pick(p)}
               >
                 {p.agent ? <span className="bot">AI</span> : null}
                 {p.label} <span className="muted">@{p.name}</span>
@@ -606,6 +786,7 @@ function ActivityItem({
   taskKey: (id: unknown) => string;
 }) {
   const queries = useQueryClient();
+  const sprints = useSprints(project);
   const actor = a.actor_name || a.actor_username || (a.actor_id ? memberById.get(a.actor_id)?.full_name : '') || 'System';
   const isAgent = a.actor_id ? memberById.get(a.actor_id)?.member_type === 'agent' : false;
   let body: React.ReactNode;
@@ -616,7 +797,8 @@ function ActivityItem({
       const m = memberById.get(String(id));
       return m ? m.full_name || m.username : 'someone';
     };
-    body = <div className="muted">{describe(a, name, taskKey)}</div>;
+    const sprintName = (id: unknown) => (id ? sprints.data?.find((s) => s.id === id)?.name ?? 'a deleted sprint' : 'the backlog');
+    body = <div className="muted">{describe(a, name, taskKey, sprintName)}</div>;
   }
   async function remove() {
     try {
@@ -645,7 +827,7 @@ function ActivityItem({
   );
 }
 
-function describe(a: Activity, name: (id: unknown) => string, taskKey: (id: unknown) => string): string {
+function describe(a: Activity, name: (id: unknown) => string, taskKey: (id: unknown) => string, sprintName: (id: unknown) => string): string {
   const c = (typeof a.content === 'string' ? safeParse(a.content) : a.content) as any;
   switch (a.activity_type) {
     case 'task.created':
@@ -666,6 +848,7 @@ function describe(a: Activity, name: (id: unknown) => string, taskKey: (id: unkn
           }
           if (ch.field === 'reporter') return `changed the reporter to ${ch.new ? name(ch.new) : 'nobody'}`;
           if (ch.field === 'parent_task') return ch.new ? `set the parent to ${taskKey(ch.new)}` : 'removed the parent';
+          if (ch.field === 'sprint') return `moved it from ${sprintName(ch.old)} to ${sprintName(ch.new)}`;
           return `changed ${f} from ${simple(ch.old)} to ${simple(ch.new)}`;
         })
         .join('; ');

@@ -3,7 +3,7 @@
 // touch and keyboard), live updates and presence on cards. Columns are virtualized
 // (Column.tsx); drops are saved in order (moves.ts) and each ends in a note with an undo.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useParams, useSearchParams } from 'react-router-dom';
 import {
@@ -24,7 +24,8 @@ import {
 import { arrayMove, sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { api, errorText } from '../../api/client';
 import { useBoard, useViewPlaces, type Place, type Places } from '../../api/board';
-import { keys, useMembers, useSprints, useStatuses, useTaskTypes, useViews, useProject } from '../../api/queries';
+import { keys, useAgentsAtWork, useMembers, useReporterId, useSprints, useStatuses, useTaskTypes, useViews, useProject } from '../../api/queries';
+import { matches, type TaskFilter } from '../../api/taskFilter';
 import type { Task, TaskStatus, View } from '../../api/types';
 import { ErrorBox, Options, Spinner } from '../../components/ui';
 import { usePresence } from '../../realtime/context';
@@ -82,12 +83,36 @@ export function BoardScreen() {
   const statuses = useStatuses(pid);
   const board = useBoard(pid);
   const places = useViewPlaces(pid, view?.id);
+  // Quick filters, kept in the address (a filtered board can be shared or reloaded).
+  const me = useReporterId(pid);
+  const members = useMembers(pid);
+  const types = useTaskTypes(pid);
+  const text = params.get('q') ?? '';
+  const query = useDeferredValue(text);
+  const filter: TaskFilter = useMemo(
+    () => ({
+      search: query.trim() || undefined,
+      assignee_id: params.get('mine') ? me ?? 'nobody' : params.get('assignee') ?? undefined,
+      task_type_id: params.get('type') ?? undefined,
+      tag: params.get('label') ?? undefined,
+    }),
+    [query, params, me],
+  );
+  const filtering = !!(filter.search || filter.assignee_id || filter.task_type_id || filter.tag);
+  const setFilter = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+  const labels = useMemo(() => [...new Set((board.data?.tasks ?? []).flatMap((t) => t.tags ?? []))].sort(), [board.data]);
   const tasks = useMemo(() => {
     if (!board.data || !places.data) return undefined;
-    const all = sprint ? board.data.tasks.filter((t) => t.sprint_id === sprint) : board.data.tasks;
+    let all = sprint ? board.data.tasks.filter((t) => t.sprint_id === sprint) : board.data.tasks;
+    if (filtering) all = all.filter((t) => matches(t, filter));
     const at: Places = places.data;
     return all.map((t) => withPlace(t, at.get(t.id)));
-  }, [board.data, places.data, sprint]);
+  }, [board.data, places.data, sprint, filtering, filter]);
   const openSprints = (sprints.data ?? []).filter((s) => s.status !== 'completed');
   const error = viewError ?? statuses.error ?? board.error ?? places.error;
 
@@ -110,6 +135,42 @@ export function BoardScreen() {
             <Options items={openSprints} label={(s) => `${s.name} (${s.status})`} />
           </select>
         </label>
+        <input data-search aria-label="Filter cards" placeholder="Filter cards…" value={text} onChange={(e) => setFilter('q', e.target.value)} />
+        <label className="check">
+          <input type="checkbox" checked={!!params.get('mine')} onChange={(e) => setFilter('mine', e.target.checked ? '1' : '')} />
+          Only mine
+        </label>
+        {!params.get('mine') && (
+          <select aria-label="Assignee filter" value={params.get('assignee') ?? ''} onChange={(e) => setFilter('assignee', e.target.value)}>
+            <option value="">Anyone</option>
+            <option value="null">Unassigned</option>
+            <Options items={members.data} label={(m) => m.full_name || m.username} />
+          </select>
+        )}
+        <select aria-label="Type filter" value={params.get('type') ?? ''} onChange={(e) => setFilter('type', e.target.value)}>
+          <option value="">All types</option>
+          <Options items={types.data} label={(t) => t.name} />
+        </select>
+        {labels.length > 0 && (
+          <select aria-label="Label filter" value={params.get('label') ?? ''} onChange={(e) => setFilter('label', e.target.value)}>
+            <option value="">All labels</option>
+            {labels.map((l) => (
+              <option key={l}>{l}</option>
+            ))}
+          </select>
+        )}
+        {filtering && (
+          <button
+            className="btn small ghost"
+            onClick={() => {
+              const next = new URLSearchParams(params);
+              for (const k of ['q', 'mine', 'assignee', 'type', 'label']) next.delete(k);
+              setParams(next, { replace: true });
+            }}
+          >
+            Clear filters
+          </button>
+        )}
         {(board.isFetching || places.isFetching) && <span className="muted small">Updating…</span>}
       </div>
       <ErrorBox error={error} onRetry={() => (board.refetch(), places.refetch())} />
@@ -338,11 +399,12 @@ function BoardColumns({
     for (const p of presence) if (p.task_id) m.set(p.task_id, [...(m.get(p.task_id) ?? []), p]);
     return m;
   }, [presence]);
+  const working = useAgentsAtWork(project);
   const openRef = useRef(openTask);
   openRef.current = openTask;
   const shared: CardShared = useMemo(
-    () => ({ prefix, members: memberMap, types: typeMap, presence: presenceMap, openTask: (id: string) => openRef.current(id) }),
-    [prefix, memberMap, typeMap, presenceMap],
+    () => ({ prefix, members: memberMap, types: typeMap, presence: presenceMap, working, openTask: (id: string) => openRef.current(id) }),
+    [prefix, memberMap, typeMap, presenceMap, working],
   );
 
   return (

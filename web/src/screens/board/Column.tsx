@@ -12,6 +12,7 @@ import { api, errorText } from '../../api/client';
 import { putTask } from '../../api/board';
 import type { Member, Task, TaskStatus } from '../../api/types';
 import { useRun } from '../../components/run';
+import { useReporterId, type AgentAtWork } from '../../api/queries';
 import type { PresenceEntry } from '../../realtime/socket';
 import { initials } from '../ProjectLayout';
 
@@ -21,6 +22,8 @@ export interface CardShared {
   members: Map<string, Member>;
   types: Map<string, string>;
   presence: Map<string, PresenceEntry[]>;
+  /** Tasks an agent is working on. */
+  working: Map<string, AgentAtWork>;
   openTask: (id: string) => void;
 }
 
@@ -29,6 +32,7 @@ export const CardContext = createContext<CardShared>({
   members: new Map(),
   types: new Map(),
   presence: new Map(),
+  working: new Map(),
   openTask: () => {},
 });
 
@@ -126,12 +130,14 @@ function QuickAdd({ project, status, sprint }: { project: string; status: TaskSt
   const [open, setOpen] = useState(false);
   const [title, setTitle] = useState('');
   const { busy: running, error, run } = useRun();
+  const reporter = useReporterId(project);
   const busy = running !== null;
   function submit(e: FormEvent) {
     e.preventDefault();
     if (!title.trim()) return;
     run('add', async () => {
-      putTask(queries, await api.post<Task>(`/projects/${project}/tasks`, { title: title.trim(), status_id: status.id, sprint_id: sprint }));
+      const body = { title: title.trim(), status_id: status.id, sprint_id: sprint, reporter_id: reporter };
+      putTask(queries, await api.post<Task>(`/projects/${project}/tasks`, body));
       setTitle('');
     });
   }
@@ -153,7 +159,11 @@ function QuickAdd({ project, status, sprint }: { project: string; status: TaskSt
         onChange={(e) => setTitle(e.target.value)}
         onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
       />
-      {error != null && <div className="error-text">{errorText(error)}</div>}
+      {error != null && (
+        <div className="error-text" role="alert">
+          {errorText(error)}
+        </div>
+      )}
       <div className="actions">
         <button className="btn small primary" type="submit" disabled={busy}>
           {busy ? 'Adding…' : 'Add'}
@@ -188,13 +198,14 @@ const SortableCard = memo(function SortableCard({ task }: { task: Task }) {
 });
 
 export function CardBody({ task }: { task: Task }) {
-  const { prefix, members, types, presence: all } = useContext(CardContext);
+  const { prefix, members, types, presence: all, working } = useContext(CardContext);
   const presence = all.get(task.id) ?? NO_PRESENCE;
+  const agent = working.get(task.id);
   const typeName = task.task_type_id ? types.get(task.task_type_id) : undefined;
   const editing = presence.filter((p) => p.editing);
   const viewing = presence.filter((p) => !p.editing);
   return (
-    <article className="card" data-testid="card" data-task-id={task.id} data-title={task.title}>
+    <article className={`card${agent ? ' agent-working' : ''}`} data-testid="card" data-task-id={task.id} data-title={task.title}>
       <div className="card-top">
         <span className="key">
           {prefix}-{task.task_number}
@@ -203,6 +214,11 @@ export function CardBody({ task }: { task: Task }) {
         {task.story_points != null && <span className="points" title="Story points">{task.story_points}</span>}
       </div>
       <div className="card-title">{task.title}</div>
+      {agent && (
+        <div className="working" data-testid="agent-working">
+          <span className="working-dot" aria-hidden /> {agent.agentName} {agent.status === 'running' ? 'is working' : 'is queued'}
+        </div>
+      )}
       <div className="card-foot">
         <div className="assignees">
           {task.assignee_ids.map((id) => {

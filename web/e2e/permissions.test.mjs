@@ -1,0 +1,79 @@
+// Permission-aware controls: a regular member sees no administration and no project controls
+// their role does not allow; what the server refuses reads as a sentence, not "insufficient
+// permissions".
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { adminSuite, client, itemsOf, login, projectWithTasks, shot, signedInContext, unique } from './lib.mjs';
+
+const suite = adminSuite();
+
+/** A new user (global role USER) in the project with the named project role; their session. */
+async function member(api, project, roleName) {
+  const username = unique(roleName.toLowerCase()).replace(/\s+/g, '-');
+  const user = await api.post('/admin/users', { username, password: 'temporary-pw-1', full_name: `${roleName} Person` });
+  const roles = itemsOf(await api.get(`/projects/${project.id}/roles`));
+  await api.post(`/projects/${project.id}/members`, { user_id: user.id, project_role_id: roles.find((r) => r.role_name === roleName).id });
+  const first = await login(username, 'temporary-pw-1');
+  await client(first).patch('/users/me/password', { current_password: 'temporary-pw-1', new_password: 'own-password-2' });
+  return login(username, 'own-password-2');
+}
+
+test('a regular member sees no admin controls', async () => {
+  const api = client(suite.session);
+  const { project } = await projectWithTasks(api, unique('Member View'), ['Shared task']);
+  const session = await member(api, project, 'Editor');
+  const page = await (await signedInContext(suite.browser, session)).newPage();
+
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  await page.getByTestId('current-user').getByText('Editor Person').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0, 'no Admin link');
+
+  // The administration page, reached by its address, offers nothing to do.
+  await page.goto('/admin');
+  await page.getByText('Administration is for administrators').waitFor();
+  for (const name of ['Create user', 'Disable', 'Delete', 'Reset password', 'Add role']) {
+    assert.equal(await page.getByRole('button', { name }).count(), 0, `no ${name} button`);
+  }
+
+  // Project settings: an Editor changes statuses and types, not the project, its members or roles.
+  await page.goto(`/projects/${project.id}/settings`);
+  await page.getByRole('heading', { name: 'Statuses' }).waitFor();
+  await page.getByRole('button', { name: 'Edit status Todo' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete project' }).count(), 0, 'no Delete project');
+  assert.equal(await page.getByRole('button', { name: 'Add member' }).count(), 0, 'no Add member');
+  assert.ok(await page.getByLabel('Name', { exact: true }).isDisabled(), 'the project name is read-only');
+  assert.ok(await page.getByRole('button', { name: 'Edit role Viewer' }).isDisabled(), 'roles are read-only');
+  await shot(page, 'settings-member');
+  await page.context().close();
+});
+
+test('a viewer reads tasks without edit controls, and a refusal reads as a sentence', async () => {
+  const api = client(suite.session);
+  const { project, tasks } = await projectWithTasks(api, unique('Viewer View'), ['Look, do not touch']);
+  // The board view is made by the first visit of someone who may write (a viewer may not).
+  await api.post(`/projects/${project.id}/views?context=backlog`, { name: 'Board', view_type: 'board', config: { column_by: 'status' } });
+  const session = await member(api, project, 'Viewer');
+  const page = await (await signedInContext(suite.browser, session)).newPage();
+
+  await page.goto(`/projects/${project.id}/board?task=${tasks[0].id}`);
+  const drawer = page.getByTestId('task-drawer');
+  await drawer.getByText('You can read this task').waitFor();
+  assert.ok(await drawer.getByLabel('Title').isDisabled(), 'the title is read-only');
+  assert.equal(await drawer.getByRole('button', { name: 'Delete' }).count(), 0, 'no Delete');
+  await drawer.getByRole('button', { name: 'Close' }).click();
+
+  await page.goto(`/projects/${project.id}/backlog`);
+  await page.getByText('Look, do not touch').first().waitFor();
+  assert.equal(await page.getByRole('button', { name: 'New sprint' }).count(), 0, 'no New sprint');
+
+  // Adding a task is refused by the server: the message says why, in words.
+  await page.goto(`/projects/${project.id}/board`);
+  await page.locator('[data-testid="column"][data-status="Todo"]').getByRole('button', { name: '+ Add task' }).click();
+  await page.getByPlaceholder(/title/i).first().fill('Not allowed');
+  await page.keyboard.press('Enter');
+  await page.getByRole('alert').filter({ hasText: 'You do not have permission' }).waitFor();
+  assert.equal(await page.getByText('insufficient permissions').count(), 0);
+  await page.context().close();
+});
