@@ -43,7 +43,7 @@ test('Ctrl+K finds a task by key or title and jumps to screens', async () => {
   // A screen, with the arrow keys.
   await page.keyboard.press('Control+k');
   await input.fill('settings');
-  await palette.getByRole('option', { name: /Settings/ }).waitFor();
+  await palette.getByRole('option', { name: /^Settings/ }).first().waitFor();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowUp');
   await page.keyboard.press('Enter');

@@ -1,7 +1,7 @@
 // Table of tasks with the task list's filters, sorts and story-point sum, applied to the cached
 // board (no request per keystroke); only the rows in view are in the page (virtualized).
 
-import { useDeferredValue, useMemo, useRef } from 'react';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useBoardTasks } from '../api/board';
@@ -40,8 +40,12 @@ export function TableScreen() {
     else next.delete(k);
     setParams(next, { replace: true });
   };
-  const search = param('q');
-  const setSearch = setParam('q');
+  // The search box answers at once from its own state; the address follows it.
+  const [search, setSearchText] = useState(() => param('q'));
+  const setSearch = (v: string) => {
+    setSearchText(v);
+    setParam('q')(v);
+  };
   const status = param('status');
   const setStatus = setParam('status');
   const type = param('type');

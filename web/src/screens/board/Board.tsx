@@ -22,7 +22,7 @@ import {
   type DragStartEvent,
 } from '@dnd-kit/core';
 import { arrayMove, sortableKeyboardCoordinates } from '@dnd-kit/sortable';
-import { api, errorText } from '../../api/client';
+import { ApiError, api, errorText } from '../../api/client';
 import { useBoard, useViewPlaces, type Place, type Places } from '../../api/board';
 import { keys, useAgentsAtWork, useMembers, useReporterId, useSprints, useStatuses, useTaskTypes, useViews, useProject } from '../../api/queries';
 import { matches, type TaskFilter } from '../../api/taskFilter';
@@ -55,7 +55,13 @@ function useBoardView(project: string, sprint: string | undefined) {
         if (!stale) queries.invalidateQueries({ queryKey: keys.views(project, context, sprint) });
       })
       .catch((e) => {
-        if (!stale) setError(e);
+        if (stale) return;
+        // A viewer may not create the board's view: say what is missing rather than "no permission".
+        setError(
+          e instanceof ApiError && e.status === 403
+            ? new Error('This board has not been set up yet: it is set up the first time someone who may edit tasks opens it.')
+            : e,
+        );
       });
     return () => {
       stale = true;
@@ -87,7 +93,8 @@ export function BoardScreen() {
   const me = useReporterId(pid);
   const members = useMembers(pid);
   const types = useTaskTypes(pid);
-  const text = params.get('q') ?? '';
+  // The text box answers at once from its own state; the address follows it.
+  const [text, setText] = useState(() => params.get('q') ?? '');
   const query = useDeferredValue(text);
   const filter: TaskFilter = useMemo(
     () => ({
@@ -135,7 +142,11 @@ export function BoardScreen() {
             <Options items={openSprints} label={(s) => `${s.name} (${s.status})`} />
           </select>
         </label>
-        <input data-search aria-label="Filter cards" placeholder="Filter cards…" value={text} onChange={(e) => setFilter('q', e.target.value)} />
+        <input data-search aria-label="Filter cards" placeholder="Filter cards…" value={text} onChange={(e) => {
+            setText(e.target.value);
+            setFilter('q', e.target.value);
+          }}
+        />
         <label className="check">
           <input type="checkbox" checked={!!params.get('mine')} onChange={(e) => setFilter('mine', e.target.checked ? '1' : '')} />
           Only mine
@@ -165,6 +176,7 @@ export function BoardScreen() {
             onClick={() => {
               const next = new URLSearchParams(params);
               for (const k of ['q', 'mine', 'assignee', 'type', 'label']) next.delete(k);
+              setText('');
               setParams(next, { replace: true });
             }}
           >

@@ -13,6 +13,7 @@ import { putTask } from '../../api/board';
 import type { Member, Task, TaskStatus } from '../../api/types';
 import { useRun } from '../../components/run';
 import { useReporterId, type AgentAtWork } from '../../api/queries';
+import { PROJECT_KEYS, useProjectGrants } from '../../permissions';
 import type { PresenceEntry } from '../../realtime/socket';
 import { initials } from '../ProjectLayout';
 
@@ -55,6 +56,8 @@ export const Column = memo(function Column({
   activeId: string | null;
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: `col:${status.id}` });
+  const grants = useProjectGrants(project);
+  const canAdd = !grants.loaded || grants.can(PROJECT_KEYS.tasksWrite);
   const ids = useMemo(() => tasks.map((t) => t.id), [tasks]);
   const scroller = useRef<HTMLDivElement>(null);
   const activeIndex = activeId ? ids.indexOf(activeId) : -1;
@@ -111,7 +114,7 @@ export const Column = memo(function Column({
           )}
         </div>
       </SortableContext>
-      <QuickAdd project={project} status={status} sprint={sprint} />
+      {canAdd && <QuickAdd project={project} status={status} sprint={sprint} />}
     </section>
   );
 });
