@@ -99,8 +99,9 @@ pub fn acting_as(state: &ProjectState, caller: &Caller) -> Result<Option<Caller>
     }))
 }
 
-/// Whether the caller holds `permission` in the project: what [`effective`] grants, checked
-/// without building the set (every command and read asks).
+/// Whether the caller holds `permission` in the project: the union of their global
+/// permissions and their project role's (an agent: its role's only), checked without building
+/// a set (every command and read asks).
 pub fn may(state: &ProjectState, caller: &Caller, permission: &str) -> bool {
     let role_of = |member: MemberId| {
         state
@@ -116,39 +117,6 @@ pub fn may(state: &ProjectState, caller: &Caller, permission: &str) -> bool {
             .and_then(|u| state.member_of(u))
             .and_then(|member| state.roles.get(&member.project_role_id))
             .is_some_and(|r| map_grants(&r.permissions, permission))
-}
-
-/// The caller's effective permissions in the project.
-pub fn effective(state: &ProjectState, caller: &Caller) -> PermissionSet {
-    if let Some(member) = caller.agent_member {
-        let role = state
-            .live_member(member)
-            .and_then(|m| state.roles.get(&m.project_role_id));
-        let keys: crate::permission::PermissionMap = role
-            .map(|r| {
-                r.permissions
-                    .iter()
-                    .filter(|(_, granted)| **granted)
-                    .map(|(k, _)| (k.clone(), true))
-                    .collect()
-            })
-            .unwrap_or_default();
-        return PermissionSet::from_map(&keys);
-    }
-    let mut keys: Vec<String> = caller.global.keys().map(str::to_owned).collect();
-    let role = caller
-        .user_id
-        .and_then(|u| state.member_of(u))
-        .and_then(|member| state.roles.get(&member.project_role_id));
-    if let Some(role) = role {
-        keys.extend(
-            role.permissions
-                .iter()
-                .filter(|(_, granted)| **granted)
-                .map(|(k, _)| k.clone()),
-        );
-    }
-    PermissionSet::from_map(&keys.into_iter().map(|k| (k, true)).collect())
 }
 
 fn unauthenticated() -> Error {
@@ -194,6 +162,39 @@ mod tests {
     use super::*;
     use crate::ids::ProjectRoleId;
     use crate::project::model::{Member, MemberType, ProjectRole};
+
+    /// The caller's effective permissions in the project, as a set: what `may` answers from.
+    fn effective(state: &ProjectState, caller: &Caller) -> PermissionSet {
+        if let Some(member) = caller.agent_member {
+            let role = state
+                .live_member(member)
+                .and_then(|m| state.roles.get(&m.project_role_id));
+            let keys: crate::permission::PermissionMap = role
+                .map(|r| {
+                    r.permissions
+                        .iter()
+                        .filter(|(_, granted)| **granted)
+                        .map(|(k, _)| (k.clone(), true))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return PermissionSet::from_map(&keys);
+        }
+        let mut keys: Vec<String> = caller.global.keys().map(str::to_owned).collect();
+        let role = caller
+            .user_id
+            .and_then(|u| state.member_of(u))
+            .and_then(|member| state.roles.get(&member.project_role_id));
+        if let Some(role) = role {
+            keys.extend(
+                role.permissions
+                    .iter()
+                    .filter(|(_, granted)| **granted)
+                    .map(|(k, _)| k.clone()),
+            );
+        }
+        PermissionSet::from_map(&keys.into_iter().map(|k| (k, true)).collect())
+    }
 
     fn role(permissions: &[&str]) -> ProjectRole {
         ProjectRole {
