@@ -5,7 +5,7 @@
 
 import { lazy, Suspense, useEffect, useMemo, useRef, useState, type FormEvent, type MutableRefObject } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { api, errorText } from '../api/client';
 import {
   keys,
@@ -29,6 +29,7 @@ import { useRun } from '../components/run';
 import { Busy, ErrorBox, Options, Spinner, fmtDate, fmtTime } from '../components/ui';
 import { usePresence, useRealtime } from '../realtime/context';
 import { PROJECT_KEYS, useProjectGrants } from '../permissions';
+import { useChangeSearchParams } from './searchParams';
 import { ParentField, isEpic } from './task/ParentField';
 import { LINK_LABELS, TaskLinks } from './task/TaskLinks';
 import { WriteWithAi } from './task/WriteWithAi';
@@ -56,16 +57,13 @@ const FIELD_LABELS: Record<string, string> = {
 
 export default function TaskDrawer({ project, taskId }: { project: Project; taskId: string }) {
   const pid = project.id;
-  const [params, setParams] = useSearchParams();
+  const changeParams = useChangeSearchParams();
   const task = useTask(pid, taskId);
   const rt = useRealtime();
   const flush = useRef<(() => Promise<boolean>) | null>(null);
   const aside = useRef<HTMLElement>(null);
-  const closeNow = () => {
-    const next = new URLSearchParams(params);
-    next.delete('task');
-    setParams(next);
-  };
+  // From the address as it is when the save ends, which may have changed while it ran.
+  const closeNow = () => changeParams((next) => next.delete('task'));
   // Closing never loses an edit: what is pending is saved first (a conflict keeps it open).
   const close = async () => {
     if (flush.current && !(await flush.current())) return;

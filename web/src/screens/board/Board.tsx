@@ -5,7 +5,7 @@
 
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useParams, useSearchParams } from 'react-router-dom';
+import { useLocation, useParams, useSearchParams } from 'react-router-dom';
 import {
   DndContext,
   DragOverlay,
@@ -31,6 +31,7 @@ import { ErrorBox, Options, Spinner } from '../../components/ui';
 import { usePresence } from '../../realtime/context';
 import type { PresenceEntry } from '../../realtime/socket';
 import { useOpenTask } from '../openTask';
+import { useChangeSearchParams } from '../searchParams';
 import { CardBody, CardContext, Column, type CardShared } from './Column';
 import { MoveQueue, type Move, type MoveResult } from './moves';
 import { ordered, place } from './placement';
@@ -80,11 +81,53 @@ function withPlace(t: Task, p: Place | undefined): Task {
   return task;
 }
 
+/** The board's scope and quick filters, as kept in the address (absent: ''). */
+const TOOLBAR_KEYS = ['sprint', 'q', 'mine', 'assignee', 'type', 'label'] as const;
+type ToolbarKey = (typeof TOOLBAR_KEYS)[number];
+type Toolbar = Record<ToolbarKey, string>;
+const FILTER_KEYS = ['q', 'mine', 'assignee', 'type', 'label'] as const;
+
+function toolbarOf(params: URLSearchParams): Toolbar {
+  return Object.fromEntries(TOOLBAR_KEYS.map((k) => [k, params.get(k) ?? ''])) as Toolbar;
+}
+
+/**
+ * The board's scope and quick filters: the address is their source (on load, back and forward),
+ * but the controls show and apply a change at once from their own state. The router shows a new
+ * address in a transition, so a control bound to it would be put back to its old value until
+ * that render commits (a checkbox clicked would still read unchecked). Each change is written
+ * into the address as it is now, so two changes in a row both stay.
+ */
+function useToolbar() {
+  const [params] = useSearchParams();
+  const { search } = useLocation();
+  const changeParams = useChangeSearchParams();
+  const [toolbar, setToolbar] = useState(() => toolbarOf(params));
+  // Follow the address when it changes from elsewhere (back, forward, a link), once the router
+  // has caught up with it: while a newer write of ours is pending, this render's address is
+  // older than what the controls already show.
+  useEffect(() => {
+    if (new URLSearchParams(search).toString() !== new URLSearchParams(window.location.search).toString()) return;
+    const next = toolbarOf(params);
+    setToolbar((cur) => (TOOLBAR_KEYS.every((k) => cur[k] === next[k]) ? cur : next));
+  }, [search, params]);
+  const set = (changes: Partial<Toolbar>, options?: { replace?: boolean }) => {
+    setToolbar((cur) => ({ ...cur, ...changes }));
+    changeParams((next) => {
+      for (const [k, v] of Object.entries(changes)) {
+        if (v) next.set(k, v);
+        else next.delete(k);
+      }
+    }, options);
+  };
+  return [toolbar, set] as const;
+}
+
 export function BoardScreen() {
   const { pid = '' } = useParams();
-  const [params, setParams] = useSearchParams();
+  const [toolbar, setToolbar] = useToolbar();
   const sprints = useSprints(pid);
-  const sprint = params.get('sprint') ?? undefined;
+  const sprint = toolbar.sprint || undefined;
   const { view, error: viewError, loading: viewLoading } = useBoardView(pid, sprint);
   const statuses = useStatuses(pid);
   const board = useBoard(pid);
@@ -93,25 +136,19 @@ export function BoardScreen() {
   const me = useReporterId(pid);
   const members = useMembers(pid);
   const types = useTaskTypes(pid);
-  // The text box answers at once from its own state; the address follows it.
-  const [text, setText] = useState(() => params.get('q') ?? '');
-  const query = useDeferredValue(text);
+  const query = useDeferredValue(toolbar.q);
+  const { mine, assignee, type, label } = toolbar;
   const filter: TaskFilter = useMemo(
     () => ({
       search: query.trim() || undefined,
-      assignee_id: params.get('mine') ? me ?? 'nobody' : params.get('assignee') ?? undefined,
-      task_type_id: params.get('type') ?? undefined,
-      tag: params.get('label') ?? undefined,
+      assignee_id: mine ? me ?? 'nobody' : assignee || undefined,
+      task_type_id: type || undefined,
+      tag: label || undefined,
     }),
-    [query, params, me],
+    [query, mine, assignee, type, label, me],
   );
   const filtering = !!(filter.search || filter.assignee_id || filter.task_type_id || filter.tag);
-  const setFilter = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
+  const setFilter = (key: (typeof FILTER_KEYS)[number], value: string) => setToolbar({ [key]: value }, { replace: true });
   const labels = useMemo(() => [...new Set((board.data?.tasks ?? []).flatMap((t) => t.tags ?? []))].sort(), [board.data]);
   const tasks = useMemo(() => {
     if (!board.data || !places.data) return undefined;
@@ -130,40 +167,31 @@ export function BoardScreen() {
           Board of{' '}
           <select
             aria-label="Board scope"
-            value={sprint ?? ''}
-            onChange={(e) => {
-              const next = new URLSearchParams(params);
-              if (e.target.value) next.set('sprint', e.target.value);
-              else next.delete('sprint');
-              setParams(next);
-            }}
+            value={toolbar.sprint}
+            onChange={(e) => setToolbar({ sprint: e.target.value })}
           >
             <option value="">All tasks</option>
             <Options items={openSprints} label={(s) => `${s.name} (${s.status})`} />
           </select>
         </label>
-        <input data-search aria-label="Filter cards" placeholder="Filter cards…" value={text} onChange={(e) => {
-            setText(e.target.value);
-            setFilter('q', e.target.value);
-          }}
-        />
+        <input data-search aria-label="Filter cards" placeholder="Filter cards…" value={toolbar.q} onChange={(e) => setFilter('q', e.target.value)} />
         <label className="check">
-          <input type="checkbox" checked={!!params.get('mine')} onChange={(e) => setFilter('mine', e.target.checked ? '1' : '')} />
+          <input type="checkbox" checked={!!mine} onChange={(e) => setFilter('mine', e.target.checked ? '1' : '')} />
           Only mine
         </label>
-        {!params.get('mine') && (
-          <select aria-label="Assignee filter" value={params.get('assignee') ?? ''} onChange={(e) => setFilter('assignee', e.target.value)}>
+        {!mine && (
+          <select aria-label="Assignee filter" value={assignee} onChange={(e) => setFilter('assignee', e.target.value)}>
             <option value="">Anyone</option>
             <option value="null">Unassigned</option>
             <Options items={members.data} label={(m) => m.full_name || m.username} />
           </select>
         )}
-        <select aria-label="Type filter" value={params.get('type') ?? ''} onChange={(e) => setFilter('type', e.target.value)}>
+        <select aria-label="Type filter" value={type} onChange={(e) => setFilter('type', e.target.value)}>
           <option value="">All types</option>
           <Options items={types.data} label={(t) => t.name} />
         </select>
         {labels.length > 0 && (
-          <select aria-label="Label filter" value={params.get('label') ?? ''} onChange={(e) => setFilter('label', e.target.value)}>
+          <select aria-label="Label filter" value={label} onChange={(e) => setFilter('label', e.target.value)}>
             <option value="">All labels</option>
             {labels.map((l) => (
               <option key={l}>{l}</option>
@@ -173,12 +201,7 @@ export function BoardScreen() {
         {filtering && (
           <button
             className="btn small ghost"
-            onClick={() => {
-              const next = new URLSearchParams(params);
-              for (const k of ['q', 'mine', 'assignee', 'type', 'label']) next.delete(k);
-              setText('');
-              setParams(next, { replace: true });
-            }}
+            onClick={() => setToolbar(Object.fromEntries(FILTER_KEYS.map((k) => [k, ''])), { replace: true })}
           >
             Clear filters
           </button>
