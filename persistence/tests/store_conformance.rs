@@ -509,6 +509,166 @@ fn project_row(
     }
 }
 
+/// Commits: the fence stops a stale writer before any of its rows, a task changed twice in
+/// a batch is written with its last image, and a batch that fails part-way writes nothing and
+/// leaves the store usable. (On SQLite a batch of task changes takes a hand-written
+/// transaction: this is its test.)
+async fn commits(store: &dyn Store) {
+    use corral_actors::ids::{EventId, ProjectId, TaskId};
+    use corral_actors::project::batch::{Change, CommitBatch, CommitOutcome, Event};
+    use corral_actors::project::model::Task;
+    use std::sync::Arc;
+    let at = now();
+    let project = ProjectId::new();
+    let event = |seq: i64, task: Option<TaskId>| Event {
+        project_id: project,
+        seq,
+        id: EventId::new(),
+        kind: corral_actors::project::events::EventKind::TaskUpdated,
+        actor_user_id: None,
+        actor_member_id: None,
+        task_id: task,
+        subject_id: None,
+        at,
+        payload: serde_json::json!({"changes": {"title": "x"}}),
+        encoded: Default::default(),
+    };
+    let task = |id: TaskId, number: i64, title: &str, version: i64| {
+        Change::Task(Arc::new(Task {
+            id,
+            project_id: project,
+            task_number: number,
+            task_type_id: None,
+            status_id: None,
+            sprint_id: None,
+            parent_task_id: None,
+            title: title.into(),
+            description: Some(serde_json::json!([{"type": "paragraph"}])),
+            importance: 1,
+            story_points: None,
+            assignee_ids: Vec::new(),
+            reporter_id: None,
+            custom_fields: serde_json::Map::new(),
+            start_date: None,
+            due_date: None,
+            tags: vec!["a".into()],
+            version,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+            wire: Default::default(),
+        }))
+    };
+    let created = CommitBatch {
+        project_id: project,
+        base_seq: 0,
+        new_seq: 1,
+        task_counter: 0,
+        changes: vec![Change::Project(project_row(project, "Commits", at))],
+        events: vec![event(1, None)],
+    };
+    assert_eq!(
+        store.commit_project(&created).await.expect("create"),
+        CommitOutcome::Committed
+    );
+
+    let (first, second) = (TaskId::new(), TaskId::new());
+    let tasks = CommitBatch {
+        project_id: project,
+        base_seq: 1,
+        new_seq: 4,
+        task_counter: 2,
+        changes: vec![
+            task(first, 1, "draft", 1),
+            task(second, 2, "other", 1),
+            task(first, 1, "final", 2),
+        ],
+        events: vec![
+            event(2, Some(first)),
+            event(3, Some(second)),
+            event(4, Some(first)),
+        ],
+    };
+    assert_eq!(
+        store.commit_project(&tasks).await.expect("tasks"),
+        CommitOutcome::Committed
+    );
+
+    let stale = CommitBatch {
+        project_id: project,
+        base_seq: 1,
+        new_seq: 5,
+        task_counter: 3,
+        changes: vec![task(TaskId::new(), 3, "stale", 1)],
+        events: vec![event(5, None)],
+    };
+    assert_eq!(
+        store.commit_project(&stale).await.expect("stale"),
+        CommitOutcome::Fenced
+    );
+
+    // Seq 4 exists: the event insert fails after the fence and the task rows went through.
+    let failing = CommitBatch {
+        project_id: project,
+        base_seq: 4,
+        new_seq: 5,
+        task_counter: 3,
+        changes: vec![
+            task(TaskId::new(), 3, "lost", 1),
+            task(second, 2, "lost too", 2),
+        ],
+        events: vec![event(4, None)],
+    };
+    assert!(
+        store.commit_project(&failing).await.is_err(),
+        "a duplicate seq fails the batch"
+    );
+
+    let state = store
+        .load_project(project)
+        .await
+        .expect("load")
+        .expect("project");
+    assert_eq!(
+        state.event_seq, 4,
+        "neither the stale nor the failed batch moved the fence"
+    );
+    assert_eq!(state.task_counter, 2);
+    let titles: std::collections::BTreeMap<i64, (String, i64)> = state
+        .tasks
+        .values()
+        .map(|t| (t.task_number, (t.title.clone(), t.version)))
+        .collect();
+    assert_eq!(
+        titles,
+        [(1, ("final".to_owned(), 2)), (2, ("other".to_owned(), 1))]
+            .into_iter()
+            .collect(),
+        "the last image of each task, nothing of the stale or failed batches"
+    );
+    let events = store.project_events(project, 0, 100).await.expect("events");
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+
+    let after = CommitBatch {
+        project_id: project,
+        base_seq: 4,
+        new_seq: 5,
+        task_counter: 3,
+        changes: vec![task(TaskId::new(), 3, "after", 1)],
+        events: vec![event(5, None)],
+    };
+    assert_eq!(
+        store
+            .commit_project(&after)
+            .await
+            .expect("the store is usable after a failed batch"),
+        CommitOutcome::Committed
+    );
+}
+
 /// Conversations: one insert per id wins.
 async fn conversations(store: &dyn Store) {
     use corral_actors::agents::conversation::{Conversation, ConversationStatus, TriggerType};
@@ -743,6 +903,7 @@ async fn suite(store: std::sync::Arc<dyn Store>) {
     api_keys(store.as_ref()).await;
     sessions(store.as_ref()).await;
     conversations(store.as_ref()).await;
+    commits(store.as_ref()).await;
     pipeline(store.as_ref()).await;
     refresh_use_is_atomic(store).await;
 }

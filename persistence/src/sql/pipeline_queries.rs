@@ -29,7 +29,7 @@ macro_rules! impl_pipeline_store {
                 )
                 .bind(project.0)
                 .bind(seq)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await
                 .map_err(store_error)?;
                 Ok(())
@@ -55,7 +55,7 @@ macro_rules! impl_pipeline_store {
                 name: &str,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(store_error)?;
+                let mut tx = self.writer().begin().await.map_err(store_error)?;
                 let created = sqlx::query(
                     "INSERT INTO event_consumers (name, created_at) VALUES ($1, $2) \
                      ON CONFLICT (name) DO NOTHING",
@@ -109,7 +109,7 @@ macro_rules! impl_pipeline_store {
                 .bind(name)
                 .bind(project.0)
                 .bind(seq)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await
                 .map_err(store_error)?;
                 Ok(())

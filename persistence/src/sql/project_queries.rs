@@ -22,6 +22,31 @@ macro_rules! event_columns {
     };
 }
 
+/// The tasks of a batch that changes nothing but tasks, each once with its last image, in
+/// the order they first appear; `None` when the batch changes anything else.
+pub(crate) fn task_images(
+    batch: &corral_actors::project::batch::CommitBatch,
+) -> Option<Vec<&corral_actors::project::model::Task>> {
+    use corral_actors::project::batch::Change;
+    // A linear search for repeats: meant for the everyday batch of a few dozen edits.
+    if batch.changes.len() > ONE_STEP_MAX_ROWS || batch.events.len() > ONE_STEP_MAX_ROWS {
+        return None;
+    }
+    let mut tasks: Vec<&corral_actors::project::model::Task> =
+        Vec::with_capacity(batch.changes.len());
+    for change in &batch.changes {
+        let Change::Task(t) = change else { return None };
+        match tasks.iter().position(|seen| seen.id == t.id) {
+            Some(i) => tasks[i] = t,
+            None => tasks.push(t),
+        }
+    }
+    Some(tasks)
+}
+
+/// The largest batch [`task_images`] takes (in changes and in events).
+pub(crate) const ONE_STEP_MAX_ROWS: usize = 64;
+
 /// Rows per multi-row statement: within both databases' bind-parameter limits.
 pub(crate) const TASK_ROWS_PER_STATEMENT: usize = 500;
 pub(crate) const EVENT_ROWS_PER_STATEMENT: usize = 1000;
@@ -439,49 +464,66 @@ macro_rules! impl_project_store {
                 tasks: &[&corral_actors::project::model::Task],
             ) -> Result<(), sqlx::Error> {
                 for chunk in tasks.chunks(TASK_ROWS_PER_STATEMENT) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO tasks (id, project_id, task_number, task_type_id, status_id, \
-                         sprint_id, parent_task_id, title, description, importance, story_points, \
-                         assignee_ids, reporter_id, custom_fields, start_date, due_date, tags, version, \
-                         created_at, updated_at, deleted_at) ",
-                    );
-                    q.push_values(chunk.iter(), |mut b, t| {
-                        b.push_bind(t.id.0)
-                            .push_bind(t.project_id.0)
-                            .push_bind(t.task_number)
-                            .push_bind(t.task_type_id.map(|i| i.0))
-                            .push_bind(t.status_id.map(|i| i.0))
-                            .push_bind(t.sprint_id)
-                            .push_bind(t.parent_task_id.map(|i| i.0))
-                            .push_bind(t.title.clone())
-                            .push_bind(t.description.clone().map(Json))
-                            .push_bind(t.importance)
-                            .push_bind(t.story_points)
-                            .push_bind(Json(t.assignee_ids.clone()))
-                            .push_bind(t.reporter_id.map(|i| i.0))
-                            .push_bind(Json(t.custom_fields.clone()))
-                            .push_bind(t.start_date)
-                            .push_bind(t.due_date)
-                            .push_bind(Json(t.tags.clone()))
-                            .push_bind(t.version)
-                            .push_bind(t.created_at)
-                            .push_bind(t.updated_at)
-                            .push_bind(t.deleted_at);
-                    });
-                    q.push(
-                        " ON CONFLICT (id) DO UPDATE SET task_type_id = excluded.task_type_id, \
-                         status_id = excluded.status_id, sprint_id = excluded.sprint_id, \
-                         parent_task_id = excluded.parent_task_id, title = excluded.title, \
-                         description = excluded.description, importance = excluded.importance, \
-                         story_points = excluded.story_points, assignee_ids = excluded.assignee_ids, \
-                         reporter_id = excluded.reporter_id, custom_fields = excluded.custom_fields, \
-                         start_date = excluded.start_date, due_date = excluded.due_date, \
-                         tags = excluded.tags, version = excluded.version, \
-                         updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
-                    );
+                    let mut q = sqlx::QueryBuilder::<$db>::new("");
+                    Self::push_task_upsert(&mut q, chunk, None);
                     q.build().execute(&mut **tx).await?;
                 }
                 Ok(())
+            }
+
+            /// Appends one multi-row upsert of `tasks` (at most [`TASK_ROWS_PER_STATEMENT`]),
+            /// of no row unless `only_if` (an SQL condition) holds.
+            pub(crate) fn push_task_upsert(
+                q: &mut sqlx::QueryBuilder<$db>,
+                tasks: &[&corral_actors::project::model::Task],
+                only_if: Option<&str>,
+            ) {
+                q.push(
+                    "INSERT INTO tasks (id, project_id, task_number, task_type_id, status_id, \
+                     sprint_id, parent_task_id, title, description, importance, story_points, \
+                     assignee_ids, reporter_id, custom_fields, start_date, due_date, tags, version, \
+                     created_at, updated_at, deleted_at) ",
+                );
+                if only_if.is_some() {
+                    q.push("SELECT * FROM (");
+                }
+                q.push_values(tasks.iter(), |mut b, t| {
+                    b.push_bind(t.id.0)
+                        .push_bind(t.project_id.0)
+                        .push_bind(t.task_number)
+                        .push_bind(t.task_type_id.map(|i| i.0))
+                        .push_bind(t.status_id.map(|i| i.0))
+                        .push_bind(t.sprint_id)
+                        .push_bind(t.parent_task_id.map(|i| i.0))
+                        .push_bind(t.title.as_str())
+                        .push_bind(t.description.as_ref().map(Json))
+                        .push_bind(t.importance)
+                        .push_bind(t.story_points)
+                        .push_bind(Json(&t.assignee_ids))
+                        .push_bind(t.reporter_id.map(|i| i.0))
+                        .push_bind(Json(&t.custom_fields))
+                        .push_bind(t.start_date)
+                        .push_bind(t.due_date)
+                        .push_bind(Json(&t.tags))
+                        .push_bind(t.version)
+                        .push_bind(t.created_at)
+                        .push_bind(t.updated_at)
+                        .push_bind(t.deleted_at);
+                });
+                if let Some(condition) = only_if {
+                    q.push(") AS v WHERE ").push(condition);
+                }
+                q.push(
+                    " ON CONFLICT (id) DO UPDATE SET task_type_id = excluded.task_type_id, \
+                     status_id = excluded.status_id, sprint_id = excluded.sprint_id, \
+                     parent_task_id = excluded.parent_task_id, title = excluded.title, \
+                     description = excluded.description, importance = excluded.importance, \
+                     story_points = excluded.story_points, assignee_ids = excluded.assignee_ids, \
+                     reporter_id = excluded.reporter_id, custom_fields = excluded.custom_fields, \
+                     start_date = excluded.start_date, due_date = excluded.due_date, \
+                     tags = excluded.tags, version = excluded.version, \
+                     updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
+                );
             }
 
             /// Inserts many events with one statement per chunk.
@@ -490,25 +532,42 @@ macro_rules! impl_project_store {
                 events: &[Event],
             ) -> Result<(), sqlx::Error> {
                 for chunk in events.chunks(EVENT_ROWS_PER_STATEMENT) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO project_events (project_id, seq, id, type, actor_user_id, \
-                         actor_member_id, task_id, subject_id, at, payload) ",
-                    );
-                    q.push_values(chunk.iter(), |mut b, e| {
-                        b.push_bind(e.project_id.0)
-                            .push_bind(e.seq)
-                            .push_bind(e.id.0)
-                            .push_bind(e.kind.wire())
-                            .push_bind(e.actor_user_id.map(|u| u.0))
-                            .push_bind(e.actor_member_id.map(|m| m.0))
-                            .push_bind(e.task_id.map(|t| t.0))
-                            .push_bind(e.subject_id)
-                            .push_bind(e.at)
-                            .push_bind(Json(e.payload_json()));
-                    });
+                    let mut q = sqlx::QueryBuilder::<$db>::new("");
+                    Self::push_event_insert(&mut q, chunk, None);
                     q.build().execute(&mut **tx).await?;
                 }
                 Ok(())
+            }
+
+            /// Appends one multi-row insert of `events` (at most [`EVENT_ROWS_PER_STATEMENT`]),
+            /// of no row unless `only_if` (an SQL condition) holds.
+            pub(crate) fn push_event_insert(
+                q: &mut sqlx::QueryBuilder<$db>,
+                events: &[Event],
+                only_if: Option<&str>,
+            ) {
+                q.push(
+                    "INSERT INTO project_events (project_id, seq, id, type, actor_user_id, \
+                     actor_member_id, task_id, subject_id, at, payload) ",
+                );
+                if only_if.is_some() {
+                    q.push("SELECT * FROM (");
+                }
+                q.push_values(events.iter(), |mut b, e| {
+                    b.push_bind(e.project_id.0)
+                        .push_bind(e.seq)
+                        .push_bind(e.id.0)
+                        .push_bind(e.kind.wire())
+                        .push_bind(e.actor_user_id.map(|u| u.0))
+                        .push_bind(e.actor_member_id.map(|m| m.0))
+                        .push_bind(e.task_id.map(|t| t.0))
+                        .push_bind(e.subject_id)
+                        .push_bind(e.at)
+                        .push_bind(Json(e.payload_json()));
+                });
+                if let Some(condition) = only_if {
+                    q.push(") AS v WHERE ").push(condition);
+                }
             }
 
         }
@@ -721,6 +780,9 @@ macro_rules! impl_project_store {
             }
 
             async fn commit_project(&self, batch: &CommitBatch) -> StoreResult<CommitOutcome> {
+                if let Some(outcome) = self.commit_tasks_in_one_step(batch).await? {
+                    return Ok(outcome);
+                }
                 let mut tx = self.writer().begin().await.map_err(store_error)?;
                 // The fence comes first: it locks the project row, so a stale writer stops
                 // here, before any of its rows can collide with the current ones.

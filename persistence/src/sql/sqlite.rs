@@ -1,7 +1,9 @@
 //! The store on SQLite: one file under the data directory, WAL mode, foreign keys on.
 
-use sqlx::SqlitePool;
+use crate::sql::project_queries::task_images;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -45,16 +47,21 @@ impl SqliteStore {
             // 32 MB of page cache per connection (the default is 2 MB): a busy project's
             // tasks and indexes stay in memory.
             .pragma("cache_size", "-32768");
+        // No ping before handing out a connection: it is a round trip to the connection's
+        // thread, and a local file does not hang up.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
+        // Room for the commit statements of every batch size (see `commit_tasks_in_one_step`).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
+            .test_before_acquire(false)
+            .connect_with(options.statement_cache_capacity(512))
             .await?;
         Ok(Self { pool, writer })
     }
@@ -64,10 +71,90 @@ impl SqliteStore {
         &self.writer
     }
 
+    /// Commits a batch that changes only tasks of an existing project in two commands to the
+    /// connection's thread instead of one per statement (sqlx sends each statement, and BEGIN
+    /// and COMMIT with an acknowledgement each, to the thread on its own: about seven thread
+    /// wake-ups per commit). The fence turns a stale writer's update into a NOT NULL violation,
+    /// so the transaction stops before its rows. `None`: the batch takes the general path.
+    async fn commit_tasks_in_one_step(
+        &self,
+        batch: &CommitBatch,
+    ) -> StoreResult<Option<CommitOutcome>> {
+        if batch.base_seq == 0 {
+            return Ok(None); // the batch may create the project
+        }
+        let Some(tasks) = task_images(batch) else {
+            return Ok(None);
+        };
+        let mut conn = Unfinished(Some(self.writer.acquire().await.map_err(store_error)?));
+        let Some(c) = conn.0.as_mut() else {
+            return Ok(None);
+        };
+        let mut open = QueryBuilder::<Sqlite>::new(
+            "BEGIN IMMEDIATE; UPDATE projects SET event_seq = CASE event_seq WHEN ",
+        );
+        open.push_bind(batch.base_seq)
+            .push(" THEN ")
+            .push_bind(batch.new_seq)
+            .push(" END, task_counter = ")
+            .push_bind(batch.task_counter)
+            .push(" WHERE id = ")
+            .push_bind(batch.project_id.0);
+        if !tasks.is_empty() {
+            open.push("; ");
+            Self::push_task_upsert(&mut open, &tasks, None);
+        }
+        let mut close = QueryBuilder::<Sqlite>::new("");
+        if !batch.events.is_empty() {
+            Self::push_event_insert(&mut close, &batch.events, None);
+            close.push("; ");
+        }
+        close.push("COMMIT");
+        let written = match open.build().execute(&mut **c).await {
+            Ok(_) => close.build().execute(&mut **c).await,
+            Err(err) => Err(err),
+        };
+        let outcome = match written {
+            Ok(_) => CommitOutcome::Committed,
+            Err(err) => {
+                if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut **c).await
+                    && !rollback.to_string().contains("no transaction is active")
+                {
+                    return Err(store_error(err)); // the connection closes (`Unfinished`)
+                }
+                let seq: Option<i64> =
+                    sqlx::query_scalar("SELECT event_seq FROM projects WHERE id = $1")
+                        .bind(batch.project_id.0)
+                        .fetch_optional(&mut **c)
+                        .await
+                        .map_err(store_error)?;
+                if seq == Some(batch.base_seq) {
+                    conn.0.take();
+                    return Err(store_error(err));
+                }
+                CommitOutcome::Fenced
+            }
+        };
+        conn.0.take();
+        Ok(Some(outcome))
+    }
+
     /// Closes the pools, checkpointing the write-ahead log.
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
+    }
+}
+
+/// A writer connection in the middle of a hand-written transaction: closed instead of
+/// returned to the pool if dropped before it is taken out (the command was cancelled).
+struct Unfinished(Option<PoolConnection<Sqlite>>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.as_mut() {
+            conn.close_on_drop();
+        }
     }
 }
 
