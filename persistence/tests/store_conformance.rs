@@ -559,66 +559,70 @@ async fn commits(store: &dyn Store) {
             wire: Default::default(),
         }))
     };
-    let created = CommitBatch {
+    let batch = |base_seq: i64, new_seq: i64, task_counter: i64, changes, events| CommitBatch {
         project_id: project,
-        base_seq: 0,
-        new_seq: 1,
-        task_counter: 0,
-        changes: vec![Change::Project(project_row(project, "Commits", at))],
-        events: vec![event(1, None)],
+        base_seq,
+        new_seq,
+        task_counter,
+        changes,
+        events,
     };
+    let created = batch(
+        0,
+        1,
+        0,
+        vec![Change::Project(project_row(project, "Commits", at))],
+        vec![event(1, None)],
+    );
     assert_eq!(
         store.commit_project(&created).await.expect("create"),
         CommitOutcome::Committed
     );
 
     let (first, second) = (TaskId::new(), TaskId::new());
-    let tasks = CommitBatch {
-        project_id: project,
-        base_seq: 1,
-        new_seq: 4,
-        task_counter: 2,
-        changes: vec![
+    let tasks = batch(
+        1,
+        4,
+        2,
+        vec![
             task(first, 1, "draft", 1),
             task(second, 2, "other", 1),
             task(first, 1, "final", 2),
         ],
-        events: vec![
+        vec![
             event(2, Some(first)),
             event(3, Some(second)),
             event(4, Some(first)),
         ],
-    };
+    );
     assert_eq!(
         store.commit_project(&tasks).await.expect("tasks"),
         CommitOutcome::Committed
     );
 
-    let stale = CommitBatch {
-        project_id: project,
-        base_seq: 1,
-        new_seq: 5,
-        task_counter: 3,
-        changes: vec![task(TaskId::new(), 3, "stale", 1)],
-        events: vec![event(5, None)],
-    };
+    let stale = batch(
+        1,
+        5,
+        3,
+        vec![task(TaskId::new(), 3, "stale", 1)],
+        vec![event(5, None)],
+    );
     assert_eq!(
         store.commit_project(&stale).await.expect("stale"),
         CommitOutcome::Fenced
     );
 
     // Seq 4 exists: the event insert fails after the fence and the task rows went through.
-    let failing = CommitBatch {
-        project_id: project,
-        base_seq: 4,
-        new_seq: 5,
-        task_counter: 3,
-        changes: vec![
+    let failing = batch(
+        4,
+        5,
+        3,
+        vec![
             task(TaskId::new(), 3, "lost", 1),
             task(second, 2, "lost too", 2),
         ],
-        events: vec![event(4, None)],
-    };
+        vec![event(4, None)],
+    );
     assert!(
         store.commit_project(&failing).await.is_err(),
         "a duplicate seq fails the batch"
@@ -652,14 +656,13 @@ async fn commits(store: &dyn Store) {
         vec![1, 2, 3, 4]
     );
 
-    let after = CommitBatch {
-        project_id: project,
-        base_seq: 4,
-        new_seq: 5,
-        task_counter: 3,
-        changes: vec![task(TaskId::new(), 3, "after", 1)],
-        events: vec![event(5, None)],
-    };
+    let after = batch(
+        4,
+        5,
+        3,
+        vec![task(TaskId::new(), 3, "after", 1)],
+        vec![event(5, None)],
+    );
     assert_eq!(
         store
             .commit_project(&after)

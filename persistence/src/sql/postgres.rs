@@ -1,6 +1,6 @@
 //! The store on PostgreSQL.
 
-use crate::sql::project_queries::task_images;
+use crate::sql::project_queries::everyday_tasks;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use std::time::Duration;
@@ -54,10 +54,7 @@ impl PostgresStore {
         &self,
         batch: &CommitBatch,
     ) -> StoreResult<Option<CommitOutcome>> {
-        if batch.base_seq == 0 {
-            return Ok(None); // the batch may create the project
-        }
-        let Some(tasks) = task_images(batch) else {
+        let Some(tasks) = everyday_tasks(batch) else {
             return Ok(None);
         };
         const FENCED: &str = "EXISTS (SELECT 1 FROM fence)";

@@ -22,13 +22,17 @@ macro_rules! event_columns {
     };
 }
 
-/// The tasks of a batch that changes nothing but tasks, each once with its last image, in
-/// the order they first appear; `None` when the batch changes anything else.
-pub(crate) fn task_images(
+/// The tasks of an everyday batch, one that changes nothing but tasks of a project that
+/// exists, each once with its last image, in the order they first appear; `None` for any
+/// other batch (it may create the project, or change other rows).
+pub(crate) fn everyday_tasks(
     batch: &corral_actors::project::batch::CommitBatch,
 ) -> Option<Vec<&corral_actors::project::model::Task>> {
     use corral_actors::project::batch::Change;
-    // A linear search for repeats: meant for the everyday batch of a few dozen edits.
+    if batch.base_seq == 0 {
+        return None;
+    }
+    // A linear search for repeats: meant for a batch of a few dozen edits.
     if batch.changes.len() > ONE_STEP_MAX_ROWS || batch.events.len() > ONE_STEP_MAX_ROWS {
         return None;
     }
@@ -44,7 +48,7 @@ pub(crate) fn task_images(
     Some(tasks)
 }
 
-/// The largest batch [`task_images`] takes (in changes and in events).
+/// The largest batch [`everyday_tasks`] takes (in changes and in events).
 pub(crate) const ONE_STEP_MAX_ROWS: usize = 64;
 
 /// Rows per multi-row statement: within both databases' bind-parameter limits.

@@ -1,6 +1,6 @@
 //! The store on SQLite: one file under the data directory, WAL mode, foreign keys on.
 
-use crate::sql::project_queries::task_images;
+use crate::sql::project_queries::everyday_tasks;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -80,10 +80,7 @@ impl SqliteStore {
         &self,
         batch: &CommitBatch,
     ) -> StoreResult<Option<CommitOutcome>> {
-        if batch.base_seq == 0 {
-            return Ok(None); // the batch may create the project
-        }
-        let Some(tasks) = task_images(batch) else {
+        let Some(tasks) = everyday_tasks(batch) else {
             return Ok(None);
         };
         let mut conn = Unfinished(Some(self.writer.acquire().await.map_err(store_error)?));
