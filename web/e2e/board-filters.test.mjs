@@ -69,5 +69,17 @@ test('table: column headers sort, the filters and the sort live in the URL', asy
   await page.locator('[data-testid="table-row"]').first().waitFor();
   assert.equal(await page.getByLabel('Search', { exact: true }).inputValue(), 'a');
   await until(async () => (await order())[0] === 'Charlie', 'the sort after a reload');
+
+  // Two changes in the same tick, before the router has rendered the first: both stick.
+  await page.evaluate(() => {
+    const pick = (label, value) => {
+      const select = document.querySelector(`select[aria-label="${label}"]`);
+      select.value = value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    };
+    pick('Sort by', 'title');
+    pick('Assignee filter', 'null');
+  });
+  await until(async () => /sort=title/.test(page.url()) && /assignee=null/.test(page.url()), 'both quick changes in the URL');
   await page.context().close();
 });

@@ -9,6 +9,7 @@ import { useMembers, useProject, useSprints, useStatuses, useTaskTypes } from '.
 import { matches, sortTasks, type TaskFilter, type TaskSort } from '../api/taskFilter';
 import { Empty, ErrorBox, Options, Spinner, fmtDate } from '../components/ui';
 import { useOpenTask } from './openTask';
+import { useChangeSearchParams } from './searchParams';
 import { BulkBar, useSelection } from './BulkEdit';
 
 /** Height of one row (rows are one line). */
@@ -32,14 +33,19 @@ export function TableScreen() {
   const members = useMembers(pid);
   const sprints = useSprints(pid);
   // Filters and the sort live in the address: a reload or a shared link shows the same rows.
-  const [params, setParams] = useSearchParams();
+  // Writes start from the address as it is now (see `useChangeSearchParams`), so two quick
+  // changes both stick.
+  const [params] = useSearchParams();
+  const changeParams = useChangeSearchParams();
   const param = (k: string) => params.get(k) ?? '';
-  const setParam = (k: string) => (v: string) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    setParams(next, { replace: true });
-  };
+  const setParam = (k: string) => (v: string) =>
+    changeParams(
+      (next) => {
+        if (v) next.set(k, v);
+        else next.delete(k);
+      },
+      { replace: true },
+    );
   // The search box answers at once from its own state; the address follows it.
   const [search, setSearchText] = useState(() => param('q'));
   const setSearch = (v: string) => {
