@@ -22,30 +22,39 @@ macro_rules! event_columns {
     };
 }
 
-/// The tasks of an everyday batch, one that changes nothing but tasks of a project that
-/// exists, each once with its last image, in the order they first appear; `None` for any
-/// other batch (it may create the project, or change other rows).
+/// The tasks a batch changes, each once with its last image, in the order they first appear.
+pub(crate) fn last_task_images(
+    changes: &[corral_actors::project::batch::Change],
+) -> Vec<&corral_actors::project::model::Task> {
+    use corral_actors::project::batch::Change;
+    let mut tasks: Vec<&corral_actors::project::model::Task> = Vec::new();
+    let mut slot = std::collections::HashMap::new();
+    for change in changes {
+        if let Change::Task(t) = change {
+            match slot.get(&t.id) {
+                Some(&i) => tasks[i] = &**t,
+                None => {
+                    slot.insert(t.id, tasks.len());
+                    tasks.push(&**t);
+                }
+            }
+        }
+    }
+    tasks
+}
+
+/// The tasks of an everyday batch (see [`last_task_images`]), one of at most
+/// [`ONE_STEP_MAX_ROWS`] rows that changes nothing but tasks of a project that exists; `None`
+/// for any other batch (it may create the project, or change other rows).
 pub(crate) fn everyday_tasks(
     batch: &corral_actors::project::batch::CommitBatch,
 ) -> Option<Vec<&corral_actors::project::model::Task>> {
     use corral_actors::project::batch::Change;
-    if batch.base_seq == 0 {
-        return None;
-    }
-    // A linear search for repeats: meant for a batch of a few dozen edits.
-    if batch.changes.len() > ONE_STEP_MAX_ROWS || batch.events.len() > ONE_STEP_MAX_ROWS {
-        return None;
-    }
-    let mut tasks: Vec<&corral_actors::project::model::Task> =
-        Vec::with_capacity(batch.changes.len());
-    for change in &batch.changes {
-        let Change::Task(t) = change else { return None };
-        match tasks.iter().position(|seen| seen.id == t.id) {
-            Some(i) => tasks[i] = t,
-            None => tasks.push(t),
-        }
-    }
-    Some(tasks)
+    let everyday = batch.base_seq != 0
+        && batch.changes.len() <= ONE_STEP_MAX_ROWS
+        && batch.events.len() <= ONE_STEP_MAX_ROWS
+        && batch.changes.iter().all(|c| matches!(c, Change::Task(_)));
+    everyday.then(|| last_task_images(&batch.changes))
 }
 
 /// The largest batch [`everyday_tasks`] takes (in changes and in events).
@@ -816,20 +825,12 @@ macro_rules! impl_project_store {
                 }
                 // Tasks, the hot rows, go in multi-row statements, each task once with its
                 // last image of the batch; everything else row by row, in order.
-                let mut tasks: Vec<&corral_actors::project::model::Task> = Vec::new();
-                let mut task_slot: std::collections::HashMap<TaskId, usize> = std::collections::HashMap::new();
                 for change in &batch.changes {
-                    match change {
-                        Change::Task(t) => match task_slot.get(&t.id) {
-                            Some(&i) => tasks[i] = &**t,
-                            None => {
-                                task_slot.insert(t.id, tasks.len());
-                                tasks.push(&**t);
-                            }
-                        },
-                        other => Self::write_change(&mut tx, other).await.map_err(store_error)?,
+                    if !matches!(change, Change::Task(_)) {
+                        Self::write_change(&mut tx, change).await.map_err(store_error)?;
                     }
                 }
+                let tasks = $crate::sql::project_queries::last_task_images(&batch.changes);
                 Self::write_tasks(&mut tx, &tasks).await.map_err(store_error)?;
                 Self::write_events(&mut tx, &batch.events).await.map_err(store_error)?;
                 if creating {

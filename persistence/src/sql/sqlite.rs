@@ -83,10 +83,11 @@ impl SqliteStore {
         let Some(tasks) = everyday_tasks(batch) else {
             return Ok(None);
         };
-        let mut conn = Unfinished(Some(self.writer.acquire().await.map_err(store_error)?));
-        let Some(c) = conn.0.as_mut() else {
-            return Ok(None);
+        let mut conn = Unfinished {
+            conn: self.writer.acquire().await.map_err(store_error)?,
+            finished: false,
         };
+        let c = &mut conn.conn;
         let mut open = QueryBuilder::<Sqlite>::new(
             "BEGIN IMMEDIATE; UPDATE projects SET event_seq = CASE event_seq WHEN ",
         );
@@ -125,14 +126,14 @@ impl SqliteStore {
                         .fetch_optional(&mut **c)
                         .await
                         .map_err(store_error)?;
+                conn.finished = true;
                 if seq == Some(batch.base_seq) {
-                    conn.0.take();
                     return Err(store_error(err));
                 }
                 CommitOutcome::Fenced
             }
         };
-        conn.0.take();
+        conn.finished = true;
         Ok(Some(outcome))
     }
 
@@ -143,14 +144,17 @@ impl SqliteStore {
     }
 }
 
-/// A writer connection in the middle of a hand-written transaction: closed instead of
-/// returned to the pool if dropped before it is taken out (the command was cancelled).
-struct Unfinished(Option<PoolConnection<Sqlite>>);
+/// A writer connection in a hand-written transaction: closed instead of returned to the pool
+/// when dropped before it is marked finished (the call was cancelled, or the rollback failed).
+struct Unfinished {
+    conn: PoolConnection<Sqlite>,
+    finished: bool,
+}
 
 impl Drop for Unfinished {
     fn drop(&mut self) {
-        if let Some(conn) = self.0.as_mut() {
-            conn.close_on_drop();
+        if !self.finished {
+            self.conn.close_on_drop();
         }
     }
 }
