@@ -1,6 +1,7 @@
 //! Local sandboxes contain their agents: a process an agent detaches (`setsid`, double fork)
 //! dies when its conversation stops and when the server exits, `SANDBOX_PIDS` holds when Corral
-//! runs as root, and a conversation may store at most `AGENT_MAX_EVENTS` events.
+//! runs as root, a conversation may store at most `AGENT_MAX_EVENTS` events, and an agent that
+//! exits before it answers is started again.
 //!
 //! The scripted agent's `shell` instruction starts the processes; each test gives its `sleep`
 //! a unique argument and looks for it in `/proc`.
@@ -244,6 +245,50 @@ async fn agent_max_events_caps_a_conversation(b: Backend) {
     assert_eq!(indexes, (0..CAP as i64).collect::<Vec<_>>());
 }
 
+/// An agent that exits before it answers (its port was taken, say) is started again, and one
+/// that keeps exiting fails its conversation at once instead of holding it `running` until the
+/// health timeout.
+async fn an_agent_that_exits_before_it_answers_is_restarted(b: Backend) {
+    // The first start of each conversation exits; the next runs the scripted agent.
+    let dir = std::env::temp_dir().join(format!("corral-starts-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let once = dir.join("fails-once.sh");
+    let script = format!(
+        "#!/bin/sh\nif [ ! -e '{marker}' ]; then : > '{marker}'; exit 1; fi\nexec {corral} scripted-agent \"$@\"\n",
+        marker = dir.join("started").display(),
+        corral = env!("CARGO_BIN_EXE_corral"),
+    );
+    std::fs::write(&once, script).expect("script");
+    std::fs::set_permissions(&once, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let command = once.display().to_string();
+    let Some(s) = TestServer::start_with(b, &[("SANDBOX_SCRIPTED_COMMAND", &command)]).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let p = project(&admin, "Restarts").await;
+    let bot = agent(&admin, &p, "events 1").await;
+    let c = conversation(&admin, &p, &bot).await;
+    let done = until(&admin, &p, &c, &["finished", "failed"]).await;
+    assert_eq!(done["status"], "finished", "{done}");
+    assert!(dir.join("started").exists(), "the first start exited");
+
+    let Some(s) = TestServer::start_with(b, &[("SANDBOX_SCRIPTED_COMMAND", "false")]).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let p = project(&admin, "Exits").await;
+    let bot = agent(&admin, &p, "events 1").await;
+    let c = conversation(&admin, &p, &bot).await;
+    let failed = until(&admin, &p, &c, &["finished", "failed"]).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(
+        failed["error_message"], "the agent exited before it answered, 3 times",
+        "{failed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// An agent event with a character no database stores is kept (with U+FFFD), and so is every
 /// event stored beside it.
 async fn an_agent_event_with_nul_is_stored(b: Backend) {
@@ -282,4 +327,5 @@ on_both_backends!(
     a_detached_process_dies_with_its_sandbox,
     sandbox_pids_hold_for_root,
     agent_max_events_caps_a_conversation,
+    an_agent_that_exits_before_it_answers_is_restarted,
 );

@@ -46,6 +46,17 @@ macro_rules! on_both_backends {
     };
 }
 
+/// The servers' warnings and errors (`RUST_LOG` to change) go to the test's captured output,
+/// so a failing test shows what its server reported.
+fn log_to_the_test() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 /// A running server and what it was started on.
 pub struct TestServer {
     pub base: String,
@@ -66,6 +77,7 @@ impl TestServer {
     }
 
     pub async fn start_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<Self> {
+        log_to_the_test();
         let data_dir = std::env::temp_dir().join(format!("corral-test-{}", uuid::Uuid::new_v4()));
         let mut env: HashMap<String, String> = [
             ("PORT", "0"),

@@ -443,20 +443,57 @@ async fn start_sandbox(
             ..config.limits
         },
     };
-    let sandbox = inner
-        .runtime
-        .start(&spec)
-        .await
-        .map_err(|e| e.to_string())?;
-    if let Err(e) = inner
-        .driver
-        .wait_healthy(&sandbox.endpoint, config.health_timeout)
-        .await
-    {
+    // An agent that exits before it answers is started again: a local agent is told its port
+    // before it binds it, and something else may take the port in between.
+    let mut attempt = 1;
+    loop {
+        let sandbox = inner
+            .runtime
+            .start(&spec)
+            .await
+            .map_err(|e| e.to_string())?;
+        let failure = match healthy(inner, &sandbox, config.health_timeout).await {
+            Ok(()) => return Ok(sandbox),
+            Err(failure) => failure,
+        };
         let _ = inner.runtime.stop(&sandbox).await;
-        return Err(format!("the sandbox did not become healthy: {e}"));
+        match failure {
+            Unhealthy::Exited if attempt < START_ATTEMPTS => {
+                tracing::warn!(conversation = %c.id, attempt, "the agent exited before it answered; starting it again");
+                attempt += 1;
+            }
+            Unhealthy::Exited => {
+                return Err(format!(
+                    "the agent exited before it answered, {START_ATTEMPTS} times"
+                ));
+            }
+            Unhealthy::Silent(e) => return Err(format!("the sandbox did not become healthy: {e}")),
+        }
     }
-    Ok(sandbox)
+}
+
+/// How many times a sandbox whose agent exits before it answers is started.
+const START_ATTEMPTS: u32 = 3;
+
+enum Unhealthy {
+    /// The agent exited before it answered.
+    Exited,
+    /// It runs but did not answer in time.
+    Silent(String),
+}
+
+/// Waits until the sandbox's agent answers, or its process is gone.
+async fn healthy(inner: &Inner, sandbox: &Sandbox, timeout: Duration) -> Result<(), Unhealthy> {
+    let answered = inner.driver.wait_healthy(&sandbox.endpoint, timeout);
+    let exited = async {
+        while inner.runtime.alive(sandbox).await {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        answered = answered => answered.map_err(Unhealthy::Silent),
+        () = exited => Err(Unhealthy::Exited),
+    }
 }
 
 async fn drive(
