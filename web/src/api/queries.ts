@@ -5,10 +5,12 @@
 import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, qs } from './client';
+import { downloadUrl } from './files';
 import type {
   Activity,
   Agent,
   ApiKey,
+  Attachment,
   Conversation,
   ConversationEvent,
   CustomField,
@@ -48,6 +50,9 @@ export const keys = {
   myPermissions: (p: string) => ['project', p, 'my-permissions'] as const,
   activities: (p: string, t: string) => ['project', p, 'activities', t] as const,
   links: (p: string, t: string) => ['project', p, 'links', t] as const,
+  attachments: (p: string, t: string) => ['project', p, 'attachments', t] as const,
+  /** An attachment's inline URL (thumbnails); apart from the list so a new row keeps the others' images. */
+  attachmentUrl: (p: string, a: string) => ['project', p, 'attachment-url', a] as const,
   agents: (p: string) => ['project', p, 'agents'] as const,
   conversations: (p: string) => ['project', p, 'conversations'] as const,
   conversation: (p: string, c: string) => ['project', p, 'conversation', c] as const,
@@ -116,6 +121,25 @@ export const useTaskLinks = (p: string, t: string) =>
   useQuery({
     queryKey: keys.links(p, t),
     queryFn: () => api.get<{ items: TaskLink[] }>(`${P(p)}/tasks/${t}/links`).then(items),
+  });
+
+export const useAttachments = (p: string, t: string) =>
+  useQuery({
+    queryKey: keys.attachments(p, t),
+    queryFn: () => api.get<{ items: Attachment[] }>(`${P(p)}/tasks/${t}/attachments`).then(items),
+  });
+
+/**
+ * An attachment's inline URL. Signed URLs live 15 minutes (`FILE_DOWNLOAD_URL_TTL`), so one is
+ * reused for 10 and then asked again; an image that fails to load asks again too (Attachments.tsx).
+ */
+export const useAttachmentUrl = (p: string, t: string, a: string, enabled = true) =>
+  useQuery({
+    queryKey: keys.attachmentUrl(p, a),
+    queryFn: () => downloadUrl(p, t, a, false),
+    enabled,
+    staleTime: 10 * 60_000,
+    gcTime: 10 * 60_000,
   });
 
 export const useAgents = (p: string, enabled = true) =>

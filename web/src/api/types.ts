@@ -232,3 +232,31 @@ export interface GlobalRole {
   permissions: Record<string, boolean>;
   is_system: boolean;
 }
+
+/** A stored file (Paca's attachment `file`); `uploaded_by` is Corral's addition, a user id. */
+export interface StoredFile {
+  id: Uuid;
+  file_name: string;
+  content_type: string;
+  file_size: number;
+  created_at: string;
+  uploaded_by?: Uuid;
+}
+
+/** A file attached to a task; `created_by` is the attaching user's id. */
+export interface Attachment {
+  id: Uuid;
+  task_id: Uuid;
+  file_id: Uuid;
+  created_by?: Uuid;
+  created_at: string;
+  file?: StoredFile;
+}
+
+/** `initiate-upload`'s answer: one URL for the whole file, or one per 5 MiB part. */
+export interface UploadSession {
+  file_id: Uuid;
+  is_multipart: boolean;
+  upload_url?: string;
+  multipart?: { upload_id: string; parts: { part_number: number; upload_url: string }[] };
+}

@@ -86,6 +86,19 @@ export function fmtTime(s?: string | null): string {
   return d.toLocaleString();
 }
 
+/** A size for people: "820 B", "12.4 KB", "6.3 MB" (powers of 1000, as the units say). */
+export function fmtBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 1000) return `${Number.isFinite(n) ? n : 0} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
 /** A list query's states: loading, its error (with a retry) and, once loaded, "nothing yet". */
 export function ListStatus({
   query,

@@ -291,7 +291,10 @@ export function invalidationsFor(p: string, e: ProjectEvent): (readonly unknown[
     // A link has two ends, and a removal names only one: every task's links are stale.
     return taskId ? [keys.activities(p, taskId), ['project', p, 'links']] : [keys.project(p)];
   }
-  if (t.startsWith('task.comment.') || t.startsWith('task.attachment.')) {
+  if (t.startsWith('task.attachment.')) {
+    return taskId ? [keys.attachments(p, taskId), keys.activities(p, taskId)] : [keys.project(p)];
+  }
+  if (t.startsWith('task.comment.')) {
     return taskId ? [keys.activities(p, taskId)] : [keys.project(p)];
   }
   if (t.startsWith('task.') || t === 'workflow.assigned') {

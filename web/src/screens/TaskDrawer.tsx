@@ -26,10 +26,11 @@ import { commentDoc, docText, type Mentionable } from '../components/blocks';
 import { BlockView } from '../components/BlockView';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useRun } from '../components/run';
-import { Busy, ErrorBox, Options, Spinner, fmtDate, fmtTime } from '../components/ui';
+import { Busy, ErrorBox, Options, Spinner, fmtBytes, fmtDate, fmtTime } from '../components/ui';
 import { usePresence, useRealtime } from '../realtime/context';
 import { PROJECT_KEYS, useProjectGrants } from '../permissions';
 import { useChangeSearchParams } from './searchParams';
+import { Attachments } from './task/Attachments';
 import { ParentField, isEpic } from './task/ParentField';
 import { LINK_LABELS, TaskLinks } from './task/TaskLinks';
 import { WriteWithAi } from './task/WriteWithAi';
@@ -536,6 +537,8 @@ function TaskEditor({
 
       <TaskLinks project={pid} prefix={project.task_id_prefix} task={task} tasks={allTasks.tasks} />
 
+      <Attachments project={pid} task={task.id} members={memberList} canWrite={grantsHere.can(PROJECT_KEYS.tasksWrite)} />
+
       <Comments project={pid} task={task} members={memberList} taskKey={taskKey} />
     </div>
   );
@@ -857,11 +860,21 @@ function describe(a: Activity, name: (id: unknown) => string, taskKey: (id: unkn
     }
     case 'task.link.removed':
       return 'removed a link';
+    case 'task.attachment.added':
+      return `attached ${fileText(c)}`;
+    case 'task.attachment.removed':
+      return `removed the attachment ${fileText(c)}`;
     case 'agent.session.started':
       return 'started an agent session';
     default:
       return a.activity_type.replace(/[._]/g, ' ');
   }
+}
+
+/** "report.pdf (1.2 MB)" from an attachment activity's content. */
+function fileText(c: any): string {
+  const name = typeof c?.file_name === 'string' && c.file_name ? c.file_name : 'a file';
+  return typeof c?.file_size === 'number' ? `${name} (${fmtBytes(c.file_size)})` : name;
 }
 
 function safeParse(s: string): unknown {
