@@ -27,6 +27,16 @@ pub enum BusConfig {
     Valkey { url: String, key_prefix: String },
 }
 
+/// Where file bytes live and what may be uploaded.
+#[derive(Clone, Debug)]
+pub struct StorageSettings {
+    /// The local store's directory (`STORAGE_DIR`, default `DATA_DIR/blobs`).
+    pub dir: PathBuf,
+    /// The base URL clients reach `/storage` at; `None`: the origin of each request.
+    pub public_url: Option<String>,
+    pub limits: corral_actors::files::FileLimits,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -40,6 +50,7 @@ pub struct Config {
     pub port: u16,
     pub data_dir: PathBuf,
     pub database: Database,
+    pub storage: StorageSettings,
     pub bus: BusConfig,
     /// `None`: read or create `jwt_secret` in the data directory.
     pub jwt_secret: Option<String>,
@@ -357,6 +368,43 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "(none)",
         "an image running `corral scripted-agent`, for scripted agents with SANDBOX_RUNTIME=docker",
     ),
+    (
+        "STORAGE_PROVIDER",
+        "local",
+        "where attached files live: local (s3 and minio are not built yet)",
+    ),
+    (
+        "STORAGE_DIR",
+        "DATA_DIR/blobs",
+        "the local store's directory, served at /storage with signed URLs",
+    ),
+    (
+        "STORAGE_PUBLIC_URL",
+        "(unset: the request's origin)",
+        "base URL clients reach /storage at (behind a gateway)",
+    ),
+    (
+        "FILE_MAX_BYTES",
+        "104857600",
+        "largest attachment (at most 10,000 parts of 5 MiB)",
+    ),
+    (
+        "FILE_ALLOWED_TYPES",
+        "(empty: any)",
+        "comma-separated content types accepted, type/* allowed",
+    ),
+    (
+        "PROJECT_STORAGE_QUOTA_BYTES",
+        "0 (unlimited)",
+        "bytes of attachments per project, uploads in progress included",
+    ),
+    ("FILE_UPLOAD_URL_TTL", "1h", "upload URL validity"),
+    ("FILE_DOWNLOAD_URL_TTL", "15m", "download URL validity"),
+    (
+        "FILE_PENDING_TTL",
+        "24h",
+        "an upload not completed by then is removed (longer than FILE_UPLOAD_URL_TTL)",
+    ),
     ("LOG_FORMAT", "text", "text or json"),
     ("RUST_LOG", "info", "log filter"),
 ];
@@ -639,6 +687,7 @@ impl Config {
                 .unwrap_or_else(|| "ghcr.io/paca-ai/paca-agent-server:latest".into()),
             scripted_image: env.get("SANDBOX_SCRIPTED_IMAGE").filter(|i| !i.is_empty()),
         };
+        let storage = storage_settings(&mut p, env, &data_dir);
         let log_format = p.parsed("LOG_FORMAT", LogFormat::Text, |raw| match raw {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
@@ -653,6 +702,7 @@ impl Config {
             port,
             data_dir,
             database,
+            storage,
             bus,
             jwt_secret,
             encryption_key,
@@ -682,6 +732,85 @@ impl Config {
             relay,
             consumers,
         })
+    }
+}
+
+fn storage_settings<E: Env>(
+    p: &mut Parser<'_, E>,
+    env: &E,
+    data_dir: &std::path::Path,
+) -> StorageSettings {
+    use corral_actors::files::{FileLimits, MAX_PARTS, PART_BYTES};
+    match env.get("STORAGE_PROVIDER").as_deref() {
+        None | Some("local") => {}
+        Some(other) => p.problems.push(format!(
+            "STORAGE_PROVIDER={other:?}: only local is built so far (s3 and minio are not yet)"
+        )),
+    }
+    let defaults = FileLimits::default();
+    let max_bytes = p.parsed("FILE_MAX_BYTES", defaults.max_bytes, |raw| {
+        match raw.parse::<u64>() {
+            Ok(n) if n > 0 && n <= PART_BYTES * MAX_PARTS => Ok(n),
+            _ => Err(format!(
+                "expected bytes from 1 to {} (10,000 parts of 5 MiB)",
+                PART_BYTES * MAX_PARTS
+            )),
+        }
+    });
+    let allowed_types = p.parsed("FILE_ALLOWED_TYPES", Vec::new(), |raw| {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                let ok = t.split_once('/').is_some_and(|(a, b)| {
+                    !a.is_empty() && !b.is_empty() && !t.contains(char::is_whitespace)
+                });
+                if ok {
+                    Ok(t.to_ascii_lowercase())
+                } else {
+                    Err(format!("{t:?} is not type/subtype or type/*"))
+                }
+            })
+            .collect()
+    });
+    let project_quota = p.parsed("PROJECT_STORAGE_QUOTA_BYTES", None, |raw| {
+        match raw.parse::<u64>() {
+            Ok(0) => Ok(None),
+            Ok(n) => Ok(Some(n)),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    let upload_url_ttl = p.duration("FILE_UPLOAD_URL_TTL", defaults.upload_url_ttl);
+    let download_url_ttl = p.duration("FILE_DOWNLOAD_URL_TTL", defaults.download_url_ttl);
+    let pending_ttl = p.duration("FILE_PENDING_TTL", defaults.pending_ttl);
+    if pending_ttl <= upload_url_ttl {
+        p.problems.push(format!(
+            "FILE_PENDING_TTL must be longer than FILE_UPLOAD_URL_TTL ({})",
+            humantime::format_duration(upload_url_ttl)
+        ));
+    }
+    let public_url = env.get("STORAGE_PUBLIC_URL").filter(|u| !u.is_empty());
+    if let Some(url) = &public_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        p.problems.push(format!(
+            "STORAGE_PUBLIC_URL={url:?}: expected an http:// or https:// URL"
+        ));
+    }
+    StorageSettings {
+        dir: env
+            .get("STORAGE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("blobs")),
+        public_url,
+        limits: FileLimits {
+            max_bytes,
+            allowed_types,
+            project_quota,
+            upload_url_ttl,
+            download_url_ttl,
+            pending_ttl,
+        },
     }
 }
 

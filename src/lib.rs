@@ -82,6 +82,11 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         )?)
         .context("encryption_key is not text")?,
     };
+    // Every node shares the JWT secret, so a URL one node signed is good on all of them.
+    let blobs: Arc<dyn corral_actors::blob::BlobStore> = Arc::new(
+        corral_persistence::blob::LocalBlobStore::open(&config.storage.dir, &jwt_secret)
+            .map_err(|e| anyhow::anyhow!("opening the blob store: {e}"))?,
+    );
     let secrets = corral_actors::secrets::Secrets::from_hex(&encryption_key)
         .map_err(|e| anyhow::anyhow!("encryption key: {e}"))?;
     let accounts = Accounts::new(
@@ -151,6 +156,9 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let mut durable: Vec<Arc<dyn corral_actors::pipeline::Consumer>> = vec![Arc::new(
         corral_actors::agents::AgentTriggers(agents.clone()),
     )];
+    durable.push(Arc::new(corral_actors::files::FileCleanup::new(
+        blobs.clone(),
+    )));
     durable.extend(corral_actors::pipeline::fault::failing_consumer());
     let consumers = corral_actors::pipeline::Consumers::start(
         store.clone(),
@@ -165,7 +173,15 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .follow_control()
         .await
         .context("following agent control")?;
+    let files = corral_actors::files::Files::new(
+        projects.clone(),
+        store.clone(),
+        blobs,
+        config.storage.limits.clone(),
+    );
     let state = AppState::new(Services {
+        files: files.clone(),
+        storage_public_url: config.storage.public_url.clone(),
         agents: agents.clone(),
         accounts: accounts.clone(),
         projects: projects.clone(),
@@ -206,6 +222,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             tick.tick().await;
             if let Err(err) = accounts.housekeeping().await {
                 tracing::warn!(%err, "housekeeping failed");
+            }
+            // Uploads never completed: their parts, objects and rows.
+            match files.sweep(corral_actors::clock::now(), 100).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(uploads = n, "removed expired uploads"),
+                Err(err) => tracing::warn!(%err, "sweeping expired uploads failed"),
             }
         }
     });

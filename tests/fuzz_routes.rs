@@ -20,7 +20,7 @@ struct Route {
 }
 
 /// The routes `router.rs` declares: each `.route("<path>", <methods>)`, where a path under
-/// `/api/` is absolute and any other is nested under `/api/v1`.
+/// `/api/` or `/storage/` is absolute and any other is nested under `/api/v1`.
 fn routes() -> Vec<Route> {
     let mut routes = Vec::new();
     let mut rest = ROUTER;
@@ -48,7 +48,7 @@ fn routes() -> Vec<Route> {
             }
         }
         let arguments = &rest[open + 1 + len + 1..end];
-        let path = if template.starts_with("/api/") {
+        let path = if template.starts_with("/api/") || template.starts_with("/storage/") {
             template.to_owned()
         } else {
             format!("/api/v1{template}")
@@ -379,6 +379,7 @@ fn the_router_is_parsed() {
     assert!(has("PATCH", "/api/v1/projects/{project_id}"));
     assert!(has("DELETE", "/api/v1/projects/{project_id}"));
     assert!(!has("DELETE", "/api/v1/auth/login"));
+    assert!(has("PUT", "/storage/{*key}"));
 }
 
 on_both_backends!(every_route_survives_hostile_input);

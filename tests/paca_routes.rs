@@ -76,27 +76,6 @@ const EXPECTED_GAPS: &[(&str, &str)] = &[
         "GET",
         "/api/v1/projects/{projectId}/tasks/{taskId}/workflows",
     ),
-    // Files: task attachments.
-    (
-        "GET",
-        "/api/v1/projects/{projectId}/tasks/{taskId}/attachments",
-    ),
-    (
-        "POST",
-        "/api/v1/projects/{projectId}/tasks/{taskId}/attachments/initiate-upload",
-    ),
-    (
-        "POST",
-        "/api/v1/projects/{projectId}/tasks/{taskId}/attachments/complete-upload",
-    ),
-    (
-        "GET",
-        "/api/v1/projects/{projectId}/tasks/{taskId}/attachments/{attachmentId}/download-url",
-    ),
-    (
-        "DELETE",
-        "/api/v1/projects/{projectId}/tasks/{taskId}/attachments/{attachmentId}",
-    ),
     // Docs.
     ("GET", "/api/v1/projects/{projectId}/docs/folders"),
     ("POST", "/api/v1/projects/{projectId}/docs/folders"),

@@ -163,6 +163,30 @@ async fn readiness_names_a_failed_database() {
     );
 }
 
+/// The blob store is a readiness dependency: its directory gone, `/api/readyz` names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_names_a_failed_blob_store() {
+    let dir = std::env::temp_dir().join(format!("corral-blobs-{}", uuid::Uuid::new_v4()));
+    let s = TestServer::start_with(
+        Backend::Sqlite,
+        &[("STORAGE_DIR", &dir.display().to_string())],
+    )
+    .await
+    .expect("server");
+    let c = s.client();
+    let r = c.get("/api/readyz").await;
+    assert_eq!(
+        (r.status, r.body["storage"]["backend"].as_str()),
+        (200, Some("local")),
+        "{r:?}"
+    );
+    std::fs::remove_dir_all(&dir).expect("remove the store");
+    let r = c.get("/api/readyz").await;
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(r.body["failing"], serde_json::json!(["storage"]));
+    assert_eq!(r.body["storage"]["status"], "unavailable");
+}
+
 /// Runs a private Valkey-compatible server (the machine's `redis-server`) so the test can stop it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_names_a_failed_bus() {

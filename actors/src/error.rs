@@ -130,6 +130,26 @@ pub mod codes {
     pub const TASK_LINK_ALREADY_EXISTS: &str = "TASK_LINK_ALREADY_EXISTS";
     pub const TASK_LINK_CROSS_PROJECT: &str = "TASK_LINK_CROSS_PROJECT";
 
+    pub const FILE_NOT_FOUND: &str = "FILE_NOT_FOUND";
+    pub const ATTACHMENT_NOT_FOUND: &str = "ATTACHMENT_NOT_FOUND";
+    pub const ATTACHMENT_INVALID: &str = "ATTACHMENT_INVALID";
+    pub const ATTACHMENT_UPLOAD_NOT_PENDING: &str = "ATTACHMENT_UPLOAD_NOT_PENDING";
+    pub const ATTACHMENT_MULTIPART_UPLOAD_ID_REQUIRED: &str =
+        "ATTACHMENT_MULTIPART_UPLOAD_ID_REQUIRED";
+    pub const ATTACHMENT_NOT_MULTIPART_UPLOAD: &str = "ATTACHMENT_NOT_MULTIPART_UPLOAD";
+    pub const ATTACHMENT_UPLOAD_ID_MISMATCH: &str = "ATTACHMENT_UPLOAD_ID_MISMATCH";
+    pub const ATTACHMENT_MULTIPART_PARTS_EMPTY: &str = "ATTACHMENT_MULTIPART_PARTS_EMPTY";
+    pub const ATTACHMENT_TOO_LARGE: &str = "ATTACHMENT_TOO_LARGE";
+    pub const ATTACHMENT_TYPE_NOT_ALLOWED: &str = "ATTACHMENT_TYPE_NOT_ALLOWED";
+    pub const PROJECT_STORAGE_QUOTA_EXCEEDED: &str = "PROJECT_STORAGE_QUOTA_EXCEEDED";
+    pub const ATTACHMENT_UPLOAD_EXPIRED: &str = "ATTACHMENT_UPLOAD_EXPIRED";
+    pub const ATTACHMENT_UPLOAD_INCOMPLETE: &str = "ATTACHMENT_UPLOAD_INCOMPLETE";
+    pub const STORAGE_URL_INVALID: &str = "STORAGE_URL_INVALID";
+    pub const STORAGE_URL_EXPIRED: &str = "STORAGE_URL_EXPIRED";
+    pub const STORAGE_SIZE_MISMATCH: &str = "STORAGE_SIZE_MISMATCH";
+    pub const STORAGE_NOT_FOUND: &str = "STORAGE_NOT_FOUND";
+    pub const STORAGE_UNAVAILABLE: &str = "STORAGE_UNAVAILABLE";
+
     pub const CONSUMER_NOT_FOUND: &str = "CONSUMER_NOT_FOUND";
     pub const CONSUMER_DEAD_LETTER_NOT_FOUND: &str = "CONSUMER_DEAD_LETTER_NOT_FOUND";
     pub const CONSUMER_DEAD_LETTER_UNREPLAYABLE: &str = "CONSUMER_DEAD_LETTER_UNREPLAYABLE";
@@ -153,6 +173,12 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// The request or the thing it announces is over a size limit (413).
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
+    /// A media type the server does not accept (415).
+    #[error("{message}")]
+    UnsupportedType { code: &'static str, message: String },
     #[error("{message}")]
     RateLimited {
         code: &'static str,
@@ -236,6 +262,8 @@ impl Error {
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. }
             | Self::Unprocessable { code, .. }
+            | Self::TooLarge { code, .. }
+            | Self::UnsupportedType { code, .. }
             | Self::RateLimited { code, .. }
             | Self::VersionConflict { code, .. }
             | Self::Busy { code, .. }

@@ -113,6 +113,14 @@ id_type!(
     LinkId
 );
 id_type!(
+    /// A file in the blob store (Paca's `file_id`).
+    FileId
+);
+id_type!(
+    /// A file's attachment to a task.
+    AttachmentId
+);
+id_type!(
     /// An AI agent, a member of one project.
     AgentId
 );

@@ -13,9 +13,11 @@
 pub mod accounts;
 pub mod agents;
 pub mod auth;
+pub mod blob;
 pub mod bus;
 pub mod clock;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod notification;
 pub mod patch;

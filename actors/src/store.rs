@@ -165,6 +165,7 @@ pub trait Store:
     + ProjectStore
     + ConversationStore
     + PipelineStore
+    + FileStore
     + Send
     + Sync
     + 'static
@@ -400,4 +401,33 @@ pub trait PipelineStore: Send + Sync {
     async fn lagging_projects(&self, name: &str, limit: u32) -> StoreResult<Vec<ConsumerPosition>>;
     /// Committed events the consumer has not handled yet, over every project.
     async fn consumer_lag(&self, name: &str) -> StoreResult<i64>;
+}
+
+/// Uploads in progress (`file_uploads`): rows no project actor owns, written by the files
+/// service. An attached file's row is project state instead (`ProjectStore`).
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    async fn insert_upload(&self, upload: &crate::project::files::PendingUpload)
+    -> StoreResult<()>;
+    async fn upload(
+        &self,
+        id: crate::ids::FileId,
+    ) -> StoreResult<Option<crate::project::files::PendingUpload>>;
+    /// Removes the row; a missing row is fine.
+    async fn delete_upload(&self, id: crate::ids::FileId) -> StoreResult<()>;
+    /// The project's uploads not yet expired at `now`: how many, and their declared bytes.
+    async fn pending_uploads(
+        &self,
+        project: crate::ids::ProjectId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(i64, i64)>;
+    /// Uploads that expired before `before` (oldest first, at most `limit`), including ones
+    /// whose file was attached after all (the sweeper only drops their row then).
+    async fn expired_uploads(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::project::files::PendingUpload>>;
+    /// Whether the file is attached (its row is in `files`).
+    async fn file_attached(&self, id: crate::ids::FileId) -> StoreResult<bool>;
 }

@@ -96,6 +96,8 @@ fn status_of(err: &Error) -> StatusCode {
         Error::NotFound { .. } => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::RateLimited { .. } | Error::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::VersionConflict { .. } => StatusCode::CONFLICT,
         Error::Unavailable(_) | Error::Stalled { .. } => StatusCode::SERVICE_UNAVAILABLE,

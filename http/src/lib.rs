@@ -13,6 +13,7 @@ pub mod rejections;
 mod router;
 mod serve;
 mod state;
+mod storage;
 mod web;
 
 pub use router::{HttpLimits, router};

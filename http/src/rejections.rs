@@ -35,8 +35,9 @@ pub async fn envelope_rejections(request: Request, next: Next) -> Response {
     ApiError::with_status(status, code_for(status), &message_for(status, text))
 }
 
+/// The API's paths, and the blob store's `/storage` ones.
 fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
+    path == "/api" || path.starts_with("/api/") || path.starts_with("/storage/")
 }
 
 fn has_encoded_nul(uri: &axum::http::Uri) -> bool {

@@ -3,8 +3,9 @@
 use crate::access::{REQUEST_ID_HEADER, access};
 use crate::envelope::ApiError;
 use crate::handlers::{
-    admin_users, agent_catalog, agents, api_keys, auth, board, consumers, conversations,
-    global_roles, health, me, notifications, planning, plugins, projects, task_config, tasks,
+    admin_users, agent_catalog, agents, api_keys, attachments, auth, board, consumers,
+    conversations, global_roles, health, me, notifications, planning, plugins, projects,
+    task_config, tasks,
 };
 use crate::state::AppState;
 use axum::error_handling::HandleErrorLayer;
@@ -307,14 +308,50 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route(
             "/projects/{project_id}/tasks/{task_id}/links/{link_id}",
             delete(planning::delete_link),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/attachments",
+            get(attachments::list),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/attachments/initiate-upload",
+            post(attachments::initiate),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/attachments/complete-upload",
+            post(attachments::complete),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/attachments/{attachment_id}/download-url",
+            get(attachments::download_url),
+        )
+        .route(
+            "/projects/{project_id}/tasks/{task_id}/attachments/{attachment_id}",
+            delete(attachments::delete),
         );
 
+    // The local blob store's uploads and downloads: no body limit (an upload is bounded by its
+    // signed length) and no request timeout (a large file takes the time it takes; each chunk
+    // has its own deadline), so they sit outside the API's edge layers.
+    let storage = Router::new()
+        .route(
+            "/storage/{*key}",
+            get(crate::storage::get).put(crate::storage::put),
+        )
+        .with_state(state.clone())
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(access))
+                .layer(middleware::from_fn(crate::rejections::envelope_rejections))
+                .layer(cors(&limits.cors_origins)),
+        );
     let routes = Router::new()
         .route("/api/healthz", get(health::healthz))
         .route("/api/readyz", get(health::readyz))
         .nest("/api/v1", v1)
         .with_state(state);
-    with_edge_layers(routes, limits)
+    with_edge_layers(routes, limits).merge(storage)
 }
 
 /// Responses compressed when the client accepts it: above 1 KB (a task page, a board), not a
@@ -375,6 +412,8 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
         .expose_headers([
             HeaderName::from_static(REQUEST_ID_HEADER),
             header::RETRY_AFTER,
+            // A multipart upload's client reads each part's ETag (Paca's web client does).
+            header::ETAG,
         ])
         .max_age(Duration::from_secs(600));
     if origins.is_empty() {

@@ -48,4 +48,9 @@ pub struct Services {
     pub agents: corral_actors::agents::Agents,
     /// The node's durable event consumers (the admin route shows and replays them).
     pub consumers: corral_actors::pipeline::Consumers,
+    /// Task attachments on the blob store.
+    pub files: corral_actors::files::Files,
+    /// The base URL clients reach `/storage` at (`STORAGE_PUBLIC_URL`); `None`: the origin
+    /// each request came to.
+    pub storage_public_url: Option<String>,
 }

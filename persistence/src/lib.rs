@@ -6,6 +6,7 @@
 //!
 //! Both families pass the same conformance suites (`tests/`).
 
+pub mod blob;
 pub mod bus;
 pub mod sql;
 #[cfg(feature = "testing")]

@@ -254,6 +254,14 @@ impl Resp {
         &self.body["data"]
     }
 
+    /// The envelope's `error_code` ("" when there is none).
+    pub fn error_code(&self) -> String {
+        self.body["error_code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }

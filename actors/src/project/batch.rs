@@ -37,6 +37,8 @@ pub enum Change {
     CustomFieldDeleted(CustomFieldId),
     Link(TaskLink),
     LinkDeleted(LinkId),
+    File(super::files::StoredFile),
+    FileDeleted(crate::ids::FileId),
     Agent(Box<Agent>),
     AgentEnvVar(AgentEnvVar),
     AgentEnvVarDeleted(AgentEnvVarId),

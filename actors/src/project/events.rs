@@ -95,6 +95,8 @@ catalogue! {
     CommentDeleted = "task.comment.deleted" in Tasks;
     LinkAdded = "task.link.added" in Tasks;
     LinkRemoved = "task.link.removed" in Tasks;
+    AttachmentAdded = "task.attachment.added" in Tasks;
+    AttachmentRemoved = "task.attachment.removed" in Tasks;
     SprintCreated = "sprint.created" in Tasks;
     SprintUpdated = "sprint.updated" in Tasks;
     SprintDeleted = "sprint.deleted" in Tasks;

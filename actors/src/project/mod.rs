@@ -18,6 +18,7 @@ pub mod agents;
 pub mod batch;
 pub mod command;
 pub mod events;
+pub mod files;
 pub mod mention;
 pub mod model;
 pub mod planning;

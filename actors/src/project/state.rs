@@ -2,11 +2,12 @@
 
 use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::batch::Change;
+use super::files::StoredFile;
 use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
 use crate::ids::{
-    AgentEnvVarId, AgentId, CommentId, CustomFieldId, LinkId, MemberId, ProjectRoleId, SprintId,
-    TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
+    AgentEnvVarId, AgentId, CommentId, CustomFieldId, FileId, LinkId, MemberId, ProjectRoleId,
+    SprintId, TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
 };
 use crate::shared_map::SharedMap;
 use std::collections::{BTreeMap, HashMap};
@@ -36,6 +37,9 @@ pub struct ProjectState {
     pub positions: HashMap<ViewId, SharedMap<TaskId, TaskPosition>>,
     pub custom_fields: BTreeMap<CustomFieldId, CustomField>,
     pub links: SharedMap<LinkId, TaskLink>,
+    /// Files attached to tasks, and the sum of their sizes (the storage quota's measure).
+    pub files: SharedMap<FileId, StoredFile>,
+    pub file_bytes: i64,
     /// Agents, deleted ones included (soft delete, like their memberships).
     pub agents: BTreeMap<AgentId, Agent>,
     pub agent_env: BTreeMap<AgentEnvVarId, AgentEnvVar>,
@@ -194,6 +198,17 @@ impl ProjectState {
             }
             Change::LinkDeleted(id) => {
                 self.links.remove(id);
+            }
+            Change::File(f) => {
+                if let Some(before) = self.files.insert(f.id, f.clone()) {
+                    self.file_bytes -= before.file_size;
+                }
+                self.file_bytes += f.file_size;
+            }
+            Change::FileDeleted(id) => {
+                if let Some(gone) = self.files.remove(id) {
+                    self.file_bytes -= gone.file_size;
+                }
             }
             Change::Agent(a) => {
                 self.agents.insert(a.id, (**a).clone());

@@ -1,5 +1,5 @@
-//! `/api/healthz` (liveness, Paca's static reply) and `/api/readyz` (checks the database and
-//! the bus; 503 naming the failing dependency).
+//! `/api/healthz` (liveness, Paca's static reply) and `/api/readyz` (checks the database, the
+//! bus and the blob store; 503 naming the failing dependency).
 
 use crate::state::AppState;
 use axum::Json;
@@ -31,6 +31,7 @@ pub struct Readiness {
     failing: Vec<&'static str>,
     database: Check,
     bus: Check,
+    storage: Check,
 }
 
 fn check<E: std::fmt::Display>(
@@ -55,18 +56,24 @@ fn check<E: std::fmt::Display>(
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let (db, bus) = tokio::join!(
+    let blobs = state.files.blobs();
+    let (db, bus, storage) = tokio::join!(
         tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()),
         tokio::time::timeout(CHECK_TIMEOUT, state.bus.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, blobs.ping()),
     );
     let database = check(state.store.backend(), db);
     let bus = check(state.bus.backend(), bus);
+    let storage = check(blobs.backend(), storage);
     let mut failing = Vec::new();
     if database.error.is_some() {
         failing.push("database");
     }
     if bus.error.is_some() {
         failing.push("bus");
+    }
+    if storage.error.is_some() {
+        failing.push("storage");
     }
     let status = if failing.is_empty() {
         StatusCode::OK
@@ -82,6 +89,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         failing,
         database,
         bus,
+        storage,
     };
     (status, Json(readiness))
 }

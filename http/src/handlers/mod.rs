@@ -4,6 +4,7 @@ pub mod admin_users;
 pub mod agent_catalog;
 pub mod agents;
 pub mod api_keys;
+pub mod attachments;
 pub mod auth;
 pub mod board;
 pub mod consumers;

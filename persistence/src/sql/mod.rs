@@ -9,6 +9,9 @@ mod queries;
 mod conversation_queries;
 mod conversation_rows;
 #[macro_use]
+mod file_queries;
+mod file_rows;
+#[macro_use]
 mod pipeline_queries;
 #[macro_use]
 mod project_queries;

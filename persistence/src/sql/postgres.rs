@@ -101,3 +101,4 @@ impl_store!(PostgresStore);
 impl_project_store!(PostgresStore, sqlx::Postgres);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_pipeline_store!(PostgresStore);
+impl_file_store!(PostgresStore);

@@ -452,6 +452,32 @@ macro_rules! impl_project_store {
                     Change::LinkDeleted(id) => {
                         sqlx::query("DELETE FROM task_links WHERE id = $1").bind(id.0).execute(&mut **tx).await?;
                     }
+                    Change::File(f) => {
+                        sqlx::query(
+                            "INSERT INTO files (id, attachment_id, project_id, task_id, storage_key, file_name, \
+                             content_type, file_size, uploaded_by, created_by, file_created_at, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                        )
+                        .bind(f.id.0)
+                        .bind(f.attachment_id.0)
+                        .bind(f.project_id.0)
+                        .bind(f.task_id.0)
+                        .bind(&f.storage_key)
+                        .bind(&f.file_name)
+                        .bind(&f.content_type)
+                        .bind(f.file_size)
+                        .bind(f.uploaded_by.map(|u| u.0))
+                        .bind(f.created_by.map(|u| u.0))
+                        .bind(f.file_created_at)
+                        .bind(f.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                        // Attached: no longer an upload in progress, in the same transaction.
+                        sqlx::query("DELETE FROM file_uploads WHERE id = $1").bind(f.id.0).execute(&mut **tx).await?;
+                    }
+                    Change::FileDeleted(id) => {
+                        sqlx::query("DELETE FROM files WHERE id = $1").bind(id.0).execute(&mut **tx).await?;
+                    }
                     Change::Notification(n) => {
                         sqlx::query(
                             "INSERT INTO notifications (id, recipient_user_id, actor_member_id, type, \
@@ -789,6 +815,20 @@ macro_rules! impl_project_store {
                     let l: corral_actors::project::planning::TaskLink = l.into();
                     state.links.insert(l.id, l);
                 }
+                let files: Vec<$crate::sql::file_rows::FileRow> = sqlx::query_as(
+                    "SELECT id, attachment_id, project_id, task_id, storage_key, file_name, content_type, \
+                     file_size, uploaded_by, created_by, file_created_at, created_at \
+                     FROM files WHERE project_id = $1",
+                )
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                for f in files {
+                    let f: corral_actors::project::files::StoredFile = f.into();
+                    state.file_bytes += f.file_size;
+                    state.files.insert(f.id, f);
+                }
                 Ok(Some(state))
             }
 
@@ -936,7 +976,7 @@ macro_rules! impl_project_store {
                      LEFT JOIN users u ON u.id = m.user_id \
                      LEFT JOIN agents a ON a.id = m.agent_id \
                      WHERE e.project_id = $1 AND e.task_id = $2 \
-                     AND e.type IN ('task.created', 'task.updated', 'task.deleted', 'task.comment.added', 'task.link.added', 'task.link.removed', 'agent.session.started') \
+                     AND e.type IN ('task.created', 'task.updated', 'task.deleted', 'task.comment.added', 'task.link.added', 'task.link.removed', 'task.attachment.added', 'task.attachment.removed', 'agent.session.started') \
                      ORDER BY e.seq"
                 ))
                 .bind(project.0)

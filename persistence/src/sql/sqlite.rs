@@ -163,3 +163,4 @@ impl_store!(SqliteStore);
 impl_project_store!(SqliteStore, sqlx::Sqlite);
 impl_conversation_store!(SqliteStore, sqlx::Sqlite);
 impl_pipeline_store!(SqliteStore);
+impl_file_store!(SqliteStore);

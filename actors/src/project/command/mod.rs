@@ -48,6 +48,7 @@ mod agent_tools;
 mod agents;
 mod comments;
 mod custom_fields;
+mod files;
 mod links;
 mod members;
 mod project;
@@ -70,6 +71,7 @@ pub use comments::{AddComment, CommentView, DeleteComment, OnComment, UpdateComm
 pub use custom_fields::{
     CreateCustomField, CustomFieldChanges, DeleteCustomField, NewCustomField, UpdateCustomField,
 };
+pub use files::{AttachFile, DetachFile};
 pub use links::{AddLink, RemoveLink};
 pub use members::{AddMember, MemberProfile, RemoveMember, UpdateMemberRole};
 pub use project::{CreateProject, DeleteProject, NewProject, ProjectChanges, UpdateProject};

@@ -537,6 +537,7 @@ pub(super) fn delete(s: &mut Stage<'_>, id: TaskId, expected_version: Option<i64
     task.version += 1;
     let task = Arc::new(task);
     s.put(Change::Task(Arc::clone(&task)));
+    super::files::detach_all(s, id);
     let payload = activity(s, &task, "task.deleted", json!({}));
     s.emit(EventKind::TaskDeleted, Some(task.id), None, payload);
     Ok(())

@@ -1,0 +1,652 @@
+//! Task attachments: Paca's presigned upload flow on a [`BlobStore`].
+//!
+//! `initiate` checks the caller and the limits, records a pending upload (`file_uploads`) and
+//! signs the URLs the client PUTs the bytes to; `complete` checks the bytes are there with the
+//! declared size and attaches the file through the project's actor (row and event in one
+//! commit); downloads are signed GET URLs. Removed files' objects are deleted by the
+//! [`FileCleanup`] consumer once the removal is committed, and uploads never completed are
+//! swept when they expire.
+
+use crate::blob::{BlobError, BlobStore, CompletedPart, Serve};
+use crate::error::{Error, Result, codes};
+use crate::ids::{AttachmentId, FileId, ProjectId, TaskId};
+use crate::project::access::Caller;
+use crate::project::batch::Event;
+use crate::project::command::{AttachFile, DetachFile};
+use crate::project::events::EventKind;
+use crate::project::files::{
+    AttachmentView, AuthorizeUpload, GetAttachment, ListAttachments, PendingUpload,
+};
+use crate::project::registry::Projects;
+use crate::store::Store;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Paca's part size: its web client slices files in 5 MiB parts whatever the server says.
+pub const PART_BYTES: u64 = 5 * 1024 * 1024;
+/// S3's limit on parts, and so on a file's size (× [`PART_BYTES`]).
+pub const MAX_PARTS: u64 = 10_000;
+/// Uploads in progress one project may have.
+pub const MAX_PENDING: i64 = 1_000;
+/// Longest file name, in characters.
+pub const NAME_MAX: usize = 255;
+/// Longest content type, in bytes.
+pub const TYPE_MAX: usize = 255;
+
+/// The limits an operator sets (README, "Files").
+#[derive(Clone, Debug)]
+pub struct FileLimits {
+    /// Largest file.
+    pub max_bytes: u64,
+    /// Content types accepted (`type/subtype` or `type/*`); empty: any.
+    pub allowed_types: Vec<String>,
+    /// Bytes of attached files per project; `None`: unlimited.
+    pub project_quota: Option<u64>,
+    pub upload_url_ttl: Duration,
+    pub download_url_ttl: Duration,
+    /// An upload not completed by then is removed.
+    pub pending_ttl: Duration,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 100 * 1024 * 1024,
+            allowed_types: Vec::new(),
+            project_quota: None,
+            upload_url_ttl: Duration::from_secs(3600),
+            download_url_ttl: Duration::from_secs(15 * 60),
+            pending_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// What a client asks to upload (Paca's `initiate-upload` body).
+#[derive(Clone, Debug)]
+pub struct NewUpload {
+    pub file_name: String,
+    pub content_type: String,
+    pub file_size: i64,
+}
+
+/// Where to PUT the bytes (Paca's `initiate-upload` answer).
+#[derive(Clone, Debug, Serialize)]
+pub struct UploadSession {
+    pub file_id: FileId,
+    pub is_multipart: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multipart: Option<MultipartSession>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MultipartSession {
+    pub upload_id: String,
+    pub parts: Vec<PartUrl>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartUrl {
+    pub part_number: u32,
+    pub upload_url: String,
+}
+
+/// What a client reports when its bytes are up (Paca's `complete-upload` body).
+#[derive(Clone, Debug)]
+pub struct Completion {
+    pub file_id: FileId,
+    pub upload_id: Option<String>,
+    pub parts: Option<Vec<CompletedPart>>,
+}
+
+#[derive(Clone)]
+pub struct Files {
+    projects: Projects,
+    store: Arc<dyn Store>,
+    blobs: Arc<dyn BlobStore>,
+    limits: FileLimits,
+}
+
+impl Files {
+    pub fn new(
+        projects: Projects,
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        limits: FileLimits,
+    ) -> Self {
+        Self {
+            projects,
+            store,
+            blobs,
+            limits,
+        }
+    }
+
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    /// Starts an upload: the pending row, then the URLs to PUT the bytes to.
+    pub async fn initiate(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        task: TaskId,
+        new: NewUpload,
+    ) -> Result<UploadSession> {
+        let (file_name, content_type) = validate(&new)?;
+        let committed = self
+            .projects
+            .read(project, caller.clone(), AuthorizeUpload { task_id: task })
+            .await?;
+        let size = u64::try_from(new.file_size).unwrap_or(0);
+        let max = self.limits.max_bytes.min(PART_BYTES * MAX_PARTS);
+        if size > max {
+            return Err(Error::TooLarge {
+                code: codes::ATTACHMENT_TOO_LARGE,
+                message: format!("attachment: the file is larger than {max} bytes"),
+            });
+        }
+        if !type_allowed(&self.limits.allowed_types, &content_type) {
+            return Err(Error::UnsupportedType {
+                code: codes::ATTACHMENT_TYPE_NOT_ALLOWED,
+                message: format!("attachment: files of type {content_type} are not accepted"),
+            });
+        }
+        let now = crate::clock::now();
+        let (pending, pending_bytes) = self.store.pending_uploads(project, now).await?;
+        if pending >= MAX_PENDING {
+            return Err(Error::Busy {
+                code: codes::PROJECT_BUSY,
+                message: format!(
+                    "attachment: the project has {MAX_PENDING} uploads in progress; complete or wait for some"
+                ),
+                retry_after: Duration::from_secs(60),
+            });
+        }
+        if let Some(quota) = self.limits.project_quota
+            && u64::try_from(committed + pending_bytes).unwrap_or(0) + size > quota
+        {
+            return Err(quota_exceeded(quota));
+        }
+        let id = FileId::new();
+        let key = crate::project::files::storage_key(project, task, id);
+        let multipart = size >= PART_BYTES;
+        let upload_id = if multipart {
+            Some(self.blobs.create_multipart(&key, &content_type).await?)
+        } else {
+            None
+        };
+        let upload = PendingUpload {
+            id,
+            project_id: project,
+            task_id: task,
+            storage_key: key.clone(),
+            file_name,
+            content_type,
+            file_size: new.file_size,
+            multipart_upload_id: upload_id.clone(),
+            uploaded_by: caller.user_id,
+            created_at: now,
+            expires_at: now + self.limits.pending_ttl,
+        };
+        self.store.insert_upload(&upload).await?;
+        let ttl = self.limits.upload_url_ttl;
+        let session = match upload_id {
+            None => UploadSession {
+                file_id: id,
+                is_multipart: false,
+                upload_url: Some(self.blobs.presign_put(&key, size, ttl).await?),
+                multipart: None,
+            },
+            Some(upload_id) => {
+                let count = size.div_ceil(PART_BYTES);
+                let mut parts = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+                for n in 1..=count {
+                    let length = PART_BYTES.min(size - (n - 1) * PART_BYTES);
+                    let part = u32::try_from(n).unwrap_or(u32::MAX);
+                    let upload_url = self
+                        .blobs
+                        .presign_part(&key, &upload_id, part, length, ttl)
+                        .await?;
+                    parts.push(PartUrl {
+                        part_number: part,
+                        upload_url,
+                    });
+                }
+                UploadSession {
+                    file_id: id,
+                    is_multipart: true,
+                    upload_url: None,
+                    multipart: Some(MultipartSession { upload_id, parts }),
+                }
+            }
+        };
+        Ok(session)
+    }
+
+    /// Attaches an uploaded file to its task once its bytes are in the store.
+    pub async fn complete(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        task: TaskId,
+        done: Completion,
+    ) -> Result<AttachmentView> {
+        // The caller may write the task before anything about the upload is told.
+        self.projects
+            .read(project, caller.clone(), AuthorizeUpload { task_id: task })
+            .await?;
+        let upload = match self.store.upload(done.file_id).await? {
+            Some(u) if u.project_id == project && u.task_id == task => u,
+            Some(_) => return Err(file_not_found()),
+            None if self.store.file_attached(done.file_id).await? => {
+                return Err(Error::conflict(
+                    codes::ATTACHMENT_UPLOAD_NOT_PENDING,
+                    "attachment: the upload is already attached",
+                ));
+            }
+            None => return Err(file_not_found()),
+        };
+        if upload.expires_at <= crate::clock::now() {
+            return Err(Error::conflict(
+                codes::ATTACHMENT_UPLOAD_EXPIRED,
+                "attachment: the upload expired; start it again",
+            ));
+        }
+        if let Some(upload_id) = &upload.multipart_upload_id {
+            let Some(given) = &done.upload_id else {
+                return Err(Error::invalid(
+                    codes::ATTACHMENT_MULTIPART_UPLOAD_ID_REQUIRED,
+                    "attachment: upload_id is required for a multipart upload",
+                ));
+            };
+            if given != upload_id {
+                return Err(Error::invalid(
+                    codes::ATTACHMENT_UPLOAD_ID_MISMATCH,
+                    "attachment: upload_id does not match the upload",
+                ));
+            }
+            let parts = done.parts.as_deref().unwrap_or_default();
+            if parts.is_empty() {
+                return Err(Error::invalid(
+                    codes::ATTACHMENT_MULTIPART_PARTS_EMPTY,
+                    "attachment: parts are required for a multipart upload",
+                ));
+            }
+            // Already assembled by an earlier try whose attach failed: the object is there.
+            if self.blobs.size(&upload.storage_key).await?.is_none() {
+                self.blobs
+                    .complete_multipart(&upload.storage_key, upload_id, parts)
+                    .await?;
+            }
+        } else if done.upload_id.is_some() {
+            return Err(Error::invalid(
+                codes::ATTACHMENT_NOT_MULTIPART_UPLOAD,
+                "attachment: this upload is not a multipart upload",
+            ));
+        }
+        match self.blobs.size(&upload.storage_key).await? {
+            None => {
+                return Err(Error::conflict(
+                    codes::ATTACHMENT_UPLOAD_INCOMPLETE,
+                    "attachment: the file's bytes have not been uploaded",
+                ));
+            }
+            Some(size) if i64::try_from(size).ok() != Some(upload.file_size) => {
+                self.blobs.delete(&upload.storage_key).await?;
+                return Err(Error::conflict(
+                    codes::ATTACHMENT_UPLOAD_INCOMPLETE,
+                    format!(
+                        "attachment: {size} bytes were uploaded, not the {} announced; upload them again",
+                        upload.file_size
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        let quota = self
+            .limits
+            .project_quota
+            .map(|q| i64::try_from(q).unwrap_or(i64::MAX));
+        self.projects
+            .command(project, caller.clone(), AttachFile { upload, quota })
+            .await
+    }
+
+    /// A task's attachments.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        task: TaskId,
+    ) -> Result<Vec<AttachmentView>> {
+        self.projects
+            .read(project, caller.clone(), ListAttachments { task_id: task })
+            .await
+    }
+
+    /// A short-lived URL that reads the file: saved with `download`, else shown inline when
+    /// its type is safe to show (never HTML, SVG or script: see `inline_safe`).
+    pub async fn download_url(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        task: TaskId,
+        attachment: AttachmentId,
+        download: bool,
+    ) -> Result<String> {
+        let file = self
+            .projects
+            .read(
+                project,
+                caller.clone(),
+                GetAttachment {
+                    task_id: task,
+                    attachment_id: attachment,
+                },
+            )
+            .await?;
+        let serve = Serve {
+            attachment: download || !inline_safe(&file.content_type),
+            file_name: file.file_name.clone(),
+            content_type: file.content_type.clone(),
+        };
+        Ok(self
+            .blobs
+            .presign_get(&file.storage_key, &serve, self.limits.download_url_ttl)
+            .await?)
+    }
+
+    /// Removes an attachment; the cleanup consumer deletes its object.
+    pub async fn delete(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        task: TaskId,
+        attachment: AttachmentId,
+    ) -> Result<()> {
+        self.projects
+            .command(
+                project,
+                caller.clone(),
+                DetachFile {
+                    task_id: task,
+                    attachment_id: attachment,
+                },
+            )
+            .await
+    }
+
+    /// Removes uploads that expired before `now` (at most `limit`): their parts, any object
+    /// and the row. An upload attached after all keeps its object. How many were removed.
+    pub async fn sweep(&self, now: DateTime<Utc>, limit: u32) -> Result<usize> {
+        let expired = self.store.expired_uploads(now, limit).await?;
+        let mut removed = 0;
+        for upload in expired {
+            if !self.store.file_attached(upload.id).await? {
+                if let Some(upload_id) = &upload.multipart_upload_id {
+                    self.blobs
+                        .abort_multipart(&upload.storage_key, upload_id)
+                        .await?;
+                }
+                self.blobs.delete(&upload.storage_key).await?;
+            }
+            self.store.delete_upload(upload.id).await?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+}
+
+fn file_not_found() -> Error {
+    Error::not_found(codes::FILE_NOT_FOUND, "file: not found")
+}
+
+fn quota_exceeded(quota: u64) -> Error {
+    Error::TooLarge {
+        code: codes::PROJECT_STORAGE_QUOTA_EXCEEDED,
+        message: format!("attachment: the project's storage quota ({quota} bytes) is full"),
+    }
+}
+
+/// Paca's checks, then Corral's: the trimmed name and type.
+fn validate(new: &NewUpload) -> Result<(String, String)> {
+    if new.file_name.is_empty() || new.content_type.is_empty() {
+        return Err(Error::bad_request(
+            "file_name and content_type are required",
+        ));
+    }
+    if new.file_size <= 0 {
+        return Err(Error::bad_request("file_size must be greater than 0"));
+    }
+    let invalid = |m: &str| Error::invalid(codes::ATTACHMENT_INVALID, format!("attachment: {m}"));
+    let name = new.file_name.trim();
+    if name.is_empty() {
+        return Err(invalid("file_name is blank"));
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(invalid("file_name is longer than 255 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("file_name contains control characters"));
+    }
+    let content_type = new.content_type.trim().to_ascii_lowercase();
+    if content_type.is_empty() {
+        return Err(invalid("content_type is blank"));
+    }
+    if content_type.len() > TYPE_MAX || !media_type(&content_type) {
+        return Err(invalid("content_type is not a media type (type/subtype)"));
+    }
+    Ok((name.to_owned(), content_type))
+}
+
+/// `type/subtype[; params]` with RFC 6838 token characters.
+fn media_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    let params_ok = value
+        .split(';')
+        .skip(1)
+        .all(|p| !p.trim().is_empty() && p.bytes().all(|b| (0x20..0x7f).contains(&b)));
+    matches!(essence.split_once('/'), Some((t, s)) if token(t) && token(s)) && params_ok
+}
+
+/// The type's essence (no parameters).
+fn essence(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or_default().trim()
+}
+
+fn type_allowed(allowed: &[String], content_type: &str) -> bool {
+    let essence = essence(content_type);
+    allowed.is_empty()
+        || allowed.iter().any(|a| match a.strip_suffix("/*") {
+            Some(family) => essence
+                .split_once('/')
+                .is_some_and(|(t, _)| t.eq_ignore_ascii_case(family)),
+            None => a.eq_ignore_ascii_case(essence),
+        })
+}
+
+/// Types a browser may show inline from Corral's origin: they cannot run script. Everything
+/// else (HTML, SVG, XML, JavaScript, unknown) is served as a download.
+pub fn inline_safe(content_type: &str) -> bool {
+    let essence = essence(content_type);
+    matches!(
+        essence,
+        "image/png"
+            | "image/jpeg"
+            | "image/gif"
+            | "image/webp"
+            | "image/avif"
+            | "application/pdf"
+            | "text/plain"
+    ) || essence.starts_with("audio/")
+        || essence.starts_with("video/")
+}
+
+/// Deletes the objects of removed attachments, deleted tasks and deleted projects, once the
+/// removal is committed.
+pub struct FileCleanup {
+    blobs: Arc<dyn BlobStore>,
+}
+
+impl FileCleanup {
+    pub fn new(blobs: Arc<dyn BlobStore>) -> Self {
+        Self { blobs }
+    }
+}
+
+#[async_trait]
+impl crate::pipeline::Consumer for FileCleanup {
+    fn name(&self) -> &'static str {
+        "files-cleanup"
+    }
+
+    fn wants(&self, kind: EventKind) -> bool {
+        matches!(
+            kind,
+            EventKind::AttachmentRemoved | EventKind::TaskDeleted | EventKind::ProjectDeleted
+        )
+    }
+
+    async fn handle(&self, event: &Event) -> Result<()> {
+        let removed = match event.kind {
+            EventKind::AttachmentRemoved => {
+                let ids = (
+                    event.task_id,
+                    event.payload["content"]["file_id"]
+                        .as_str()
+                        .and_then(|f| f.parse().ok())
+                        .map(FileId),
+                );
+                let (Some(task), Some(file)) = ids else {
+                    return Err(Error::Internal(
+                        "an attachment removal without its task and file".into(),
+                    ));
+                };
+                let key = crate::project::files::storage_key(event.project_id, task, file);
+                self.blobs.delete(&key).await
+            }
+            EventKind::TaskDeleted => match event.task_id {
+                Some(task) => self
+                    .blobs
+                    .delete_prefix(&crate::project::files::task_prefix(event.project_id, task))
+                    .await
+                    .map(drop),
+                None => Ok(()),
+            },
+            EventKind::ProjectDeleted => self
+                .blobs
+                .delete_prefix(&crate::project::files::project_prefix(event.project_id))
+                .await
+                .map(drop),
+            _ => Ok(()),
+        };
+        removed.map_err(|e| match e {
+            BlobError::Unavailable(m) => Error::Unavailable(m),
+            other => Error::Internal(other.to_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types() {
+        for ok in [
+            "text/plain",
+            "image/svg+xml",
+            "application/vnd.api+json",
+            "text/plain; charset=utf-8",
+        ] {
+            assert!(media_type(ok), "{ok}");
+        }
+        for bad in [
+            "text",
+            "text/",
+            "/plain",
+            "te xt/plain",
+            "text/plain;",
+            "a/b/c",
+        ] {
+            assert!(!media_type(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn allowed_types_match_families_and_essences() {
+        let allowed = vec!["image/*".to_owned(), "application/pdf".to_owned()];
+        assert!(type_allowed(&allowed, "image/png"));
+        assert!(type_allowed(&allowed, "application/pdf; x=y"));
+        assert!(!type_allowed(&allowed, "text/html"));
+        assert!(type_allowed(&[], "text/html"));
+    }
+
+    #[test]
+    fn script_types_are_never_inline() {
+        for t in [
+            "text/html",
+            "image/svg+xml",
+            "application/javascript",
+            "text/xml",
+            "application/octet-stream",
+        ] {
+            assert!(!inline_safe(t), "{t}");
+        }
+        assert!(inline_safe("image/png"));
+    }
+
+    #[test]
+    fn initiate_bodies_are_checked_in_pacas_order() {
+        let new = |n: &str, t: &str, s: i64| NewUpload {
+            file_name: n.into(),
+            content_type: t.into(),
+            file_size: s,
+        };
+        assert_eq!(
+            validate(&new("", "text/plain", 1))
+                .expect_err("refused")
+                .code(),
+            codes::BAD_REQUEST
+        );
+        assert_eq!(
+            validate(&new("a", "text/plain", 0))
+                .expect_err("refused")
+                .code(),
+            codes::BAD_REQUEST
+        );
+        assert_eq!(
+            validate(&new("  ", "text/plain", 1))
+                .expect_err("refused")
+                .code(),
+            codes::ATTACHMENT_INVALID
+        );
+        assert_eq!(
+            validate(&new("a\u{7}", "text/plain", 1))
+                .expect_err("refused")
+                .code(),
+            codes::ATTACHMENT_INVALID
+        );
+        assert_eq!(
+            validate(&new("a", "nonsense", 1))
+                .expect_err("refused")
+                .code(),
+            codes::ATTACHMENT_INVALID
+        );
+        assert_eq!(
+            validate(&new(" a.txt ", "Text/Plain", 1)).ok(),
+            Some(("a.txt".into(), "text/plain".into()))
+        );
+    }
+}

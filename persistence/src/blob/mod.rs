@@ -1,0 +1,5 @@
+//! Blob store adapters: a local directory served by Corral itself (the default).
+
+pub mod local;
+
+pub use local::LocalBlobStore;

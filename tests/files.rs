@@ -1,0 +1,556 @@
+//! Task attachments through Paca's presigned flow, on the embedded blob store: a plain HTTP
+//! client PUTs to the URLs the API hands out, as a browser does.
+
+mod common;
+
+use common::{Backend, Client, TestServer, at, id_named, project};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const MIB: usize = 1024 * 1024;
+
+/// A task in a new project; (project, task).
+async fn task(admin: &Client, name: &str) -> (String, String) {
+    let p = project(admin, name).await;
+    let t = admin
+        .post(&at(&p, "/tasks"), &json!({"title": "with files"}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("task id")
+        .to_owned();
+    (p, t)
+}
+
+fn attachments(p: &str, t: &str, rest: &str) -> String {
+    at(p, &format!("/tasks/{t}/attachments{rest}"))
+}
+
+/// Bytes no two tests share, so a mix-up shows.
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+async fn initiate(
+    c: &Client,
+    p: &str,
+    t: &str,
+    name: &str,
+    kind: &str,
+    size: usize,
+) -> common::Resp {
+    c.post(
+        &attachments(p, t, "/initiate-upload"),
+        &json!({"file_name": name, "content_type": kind, "file_size": size}),
+    )
+    .await
+}
+
+/// PUTs `body` to a signed URL as a browser would: no credentials.
+async fn put(url: &str, body: Vec<u8>) -> reqwest::Response {
+    reqwest::Client::new()
+        .put(url)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .expect("PUT")
+}
+
+/// Uploads `data` through the whole flow; the attachment.
+async fn upload(c: &Client, p: &str, t: &str, name: &str, kind: &str, data: &[u8]) -> Value {
+    let session = initiate(c, p, t, name, kind, data.len()).await;
+    assert_eq!(session.status, 201, "{}", session.body);
+    let session = session.data().clone();
+    let file_id = session["file_id"].as_str().expect("file_id").to_owned();
+    let body = if session["is_multipart"] == true {
+        let parts = session["multipart"]["parts"]
+            .as_array()
+            .expect("parts")
+            .clone();
+        let mut done = Vec::new();
+        for part in &parts {
+            let n = part["part_number"].as_u64().expect("part number") as usize;
+            let chunk = data[(n - 1) * 5 * MIB..(n * 5 * MIB).min(data.len())].to_vec();
+            let r = put(part["upload_url"].as_str().expect("url"), chunk).await;
+            assert_eq!(r.status(), 200, "part {n}");
+            let etag = r.headers()["etag"].to_str().expect("etag").to_owned();
+            done.push(json!({"part_number": n, "etag": etag}));
+        }
+        json!({"file_id": file_id, "upload_id": session["multipart"]["upload_id"], "parts": done})
+    } else {
+        let r = put(session["upload_url"].as_str().expect("url"), data.to_vec()).await;
+        assert_eq!(r.status(), 200, "{:?}", r.text().await);
+        json!({"file_id": file_id})
+    };
+    let done = c.post(&attachments(p, t, "/complete-upload"), &body).await;
+    assert_eq!(done.status, 201, "{}", done.body);
+    done.data().clone()
+}
+
+async fn download_url(c: &Client, p: &str, t: &str, attachment: &str, download: bool) -> String {
+    let q = if download { "?download=true" } else { "" };
+    let r = c
+        .get(&attachments(
+            p,
+            t,
+            &format!("/{attachment}/download-url{q}"),
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.data()["url"].as_str().expect("url").to_owned()
+}
+
+/// Every regular file under the store's directory.
+fn stored_files(s: &TestServer) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&s.data_dir.join("blobs"), &mut out);
+    out
+}
+
+/// Waits until the store holds `n` files (the cleanup consumer deletes asynchronously).
+async fn until_stored(s: &TestServer, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while stored_files(s).len() != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "wanted {n} stored files: {:?}",
+            stored_files(s)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A file up and down, one PUT and multipart: the bytes come back equal, the list, the
+/// download's headers, the activity entries; deleting removes the object.
+async fn round_trip(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Files").await;
+
+    let small = bytes(1000, 7);
+    let a = upload(&admin, &p, &t, "notes.txt", "text/plain", &small).await;
+    assert_eq!(a["task_id"], t.as_str());
+    assert_eq!(a["file"]["file_name"], "notes.txt");
+    assert_eq!(a["file"]["file_size"], 1000);
+    assert_eq!(a["file"]["content_type"], "text/plain");
+    let a_id = a["id"].as_str().expect("id").to_owned();
+
+    // 12 MiB + 3 bytes: three parts of 5, 5 and 2 MiB + 3.
+    let big = bytes(12 * MIB + 3, 11);
+    let session = initiate(
+        &admin,
+        &p,
+        &t,
+        "big.bin",
+        "application/octet-stream",
+        big.len(),
+    )
+    .await;
+    let parts = session.data()["multipart"]["parts"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(parts, Some(3), "{}", session.body);
+    assert_eq!(session.data()["is_multipart"], true);
+    assert!(
+        session.data().get("upload_url").is_none(),
+        "{}",
+        session.body
+    );
+    let m = upload(&admin, &p, &t, "big.bin", "application/octet-stream", &big).await;
+    let m_id = m["id"].as_str().expect("id").to_owned();
+
+    let list = admin.get(&attachments(&p, &t, "")).await;
+    assert_eq!(list.status, 200);
+    let names: Vec<&str> = list.data()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["file"]["file_name"].as_str())
+        .collect();
+    assert_eq!(names, ["notes.txt", "big.bin"], "oldest first");
+
+    let http = reqwest::Client::new();
+    let got = http
+        .get(download_url(&admin, &p, &t, &a_id, false).await)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "text/plain");
+    assert!(
+        got.headers()["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.starts_with("inline; filename=\"notes.txt\"")),
+        "{:?}",
+        got.headers()
+    );
+    assert_eq!(got.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(got.bytes().await.expect("body"), small);
+
+    let got = http
+        .get(download_url(&admin, &p, &t, &m_id, true).await)
+        .send()
+        .await
+        .expect("GET");
+    assert!(
+        got.headers()["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.starts_with("attachment; filename=\"big.bin\""))
+    );
+    assert_eq!(got.bytes().await.expect("body").as_ref(), big.as_slice());
+    // A range of it.
+    let got = http
+        .get(download_url(&admin, &p, &t, &m_id, true).await)
+        .header("range", "bytes=5242878-5242881")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(got.status(), 206);
+    assert_eq!(
+        got.bytes().await.expect("body").as_ref(),
+        &big[5_242_878..5_242_882]
+    );
+    // The parts are gone once joined: two objects, nothing else.
+    until_stored(&s, 2).await;
+
+    let activity = admin.get(&at(&p, &format!("/tasks/{t}/activities"))).await;
+    let kinds: Vec<&str> = activity.data()["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["activity_type"].as_str())
+        .filter(|k| k.starts_with("task.attachment"))
+        .collect();
+    assert_eq!(kinds.len(), 2, "{}", activity.body);
+
+    let gone = admin
+        .delete(&attachments(&p, &t, &format!("/{a_id}")))
+        .await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    until_stored(&s, 1).await;
+    let again = admin
+        .get(&attachments(&p, &t, &format!("/{a_id}/download-url")))
+        .await;
+    assert_eq!(again.status, 404);
+    assert_eq!(again.error_code(), "ATTACHMENT_NOT_FOUND");
+    // Deleting the task removes its files' objects.
+    let deleted = admin.delete(&at(&p, &format!("/tasks/{t}"))).await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    until_stored(&s, 0).await;
+}
+
+/// Signed URLs are the only way in, and each is for one request: expired, altered, reused for
+/// another method or key, or fed too many or too few bytes, it is refused and nothing is kept.
+async fn urls_are_checked(b: Backend) {
+    let Some(s) = TestServer::start_with(
+        b,
+        &[
+            ("FILE_UPLOAD_URL_TTL", "1s"),
+            ("FILE_DOWNLOAD_URL_TTL", "1s"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Urls").await;
+    let data = bytes(100, 3);
+    let session = initiate(&admin, &p, &t, "a.txt", "text/plain", 100).await;
+    let url = session.data()["upload_url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let file_id = session.data()["file_id"].as_str().expect("id").to_owned();
+
+    // Completing before the bytes are there.
+    let early = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": file_id}),
+        )
+        .await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert_eq!(early.error_code(), "ATTACHMENT_UPLOAD_INCOMPLETE");
+
+    let refused = |r: &reqwest::Response, status: u16| {
+        assert_eq!(r.status(), status, "{r:?}");
+    };
+    for (from, to) in [
+        ("length=100", "length=101"),
+        ("method=PUT", "method=GET"),
+        ("sig=", "sig=00"),
+    ] {
+        let r = put(&url.replacen(from, to, 1), data.clone()).await;
+        refused(&r, 403);
+        let body: Value = r.json().await.expect("envelope");
+        assert_eq!(body["error_code"], "STORAGE_URL_INVALID", "{from}");
+    }
+    // Another project's key with this signature.
+    let (other, other_task) = task(&admin, "Other").await;
+    let moved = url.replacen(&p, &other, 1).replacen(&t, &other_task, 1);
+    refused(&put(&moved, data.clone()).await, 403);
+    // Too many bytes, then too few: refused while streaming, nothing kept.
+    refused(&put(&url, bytes(101, 3)).await, 413);
+    refused(&put(&url, bytes(99, 3)).await, 400);
+    assert!(stored_files(&s).is_empty(), "{:?}", stored_files(&s));
+    // A GET with the PUT URL.
+    let r = reqwest::get(&url).await.expect("GET");
+    refused(&r, 403);
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = put(&url, data.clone()).await;
+    refused(&r, 403);
+    let body: Value = r.json().await.expect("envelope");
+    assert_eq!(body["error_code"], "STORAGE_URL_EXPIRED");
+
+    let a = upload(&admin, &p, &t, "b.txt", "text/plain", &data).await;
+    let get = download_url(&admin, &p, &t, a["id"].as_str().expect("id"), false).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = reqwest::get(&get).await.expect("GET");
+    refused(&r, 403);
+}
+
+/// Who may do what: a Viewer cannot upload, a non-member cannot read a URL, an attachment is
+/// reached only through its own task and project, and a completed upload cannot be attached
+/// twice.
+async fn permissions(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Guarded").await;
+    let a = upload(&admin, &p, &t, "a.txt", "text/plain", &bytes(10, 1)).await;
+    let a_id = a["id"].as_str().expect("id").to_owned();
+
+    let (viewer, viewer_id) = s.user("vera", "USER").await;
+    let role = id_named(&admin.get(&at(&p, "/roles")).await, "role_name", "Viewer");
+    let added = admin
+        .post(
+            &at(&p, "/members"),
+            &json!({"user_id": viewer_id, "project_role_id": role}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let r = initiate(&viewer, &p, &t, "v.txt", "text/plain", 10).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = viewer
+        .delete(&attachments(&p, &t, &format!("/{a_id}")))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // Viewers read.
+    let r = viewer
+        .get(&attachments(&p, &t, &format!("/{a_id}/download-url")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let (stranger, _) = s.user("sam", "USER").await;
+    let r = stranger
+        .get(&attachments(&p, &t, &format!("/{a_id}/download-url")))
+        .await;
+    assert!(matches!(r.status, 403 | 404), "{}", r.body);
+    let r = stranger.get(&attachments(&p, &t, "")).await;
+    assert!(matches!(r.status, 403 | 404), "{}", r.body);
+
+    // Through another task, or another project's path.
+    let (q, u) = task(&admin, "Elsewhere").await;
+    let r = admin
+        .get(&attachments(&q, &u, &format!("/{a_id}/download-url")))
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let other_task = admin
+        .post(&at(&p, "/tasks"), &json!({"title": "other"}))
+        .await
+        .data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = admin
+        .get(&attachments(
+            &p,
+            &other_task,
+            &format!("/{a_id}/download-url"),
+        ))
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.error_code(), "ATTACHMENT_NOT_FOUND");
+
+    // An upload completed through another project's path, then twice.
+    let session = initiate(&admin, &p, &t, "c.txt", "text/plain", 5).await;
+    let file_id = session.data()["file_id"].as_str().expect("id").to_owned();
+    put(
+        session.data()["upload_url"].as_str().expect("url"),
+        bytes(5, 2),
+    )
+    .await;
+    let r = admin
+        .post(
+            &attachments(&q, &u, "/complete-upload"),
+            &json!({"file_id": file_id}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.error_code(), "FILE_NOT_FOUND");
+    let done = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": file_id}),
+        )
+        .await;
+    assert_eq!(done.status, 201, "{}", done.body);
+    let twice = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": file_id}),
+        )
+        .await;
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    assert_eq!(twice.error_code(), "ATTACHMENT_UPLOAD_NOT_PENDING");
+}
+
+/// Bad requests and limits get Paca's codes (or Corral's, for the limits Paca lacks) and
+/// change nothing.
+async fn limits_and_bad_input(b: Backend) {
+    let Some(s) = TestServer::start_with(
+        b,
+        &[
+            ("FILE_MAX_BYTES", "2000"),
+            ("FILE_ALLOWED_TYPES", "text/plain, image/*"),
+            ("PROJECT_STORAGE_QUOTA_BYTES", "3000"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Limits").await;
+    let cases = [
+        (
+            json!({"file_name": "", "content_type": "text/plain", "file_size": 1}),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            json!({"file_name": "a", "content_type": "text/plain", "file_size": 0}),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            json!({"file_name": "   ", "content_type": "text/plain", "file_size": 1}),
+            400,
+            "ATTACHMENT_INVALID",
+        ),
+        (
+            json!({"file_name": "a\u{0}b", "content_type": "text/plain", "file_size": 1}),
+            400,
+            "VALIDATION_ERROR",
+        ),
+        (
+            json!({"file_name": "a", "content_type": "no type", "file_size": 1}),
+            400,
+            "ATTACHMENT_INVALID",
+        ),
+        (
+            json!({"file_name": "a", "content_type": "text/plain", "file_size": 2001}),
+            413,
+            "ATTACHMENT_TOO_LARGE",
+        ),
+        (
+            json!({"file_name": "a", "content_type": "text/html", "file_size": 1}),
+            415,
+            "ATTACHMENT_TYPE_NOT_ALLOWED",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let r = admin
+            .post(&attachments(&p, &t, "/initiate-upload"), &body)
+            .await;
+        assert_eq!(
+            (r.status, r.error_code()),
+            (status, code.to_owned()),
+            "{body}: {}",
+            r.body
+        );
+    }
+    let r = admin
+        .post(
+            &attachments(
+                &p,
+                "00000000-0000-7000-8000-000000000000",
+                "/initiate-upload",
+            ),
+            &json!({"file_name": "a", "content_type": "text/plain", "file_size": 1}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(r.error_code(), "TASK_NOT_FOUND");
+    let r = admin
+        .post(&attachments(&p, &t, "/complete-upload"), &json!({}))
+        .await;
+    assert_eq!((r.status, r.error_code()), (400, "BAD_REQUEST".to_owned()));
+    assert!(stored_files(&s).is_empty());
+    assert_eq!(
+        admin.get(&attachments(&p, &t, "")).await.data()["items"],
+        json!([])
+    );
+
+    // The quota counts attached files and uploads in progress.
+    upload(&admin, &p, &t, "one.png", "image/png", &bytes(1500, 1)).await;
+    let pending = initiate(&admin, &p, &t, "two.txt", "text/plain", 1000).await;
+    assert_eq!(pending.status, 201, "{}", pending.body);
+    let r = initiate(&admin, &p, &t, "three.txt", "text/plain", 600).await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (413, "PROJECT_STORAGE_QUOTA_EXCEEDED".to_owned()),
+        "{}",
+        r.body
+    );
+
+    // HTML is accepted when allowed, and then served as a download, never inline.
+    drop(s);
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Html").await;
+    let a = upload(
+        &admin,
+        &p,
+        &t,
+        "x.html",
+        "text/html",
+        b"<script>alert(1)</script>",
+    )
+    .await;
+    let url = download_url(&admin, &p, &t, a["id"].as_str().expect("id"), false).await;
+    let r = reqwest::get(&url).await.expect("GET");
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(r.headers().contains_key("content-security-policy"));
+}
+
+on_both_backends!(
+    round_trip,
+    urls_are_checked,
+    permissions,
+    limits_and_bad_input
+);
