@@ -30,11 +30,19 @@ pub enum BusConfig {
 /// Where file bytes live and what may be uploaded.
 #[derive(Clone, Debug)]
 pub struct StorageSettings {
-    /// The local store's directory (`STORAGE_DIR`, default `DATA_DIR/blobs`).
-    pub dir: PathBuf,
-    /// The base URL clients reach `/storage` at; `None`: the origin of each request.
+    pub provider: StorageProvider,
+    /// The base URL clients reach `/storage` at (local), or that replaces the S3 endpoint's
+    /// origin in signed URLs; `None`: the origin of each request (local), the endpoint (S3).
     pub public_url: Option<String>,
     pub limits: corral_actors::files::FileLimits,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageProvider {
+    /// A directory (`STORAGE_DIR`, default `DATA_DIR/blobs`), served by Corral at `/storage`.
+    Local(PathBuf),
+    /// S3 or an S3-compatible server (`STORAGE_PROVIDER=s3|minio`).
+    S3(corral_persistence::blob::S3Settings),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -371,7 +379,24 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "STORAGE_PROVIDER",
         "local",
-        "where attached files live: local (s3 and minio are not built yet)",
+        "where attached files live: local, s3 or minio",
+    ),
+    (
+        "STORAGE_ENDPOINT",
+        "(unset: AWS; required for minio)",
+        "S3-compatible endpoint, host:port or URL",
+    ),
+    (
+        "STORAGE_USE_SSL",
+        "false",
+        "https for an endpoint given without a scheme",
+    ),
+    ("STORAGE_BUCKET", "corral", "bucket (it must exist)"),
+    ("STORAGE_REGION", "us-east-1", "bucket region"),
+    (
+        "STORAGE_ACCESS_KEY_ID / STORAGE_SECRET_ACCESS_KEY",
+        "(required for s3 and minio)",
+        "credentials",
     ),
     (
         "STORAGE_DIR",
@@ -741,12 +766,6 @@ fn storage_settings<E: Env>(
     data_dir: &std::path::Path,
 ) -> StorageSettings {
     use corral_actors::files::{FileLimits, MAX_PARTS, PART_BYTES};
-    match env.get("STORAGE_PROVIDER").as_deref() {
-        None | Some("local") => {}
-        Some(other) => p.problems.push(format!(
-            "STORAGE_PROVIDER={other:?}: only local is built so far (s3 and minio are not yet)"
-        )),
-    }
     let defaults = FileLimits::default();
     let max_bytes = p.parsed("FILE_MAX_BYTES", defaults.max_bytes, |raw| {
         match raw.parse::<u64>() {
@@ -797,11 +816,24 @@ fn storage_settings<E: Env>(
             "STORAGE_PUBLIC_URL={url:?}: expected an http:// or https:// URL"
         ));
     }
+    let provider = match env.get("STORAGE_PROVIDER").as_deref() {
+        None | Some("local") => StorageProvider::Local(
+            env.get("STORAGE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("blobs")),
+        ),
+        Some(kind @ ("s3" | "minio")) => {
+            StorageProvider::S3(s3_settings(p, env, kind, &public_url))
+        }
+        Some(other) => {
+            p.problems.push(format!(
+                "STORAGE_PROVIDER={other:?}: expected local, s3 or minio"
+            ));
+            StorageProvider::Local(data_dir.join("blobs"))
+        }
+    };
     StorageSettings {
-        dir: env
-            .get("STORAGE_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| data_dir.join("blobs")),
+        provider,
         public_url,
         limits: FileLimits {
             max_bytes,
@@ -811,6 +843,57 @@ fn storage_settings<E: Env>(
             download_url_ttl,
             pending_ttl,
         },
+    }
+}
+
+/// Paca's variables for S3 and MinIO: an endpoint is required for MinIO (`host:port`, its scheme
+/// from `STORAGE_USE_SSL`, or a URL) and optional for AWS; credentials are required.
+fn s3_settings<E: Env>(
+    p: &mut Parser<'_, E>,
+    env: &E,
+    kind: &str,
+    public_url: &Option<String>,
+) -> corral_persistence::blob::S3Settings {
+    let use_ssl = p.bool("STORAGE_USE_SSL");
+    let endpoint = env
+        .get("STORAGE_ENDPOINT")
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            if e.starts_with("http://") || e.starts_with("https://") {
+                e
+            } else if use_ssl {
+                format!("https://{e}")
+            } else {
+                format!("http://{e}")
+            }
+        });
+    if kind == "minio" && endpoint.is_none() {
+        p.problems
+            .push("STORAGE_ENDPOINT is required with STORAGE_PROVIDER=minio".into());
+    }
+    let mut required = |name: &str| match env.get(name).filter(|v| !v.is_empty()) {
+        Some(v) => v,
+        None => {
+            p.problems
+                .push(format!("{name} is required with STORAGE_PROVIDER={kind}"));
+            String::new()
+        }
+    };
+    let access_key_id = required("STORAGE_ACCESS_KEY_ID");
+    let secret_access_key = required("STORAGE_SECRET_ACCESS_KEY");
+    corral_persistence::blob::S3Settings {
+        endpoint,
+        bucket: env
+            .get("STORAGE_BUCKET")
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| "corral".into()),
+        region: env
+            .get("STORAGE_REGION")
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "us-east-1".into()),
+        access_key_id,
+        secret_access_key,
+        public_url: public_url.clone(),
     }
 }
 

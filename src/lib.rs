@@ -7,7 +7,7 @@
 pub mod config;
 
 use anyhow::Context;
-use config::{BusConfig, Config, Database};
+use config::{BusConfig, Config, Database, StorageProvider};
 use corral_actors::accounts::{Accounts, AccountsConfig, AdminBootstrap};
 use corral_actors::auth::token::TokenTtls;
 use corral_actors::bus::Bus;
@@ -83,10 +83,17 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .context("encryption_key is not text")?,
     };
     // Every node shares the JWT secret, so a URL one node signed is good on all of them.
-    let blobs: Arc<dyn corral_actors::blob::BlobStore> = Arc::new(
-        corral_persistence::blob::LocalBlobStore::open(&config.storage.dir, &jwt_secret)
-            .map_err(|e| anyhow::anyhow!("opening the blob store: {e}"))?,
-    );
+    let blobs: Arc<dyn corral_actors::blob::BlobStore> = match &config.storage.provider {
+        StorageProvider::Local(dir) => Arc::new(
+            corral_persistence::blob::LocalBlobStore::open(dir, &jwt_secret)
+                .map_err(|e| anyhow::anyhow!("opening the blob store: {e}"))?,
+        ),
+        StorageProvider::S3(settings) => Arc::new(
+            corral_persistence::blob::S3BlobStore::open(settings)
+                .await
+                .map_err(|e| anyhow::anyhow!("opening the S3 blob store: {e}"))?,
+        ),
+    };
     let secrets = corral_actors::secrets::Secrets::from_hex(&encryption_key)
         .map_err(|e| anyhow::anyhow!("encryption key: {e}"))?;
     let accounts = Accounts::new(

@@ -1,5 +1,6 @@
-//! Task attachments through Paca's presigned flow, on the embedded blob store: a plain HTTP
-//! client PUTs to the URLs the API hands out, as a browser does.
+//! Task attachments through Paca's presigned flow, on the embedded blob store and on an
+//! S3-compatible server (moto): a plain HTTP client PUTs to the URLs the API hands out, as a
+//! browser does.
 
 mod common;
 
@@ -548,9 +549,141 @@ async fn limits_and_bad_input(b: Backend) {
     assert!(r.headers().contains_key("content-security-policy"));
 }
 
+/// Waits until the bucket holds `n` keys under `prefix`.
+async fn until_keys(moto: &common::s3::Moto, prefix: &str, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let keys = moto.keys(prefix).await;
+        if keys.len() == n {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "wanted {n} keys: {keys:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The same flow on an S3-compatible server (moto), the URLs used by a plain HTTP client:
+/// one PUT and multipart round trips, a complete before the bytes or with the wrong size or
+/// ETags refused (a wrong-size object is deleted), another project's path refused, and
+/// deleting an attachment or its task removes the objects.
+async fn on_s3(b: Backend) {
+    let Some(moto) = common::s3::Moto::start().await else {
+        return;
+    };
+    let env = moto.env();
+    let overrides: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let Some(s) = TestServer::start_with(b, &overrides).await else {
+        return;
+    };
+    let ready = s.client().get("/api/readyz").await;
+    assert_eq!(ready.body["storage"]["backend"], "s3", "{}", ready.body);
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "On S3").await;
+
+    let small = bytes(1000, 5);
+    let a = upload(&admin, &p, &t, "notes.txt", "text/plain", &small).await;
+    let a_id = a["id"].as_str().expect("id").to_owned();
+    let url = download_url(&admin, &p, &t, &a_id, true).await;
+    assert!(url.starts_with(&moto.endpoint()), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    let got = reqwest::get(&url).await.expect("GET");
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.expect("body"), small);
+
+    let big = bytes(12 * MIB + 3, 9);
+    let m = upload(&admin, &p, &t, "big.bin", "application/octet-stream", &big).await;
+    let url = download_url(&admin, &p, &t, m["id"].as_str().expect("id"), false).await;
+    let got = reqwest::get(&url).await.expect("GET");
+    assert_eq!(got.bytes().await.expect("body").as_ref(), big.as_slice());
+    until_keys(&moto, "projects/", 2).await;
+
+    // Completing before the bytes are there, or with fewer bytes than announced.
+    let session = initiate(&admin, &p, &t, "c.txt", "text/plain", 100).await;
+    let file_id = session.data()["file_id"].as_str().expect("id").to_owned();
+    let complete = json!({"file_id": file_id});
+    let r = admin
+        .post(&attachments(&p, &t, "/complete-upload"), &complete)
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (409, "ATTACHMENT_UPLOAD_INCOMPLETE".to_owned())
+    );
+    put(
+        session.data()["upload_url"].as_str().expect("url"),
+        bytes(99, 1),
+    )
+    .await;
+    let r = admin
+        .post(&attachments(&p, &t, "/complete-upload"), &complete)
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (409, "ATTACHMENT_UPLOAD_INCOMPLETE".to_owned()),
+        "{}",
+        r.body
+    );
+    until_keys(&moto, "projects/", 2).await;
+
+    // Multipart with an ETag the store did not give.
+    let session = initiate(&admin, &p, &t, "d.bin", "application/octet-stream", 6 * MIB).await;
+    let data = session.data().clone();
+    let mut parts = Vec::new();
+    for part in data["multipart"]["parts"].as_array().expect("parts") {
+        let n = part["part_number"].as_u64().expect("n") as usize;
+        let len = if n == 1 { 5 * MIB } else { MIB };
+        put(part["upload_url"].as_str().expect("url"), bytes(len, 4)).await;
+        parts.push(json!({"part_number": n, "etag": "\"0123456789abcdef0123456789abcdef\""}));
+    }
+    let r = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": data["file_id"], "upload_id": data["multipart"]["upload_id"], "parts": parts}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (409, "ATTACHMENT_UPLOAD_INCOMPLETE".to_owned()),
+        "{}",
+        r.body
+    );
+
+    // Another project's path.
+    let (q, u) = task(&admin, "Other").await;
+    let session = initiate(&admin, &p, &t, "e.txt", "text/plain", 5).await;
+    put(
+        session.data()["upload_url"].as_str().expect("url"),
+        bytes(5, 2),
+    )
+    .await;
+    let r = admin
+        .post(
+            &attachments(&q, &u, "/complete-upload"),
+            &json!({"file_id": session.data()["file_id"]}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (404, "FILE_NOT_FOUND".to_owned())
+    );
+
+    let gone = admin
+        .delete(&attachments(&p, &t, &format!("/{a_id}")))
+        .await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    // The e.txt object is uploaded but not attached: it stays until its upload expires.
+    until_keys(&moto, &format!("projects/{p}/tasks/{t}/"), 2).await;
+    let deleted = admin.delete(&at(&p, &format!("/tasks/{t}"))).await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    until_keys(&moto, &format!("projects/{p}/tasks/{t}/"), 0).await;
+}
+
 on_both_backends!(
     round_trip,
     urls_are_checked,
     permissions,
-    limits_and_bad_input
+    limits_and_bad_input,
+    on_s3
 );

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::stream::BoxStream;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::time::Duration;
 
 pub type BlobResult<T> = Result<T, BlobError>;
@@ -164,4 +165,61 @@ pub trait ServedBlobs: Send + Sync {
     async fn put(&self, request: SignedRequest<'_>, body: ByteStream) -> BlobResult<String>;
     /// Checks the signature and reads the object (`range`: the `Range` header, if any).
     async fn get(&self, request: SignedRequest<'_>, range: Option<&str>) -> BlobResult<BlobRead>;
+}
+
+/// RFC 6266 characters a `filename*` value may hold as they are.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `inline` or `attachment`, with the name as ASCII (`filename`) and as UTF-8 (`filename*`).
+pub fn content_disposition(serve: &Serve) -> String {
+    let kind = if serve.attachment {
+        "attachment"
+    } else {
+        "inline"
+    };
+    let ascii: String = serve
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(&serve.file_name, ATTR_CHAR)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_carry_both_names() {
+        let serve = Serve {
+            attachment: true,
+            file_name: "rapport \"final\" é.pdf".into(),
+            content_type: "application/pdf".into(),
+        };
+        assert_eq!(
+            content_disposition(&serve),
+            "attachment; filename=\"rapport _final_ _.pdf\"; filename*=UTF-8''rapport%20%22final%22%20%C3%A9.pdf"
+        );
+    }
 }

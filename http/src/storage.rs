@@ -11,10 +11,9 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use corral_actors::blob::{BlobError, ByteStream, Serve, ServedBlobs, SignedRequest};
+use corral_actors::blob::{BlobError, ByteStream, ServedBlobs, SignedRequest, content_disposition};
 use corral_actors::error::{Error, codes};
 use futures::StreamExt;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::time::Duration;
 
 /// Longest wait for the next chunk of an upload.
@@ -132,7 +131,7 @@ pub async fn get(
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     let pdf = read.serve.content_type.starts_with("application/pdf");
     h.insert(header::CONTENT_TYPE, content_type);
-    if let Ok(v) = HeaderValue::from_str(&disposition(&read.serve)) {
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&read.serve)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     // What a file says it is, it stays; and it cannot run script with Corral's origin.
@@ -162,61 +161,4 @@ pub async fn get(
         h.insert(header::ETAG, v);
     }
     response
-}
-
-/// RFC 6266 characters a `filename*` value may hold as they are.
-const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
-
-/// `inline` or `attachment`, with the name as ASCII (`filename`) and as UTF-8 (`filename*`).
-fn disposition(serve: &Serve) -> String {
-    let kind = if serve.attachment {
-        "attachment"
-    } else {
-        "inline"
-    };
-    let ascii: String = serve
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!(
-        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        utf8_percent_encode(&serve.file_name, ATTR_CHAR)
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dispositions_carry_both_names() {
-        let serve = Serve {
-            attachment: true,
-            file_name: "rapport \"final\" é.pdf".into(),
-            content_type: "application/pdf".into(),
-        };
-        assert_eq!(
-            disposition(&serve),
-            "attachment; filename=\"rapport _final_ _.pdf\"; filename*=UTF-8''rapport%20%22final%22%20%C3%A9.pdf"
-        );
-    }
 }

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod load;
 pub mod process;
 pub mod redis;
+pub mod s3;
 pub mod socket;
 
 use corral::config::Config;
