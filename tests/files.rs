@@ -680,7 +680,189 @@ async fn on_s3(b: Backend) {
     until_keys(&moto, &format!("projects/{p}/tasks/{t}/"), 0).await;
 }
 
+/// What an adversarial review found, kept fixed: a content type cannot smuggle HTML past the
+/// inline rule; a URL stops taking bytes once its upload is completed or deleted; one URL takes
+/// one upload at a time; two completions of one upload cannot both assemble it, and a short
+/// part list spends no parts; one member cannot hold every upload place; ranges outside the
+/// file are 416.
+async fn review_findings_stay_fixed(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Hardened").await;
+
+    // `application/pdf;,text/html` renders as HTML in browsers: only the bare type is kept.
+    let html = b"<script>document.title='x'</script>".to_vec();
+    let a = upload(
+        &admin,
+        &p,
+        &t,
+        "q3.pdf",
+        "application/pdf;,text/html",
+        &html,
+    )
+    .await;
+    assert_eq!(a["file"]["content_type"], "application/pdf");
+    let url = download_url(&admin, &p, &t, a["id"].as_str().expect("id"), false).await;
+    let got = reqwest::get(&url).await.expect("GET");
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+
+    // A URL outlives its upload, but the upload decides.
+    let session = initiate(&admin, &p, &t, "once.txt", "text/plain", 10).await;
+    let url = session.data()["upload_url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    assert_eq!(put(&url, bytes(10, 1)).await.status(), 200);
+    let done = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": session.data()["file_id"]}),
+        )
+        .await;
+    assert_eq!(done.status, 201, "{}", done.body);
+    let again = put(&url, bytes(10, 2)).await;
+    assert_eq!(again.status(), 409);
+    let body: Value = again.json().await.expect("envelope");
+    assert_eq!(body["error_code"], "ATTACHMENT_UPLOAD_NOT_PENDING");
+    let id = done.data()["id"].as_str().expect("id").to_owned();
+    let read = reqwest::get(download_url(&admin, &p, &t, &id, false).await)
+        .await
+        .expect("GET");
+    assert_eq!(
+        read.bytes().await.expect("body"),
+        bytes(10, 1),
+        "the attached bytes stand"
+    );
+    let before = stored_files(&s).len();
+    admin.delete(&attachments(&p, &t, &format!("/{id}"))).await;
+    until_stored(&s, before - 1).await;
+    assert_eq!(put(&url, bytes(10, 3)).await.status(), 409);
+    assert_eq!(stored_files(&s).len(), before - 1, "nothing came back");
+
+    // One upload per URL at a time: a second PUT while the first still streams.
+    let session = initiate(&admin, &p, &t, "slow.txt", "text/plain", 100).await;
+    let url = session.data()["upload_url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let mut first = RawPut::start(&url, 100).await;
+    first.send(&bytes(50, 1)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = put(&url, bytes(100, 1)).await;
+    assert_eq!(second.status(), 503);
+    first.send(&bytes(100, 1)[50..]).await;
+    assert_eq!(first.status().await, 200);
+    let done = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": session.data()["file_id"]}),
+        )
+        .await;
+    assert_eq!(done.status, 201, "{}", done.body);
+
+    // A multipart upload: a short part list spends nothing; two completions race, one wins.
+    let size = 5 * MIB + 10;
+    let data = bytes(size, 6);
+    let session = initiate(&admin, &p, &t, "race.bin", "application/octet-stream", size).await;
+    let s_data = session.data().clone();
+    let mut parts = Vec::new();
+    for part in s_data["multipart"]["parts"].as_array().expect("parts") {
+        let n = part["part_number"].as_u64().expect("n") as usize;
+        let chunk = data[(n - 1) * 5 * MIB..(n * 5 * MIB).min(size)].to_vec();
+        let r = put(part["upload_url"].as_str().expect("url"), chunk).await;
+        parts.push(json!({"part_number": n, "etag": r.headers()["etag"].to_str().expect("etag")}));
+    }
+    let short = json!({"file_id": s_data["file_id"], "upload_id": s_data["multipart"]["upload_id"], "parts": [parts[0]]});
+    let r = admin
+        .post(&attachments(&p, &t, "/complete-upload"), &short)
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (409, "ATTACHMENT_UPLOAD_INCOMPLETE".to_owned()),
+        "{}",
+        r.body
+    );
+    let full = json!({"file_id": s_data["file_id"], "upload_id": s_data["multipart"]["upload_id"], "parts": parts});
+    let path = attachments(&p, &t, "/complete-upload");
+    let (one, two) = tokio::join!(admin.post(&path, &full), admin.post(&path, &full));
+    let mut statuses = [one.status, two.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{} / {}", one.body, two.body);
+    let won = if one.status == 201 { one } else { two };
+    let url = download_url(&admin, &p, &t, won.data()["id"].as_str().expect("id"), true).await;
+    let got = reqwest::get(&url).await.expect("GET");
+    assert_eq!(got.bytes().await.expect("body").as_ref(), data.as_slice());
+
+    // Ranges outside the file, and several ranges (served whole).
+    let got = reqwest::Client::new()
+        .get(&url)
+        .header("range", "bytes=99999999-")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(got.status(), 416);
+    assert_eq!(
+        got.headers()["content-range"],
+        format!("bytes */{size}").as_str()
+    );
+    let got = reqwest::Client::new()
+        .get(&url)
+        .header("range", "bytes=0-1,5-6")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(got.status(), 200);
+
+    // One member holds at most 100 uploads in progress in a project.
+    let mut refused = None;
+    for i in 0..=100 {
+        let r = initiate(&admin, &p, &t, &format!("n{i}.txt"), "text/plain", 1).await;
+        if r.status != 201 {
+            refused = Some((i, r.status, r.error_code()));
+            break;
+        }
+    }
+    assert_eq!(refused, Some((100, 429, "PROJECT_BUSY".to_owned())));
+}
+
+/// A PUT sent by hand over TCP, so a test can hold its body half sent.
+struct RawPut(tokio::net::TcpStream);
+
+impl RawPut {
+    async fn start(url: &str, length: usize) -> Self {
+        use tokio::io::AsyncWriteExt;
+        let rest = url.strip_prefix("http://").expect("http URL");
+        let (host, path) = rest.split_at(rest.find('/').expect("path"));
+        let mut conn = tokio::net::TcpStream::connect(host).await.expect("connect");
+        let head = format!(
+            "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        );
+        conn.write_all(head.as_bytes()).await.expect("headers");
+        Self(conn)
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.0.write_all(bytes).await.expect("body");
+    }
+
+    /// The response's status code.
+    async fn status(mut self) -> u16 {
+        use tokio::io::AsyncReadExt;
+        let mut response = Vec::new();
+        self.0.read_to_end(&mut response).await.expect("response");
+        let text = String::from_utf8_lossy(&response);
+        text.split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {text:?}"))
+    }
+}
+
 on_both_backends!(
+    review_findings_stay_fixed,
     round_trip,
     urls_are_checked,
     permissions,

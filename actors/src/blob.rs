@@ -29,9 +29,19 @@ pub enum BlobError {
     /// ETag).
     #[error("{0}")]
     Incomplete(String),
-    /// Too many uploads at once on this node.
-    #[error("the storage is busy")]
-    Busy,
+    /// The body stopped short or could not be read.
+    #[error("the upload's body could not be read: {0}")]
+    BadBody(String),
+    /// The client sent too slowly (a chunk later than allowed, or the whole upload past its
+    /// deadline).
+    #[error("the upload was too slow: {0}")]
+    TooSlow(String),
+    /// A `Range` no byte of the object is in.
+    #[error("the range is outside the object's {0} bytes")]
+    RangeNotSatisfiable(u64),
+    /// Too many uploads at once on this node, or one already running to the same URL.
+    #[error("the storage is busy: {0}")]
+    Busy(&'static str),
     /// The store cannot be reached or failed; the request may succeed later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -59,7 +69,16 @@ impl From<BlobError> for crate::error::Error {
             BlobError::Incomplete(_) => {
                 Error::conflict(codes::ATTACHMENT_UPLOAD_INCOMPLETE, message)
             }
-            BlobError::Busy => Error::Stalled {
+            BlobError::BadBody(_) => Error::invalid(codes::STORAGE_SIZE_MISMATCH, message),
+            BlobError::TooSlow(_) => Error::Timeout {
+                code: codes::REQUEST_TIMEOUT,
+                message,
+            },
+            BlobError::RangeNotSatisfiable(_) => Error::RangeNotSatisfiable {
+                code: codes::RANGE_NOT_SATISFIABLE,
+                message,
+            },
+            BlobError::Busy(_) => Error::Stalled {
                 code: codes::STORAGE_UNAVAILABLE,
                 message,
             },
@@ -161,10 +180,19 @@ pub struct BlobRead {
 /// The local store's own endpoints: uploads and downloads through Corral.
 #[async_trait]
 pub trait ServedBlobs: Send + Sync {
+    /// Checks a request's signature (and expiry, and method) without doing anything, so the
+    /// caller can decide more before reading a body.
+    fn check(&self, request: &SignedRequest<'_>) -> BlobResult<()>;
     /// Checks the signature and writes the body (streamed, size-checked, atomic); the ETag.
     async fn put(&self, request: SignedRequest<'_>, body: ByteStream) -> BlobResult<String>;
-    /// Checks the signature and reads the object (`range`: the `Range` header, if any).
-    async fn get(&self, request: SignedRequest<'_>, range: Option<&str>) -> BlobResult<BlobRead>;
+    /// Checks the signature and reads the object: `range` is the `Range` header, honoured
+    /// when `if_range` (the `If-Range` header), if given, is the object's ETag.
+    async fn get(
+        &self,
+        request: SignedRequest<'_>,
+        range: Option<&str>,
+        if_range: Option<&str>,
+    ) -> BlobResult<BlobRead>;
 }
 
 /// RFC 6266 characters a `filename*` value may hold as they are.

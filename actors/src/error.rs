@@ -149,6 +149,7 @@ pub mod codes {
     pub const STORAGE_SIZE_MISMATCH: &str = "STORAGE_SIZE_MISMATCH";
     pub const STORAGE_NOT_FOUND: &str = "STORAGE_NOT_FOUND";
     pub const STORAGE_UNAVAILABLE: &str = "STORAGE_UNAVAILABLE";
+    pub const RANGE_NOT_SATISFIABLE: &str = "RANGE_NOT_SATISFIABLE";
 
     pub const CONSUMER_NOT_FOUND: &str = "CONSUMER_NOT_FOUND";
     pub const CONSUMER_DEAD_LETTER_NOT_FOUND: &str = "CONSUMER_DEAD_LETTER_NOT_FOUND";
@@ -179,6 +180,12 @@ pub enum Error {
     /// A media type the server does not accept (415).
     #[error("{message}")]
     UnsupportedType { code: &'static str, message: String },
+    /// The client was too slow sending its request (408).
+    #[error("{message}")]
+    Timeout { code: &'static str, message: String },
+    /// A range outside what it asks for (416).
+    #[error("{message}")]
+    RangeNotSatisfiable { code: &'static str, message: String },
     #[error("{message}")]
     RateLimited {
         code: &'static str,
@@ -264,6 +271,8 @@ impl Error {
             | Self::Unprocessable { code, .. }
             | Self::TooLarge { code, .. }
             | Self::UnsupportedType { code, .. }
+            | Self::Timeout { code, .. }
+            | Self::RangeNotSatisfiable { code, .. }
             | Self::RateLimited { code, .. }
             | Self::VersionConflict { code, .. }
             | Self::Busy { code, .. }

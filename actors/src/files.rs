@@ -29,8 +29,16 @@ use std::time::Duration;
 pub const PART_BYTES: u64 = 5 * 1024 * 1024;
 /// S3's limit on parts, and so on a file's size (× [`PART_BYTES`]).
 pub const MAX_PARTS: u64 = 10_000;
-/// Uploads in progress one project may have.
+/// Uploads in progress one project may have (those whose URLs still work).
 pub const MAX_PENDING: i64 = 1_000;
+/// Uploads in progress one user may have in a project, so no one member can use up the rest.
+pub const MAX_PENDING_PER_USER: i64 = 100;
+/// How long a completion holds its upload (other completions of it are refused meanwhile, and
+/// the sweeper leaves it alone).
+const CLAIM: Duration = Duration::from_secs(10 * 60);
+/// Uploads are swept this long after they expire, so a completion that checked the expiry just
+/// in time is never swept under it.
+const SWEEP_GRACE: Duration = Duration::from_secs(5 * 60);
 /// Longest file name, in characters.
 pub const NAME_MAX: usize = 255;
 /// Longest content type, in bytes.
@@ -158,18 +166,28 @@ impl Files {
             });
         }
         let now = crate::clock::now();
-        let (pending, pending_bytes) = self.store.pending_uploads(project, now).await?;
-        if pending >= MAX_PENDING {
-            return Err(Error::Busy {
-                code: codes::PROJECT_BUSY,
-                message: format!(
-                    "attachment: the project has {MAX_PENDING} uploads in progress; complete or wait for some"
-                ),
-                retry_after: Duration::from_secs(60),
-            });
+        // An upload whose URLs expired cannot receive bytes: it no longer holds a place.
+        let pending = self
+            .store
+            .pending_uploads(project, caller.user_id, now - self.limits.upload_url_ttl)
+            .await?;
+        let busy = |message: String| Error::Busy {
+            code: codes::PROJECT_BUSY,
+            message,
+            retry_after: Duration::from_secs(60),
+        };
+        if pending.by_user >= MAX_PENDING_PER_USER {
+            return Err(busy(format!(
+                "attachment: you have {MAX_PENDING_PER_USER} uploads in progress in this project; complete some first"
+            )));
+        }
+        if pending.count >= MAX_PENDING {
+            return Err(busy(format!(
+                "attachment: the project has {MAX_PENDING} uploads in progress; complete or wait for some"
+            )));
         }
         if let Some(quota) = self.limits.project_quota
-            && u64::try_from(committed + pending_bytes).unwrap_or(0) + size > quota
+            && u64::try_from(committed + pending.bytes).unwrap_or(0) + size > quota
         {
             return Err(quota_exceeded(quota));
         }
@@ -193,6 +211,7 @@ impl Files {
             uploaded_by: caller.user_id,
             created_at: now,
             expires_at: now + self.limits.pending_ttl,
+            claimed_until: None,
         };
         self.store.insert_upload(&upload).await?;
         let ttl = self.limits.upload_url_ttl;
@@ -244,20 +263,51 @@ impl Files {
         let upload = match self.store.upload(done.file_id).await? {
             Some(u) if u.project_id == project && u.task_id == task => u,
             Some(_) => return Err(file_not_found()),
-            None if self.store.file_attached(done.file_id).await? => {
-                return Err(Error::conflict(
-                    codes::ATTACHMENT_UPLOAD_NOT_PENDING,
-                    "attachment: the upload is already attached",
-                ));
+            None => {
+                return Err(
+                    match self.store.attached_file_project(done.file_id).await? {
+                        Some(p) if p == project => Error::conflict(
+                            codes::ATTACHMENT_UPLOAD_NOT_PENDING,
+                            "attachment: the upload is already attached",
+                        ),
+                        _ => file_not_found(),
+                    },
+                );
             }
-            None => return Err(file_not_found()),
         };
-        if upload.expires_at <= crate::clock::now() {
+        let now = crate::clock::now();
+        if upload.expires_at <= now {
             return Err(Error::conflict(
                 codes::ATTACHMENT_UPLOAD_EXPIRED,
                 "attachment: the upload expired; start it again",
             ));
         }
+        // One completion at a time, on every node: two would assemble the same object.
+        if !self.store.claim_upload(upload.id, now, now + CLAIM).await? {
+            return Err(Error::conflict(
+                codes::ATTACHMENT_UPLOAD_NOT_PENDING,
+                "attachment: the upload is being completed by another request",
+            ));
+        }
+        let id = upload.id;
+        let attached = self.complete_claimed(caller, upload, done).await;
+        if attached.is_err() {
+            // The client may fix its request and try again (a committed attachment has no row
+            // left to release).
+            if let Err(e) = self.store.release_upload(id).await {
+                tracing::warn!(file = %id, %e, "releasing an upload's claim failed");
+            }
+        }
+        attached
+    }
+
+    async fn complete_claimed(
+        &self,
+        caller: &Caller,
+        upload: PendingUpload,
+        done: Completion,
+    ) -> Result<AttachmentView> {
+        let project = upload.project_id;
         if let Some(upload_id) = &upload.multipart_upload_id {
             let Some(given) = &done.upload_id else {
                 return Err(Error::invalid(
@@ -278,11 +328,32 @@ impl Files {
                     "attachment: parts are required for a multipart upload",
                 ));
             }
+            // Every part, or nothing is touched: a short list would assemble a short object
+            // and use up the parts the client still has to send.
+            let expected = u64::try_from(upload.file_size)
+                .unwrap_or(0)
+                .div_ceil(PART_BYTES);
+            if parts.len() as u64 != expected {
+                return Err(Error::conflict(
+                    codes::ATTACHMENT_UPLOAD_INCOMPLETE,
+                    format!(
+                        "attachment: the file has {expected} parts; {} were reported",
+                        parts.len()
+                    ),
+                ));
+            }
             // Already assembled by an earlier try whose attach failed: the object is there.
             if self.blobs.size(&upload.storage_key).await?.is_none() {
                 self.blobs
                     .complete_multipart(&upload.storage_key, upload_id, parts)
-                    .await?;
+                    .await
+                    .map_err(|e| match e {
+                        BlobError::NotFound => Error::conflict(
+                            codes::ATTACHMENT_UPLOAD_INCOMPLETE,
+                            "attachment: a part has not been uploaded",
+                        ),
+                        other => other.into(),
+                    })?;
             }
         } else if done.upload_id.is_some() {
             return Err(Error::invalid(
@@ -382,24 +453,66 @@ impl Files {
             .await
     }
 
-    /// Removes uploads that expired before `now` (at most `limit`): their parts, any object
-    /// and the row. An upload attached after all keeps its object. How many were removed.
+    /// Whether bytes may still be written to `key`: an upload in progress that is not being
+    /// completed. A URL outlives its upload (it stays valid for its whole lifetime), so the
+    /// store's `/storage` PUT asks this after checking the signature: bytes of a completed,
+    /// deleted or swept file can never be replaced or brought back.
+    pub async fn accepts_bytes(&self, key: &str) -> Result<()> {
+        let not_pending = || {
+            Error::conflict(
+                codes::ATTACHMENT_UPLOAD_NOT_PENDING,
+                "attachment: this upload is finished; start a new one",
+            )
+        };
+        let id = key
+            .rsplit('/')
+            .next()
+            .and_then(|last| last.parse().ok())
+            .map(FileId)
+            .ok_or_else(not_pending)?;
+        let now = crate::clock::now();
+        match self.store.upload(id).await? {
+            Some(u)
+                if u.storage_key == key
+                    && u.expires_at > now
+                    && u.claimed_until.is_none_or(|until| until < now) =>
+            {
+                Ok(())
+            }
+            _ => Err(not_pending()),
+        }
+    }
+
+    /// Removes uploads that expired a grace period before `now` (at most `limit`): their
+    /// parts, any object and the row. One that fails is logged and left for the next sweep.
+    /// How many were removed.
     pub async fn sweep(&self, now: DateTime<Utc>, limit: u32) -> Result<usize> {
-        let expired = self.store.expired_uploads(now, limit).await?;
+        let expired = self.store.expired_uploads(now - SWEEP_GRACE, limit).await?;
         let mut removed = 0;
         for upload in expired {
-            if !self.store.file_attached(upload.id).await? {
-                if let Some(upload_id) = &upload.multipart_upload_id {
-                    self.blobs
-                        .abort_multipart(&upload.storage_key, upload_id)
-                        .await?;
+            match self.remove_upload(&upload).await {
+                Ok(()) => removed += 1,
+                Err(e) => {
+                    tracing::warn!(file = %upload.id, %e, "removing an expired upload failed");
                 }
-                self.blobs.delete(&upload.storage_key).await?;
             }
-            self.store.delete_upload(upload.id).await?;
-            removed += 1;
         }
         Ok(removed)
+    }
+
+    async fn remove_upload(&self, upload: &PendingUpload) -> Result<()> {
+        // Attached after all (its row outlived the commit that should have removed it): the
+        // object is the attachment's.
+        if self.store.attached_file_project(upload.id).await?.is_none() {
+            if let Some(upload_id) = &upload.multipart_upload_id {
+                self.blobs
+                    .abort_multipart(&upload.storage_key, upload_id)
+                    .await?;
+            }
+            self.blobs.delete(&upload.storage_key).await?;
+        }
+        self.store.delete_upload(upload.id).await?;
+        Ok(())
     }
 }
 
@@ -432,8 +545,10 @@ fn validate(new: &NewUpload) -> Result<(String, String)> {
     if name.chars().count() > NAME_MAX {
         return Err(invalid("file_name is longer than 255 characters"));
     }
-    if name.chars().any(char::is_control) {
-        return Err(invalid("file_name contains control characters"));
+    if name.chars().any(|c| c.is_control() || invisible(c)) {
+        return Err(invalid(
+            "file_name contains control or invisible formatting characters",
+        ));
     }
     let content_type = new.content_type.trim().to_ascii_lowercase();
     if content_type.is_empty() {
@@ -442,7 +557,17 @@ fn validate(new: &NewUpload) -> Result<(String, String)> {
     if content_type.len() > TYPE_MAX || !media_type(&content_type) {
         return Err(invalid("content_type is not a media type (type/subtype)"));
     }
-    Ok((name.to_owned(), content_type))
+    // Only the type itself is kept: parameters are how a browser is talked into another type
+    // (`application/pdf;,text/html` renders as HTML), and nothing here needs them.
+    Ok((name.to_owned(), essence(&content_type).to_owned()))
+}
+
+/// Characters that change how a name reads without showing: bidirectional overrides and
+/// isolates, zero-width characters (`invoice\u{202e}gpj.exe` displays as `invoiceexe.jpg`).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 /// `type/subtype[; params]` with RFC 6838 token characters.
@@ -647,6 +772,19 @@ mod tests {
         assert_eq!(
             validate(&new(" a.txt ", "Text/Plain", 1)).ok(),
             Some(("a.txt".into(), "text/plain".into()))
+        );
+        assert_eq!(
+            validate(&new("invoice\u{202e}gpj.exe", "text/plain", 1))
+                .expect_err("refused")
+                .code(),
+            codes::ATTACHMENT_INVALID
+        );
+        // Parameters are dropped: they cannot smuggle another type past `inline_safe`.
+        assert_eq!(
+            validate(&new("q3.pdf", "application/pdf;,text/html", 1))
+                .map(|(_, t)| t)
+                .ok(),
+            Some("application/pdf".into())
         );
     }
 }

@@ -415,19 +415,43 @@ pub trait FileStore: Send + Sync {
     ) -> StoreResult<Option<crate::project::files::PendingUpload>>;
     /// Removes the row; a missing row is fine.
     async fn delete_upload(&self, id: crate::ids::FileId) -> StoreResult<()>;
-    /// The project's uploads not yet expired at `now`: how many, and their declared bytes.
+    /// The project's uploads started after `since` (those whose URLs still work): how many,
+    /// their declared bytes, and how many of them `user` started.
     async fn pending_uploads(
         &self,
         project: crate::ids::ProjectId,
+        user: Option<crate::ids::UserId>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<PendingUploads>;
+    /// Claims the upload for one completion until `until`, unless another holds it at `now`;
+    /// whether this call got it.
+    async fn claim_upload(
+        &self,
+        id: crate::ids::FileId,
         now: DateTime<Utc>,
-    ) -> StoreResult<(i64, i64)>;
-    /// Uploads that expired before `before` (oldest first, at most `limit`), including ones
-    /// whose file was attached after all (the sweeper only drops their row then).
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Gives a claim back (the completion failed; the client may try again).
+    async fn release_upload(&self, id: crate::ids::FileId) -> StoreResult<()>;
+    /// Uploads that expired before `before` and are not claimed then (oldest first, at most
+    /// `limit`).
     async fn expired_uploads(
         &self,
         before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<crate::project::files::PendingUpload>>;
-    /// Whether the file is attached (its row is in `files`).
-    async fn file_attached(&self, id: crate::ids::FileId) -> StoreResult<bool>;
+    /// The project of the file, if it is attached (its row is in `files`).
+    async fn attached_file_project(
+        &self,
+        id: crate::ids::FileId,
+    ) -> StoreResult<Option<crate::ids::ProjectId>>;
+}
+
+/// Uploads in progress in a project.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PendingUploads {
+    pub count: i64,
+    pub bytes: i64,
+    /// How many the asking user started.
+    pub by_user: i64,
 }

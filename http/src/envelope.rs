@@ -98,6 +98,8 @@ fn status_of(err: &Error) -> StatusCode {
         Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Error::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
+        Error::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
         Error::RateLimited { .. } | Error::Busy { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::VersionConflict { .. } => StatusCode::CONFLICT,
         Error::Unavailable(_) | Error::Stalled { .. } => StatusCode::SERVICE_UNAVAILABLE,

@@ -43,12 +43,20 @@ pub async fn put(
         Err(e) => return e.into_response(),
     };
     let query = query.unwrap_or_default();
-    let body = patient(request.into_body().into_data_stream());
     let signed = SignedRequest {
         method: "PUT",
         key: &key,
         query: &query,
     };
+    // The signature first (nothing is told to a caller without one), then whether the upload
+    // still takes bytes: a URL outlives a completed, deleted or swept upload.
+    if let Err(e) = blobs.check(&signed) {
+        return failed(e);
+    }
+    if let Err(e) = state.files.accepts_bytes(&key).await {
+        return ApiError::from(e).into_response();
+    }
+    let body = patient(request.into_body().into_data_stream());
     match blobs.put(signed, body).await {
         Ok(etag) => {
             let mut response = StatusCode::OK.into_response();
@@ -108,9 +116,27 @@ pub async fn get(
         key: &key,
         query: &query,
     };
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let read = match blobs.get(signed, range).await {
+    let header_text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let read = match blobs
+        .get(
+            signed,
+            header_text(header::RANGE),
+            header_text(header::IF_RANGE),
+        )
+        .await
+    {
         Ok(read) => read,
+        Err(BlobError::RangeNotSatisfiable(size)) => {
+            let mut response = failed(BlobError::RangeNotSatisfiable(size));
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return response;
+        }
         Err(e) => return failed(e),
     };
     let (status, length) = match read.range {
@@ -127,9 +153,24 @@ pub async fn get(
     {
         h.insert(header::CONTENT_RANGE, v);
     }
+    // Only a bare `type/subtype` is ever stored; anything else is served as bytes.
+    let bare = read
+        .serve
+        .content_type
+        .split_once('/')
+        .is_some_and(|(t, s)| {
+            let token = |x: &str| {
+                !x.is_empty()
+                    && x.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            };
+            token(t) && token(s)
+        });
     let content_type = HeaderValue::from_str(&read.serve.content_type)
+        .ok()
+        .filter(|_| bare)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    let pdf = read.serve.content_type.starts_with("application/pdf");
+    let pdf = bare && read.serve.content_type == "application/pdf";
     h.insert(header::CONTENT_TYPE, content_type);
     if let Ok(v) = HeaderValue::from_str(&content_disposition(&read.serve)) {
         h.insert(header::CONTENT_DISPOSITION, v);

@@ -30,7 +30,8 @@ CREATE TABLE file_uploads (
     multipart_upload_id TEXT,                      -- NULL: one PUT
     uploaded_by         BLOB,
     created_at          TEXT NOT NULL,
-    expires_at          TEXT NOT NULL
+    expires_at          TEXT NOT NULL,
+    claimed_until       TEXT                     -- a complete in progress holds it until then
 );
 CREATE INDEX file_uploads_expiry ON file_uploads (expires_at);
 CREATE INDEX file_uploads_project ON file_uploads (project_id);

@@ -87,6 +87,8 @@ pub struct PendingUpload {
     pub uploaded_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// A completion in progress holds the upload until then.
+    pub claimed_until: Option<DateTime<Utc>>,
 }
 
 /// Where a task's file lives in the blob store. Ids only: no escaping, and a task's or a

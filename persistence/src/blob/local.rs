@@ -29,6 +29,10 @@ type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// Uploads one node writes at once; more are refused with 503 until one ends.
 const CONCURRENT_PUTS: usize = 64;
+/// The slowest an upload may arrive on average, and the time it gets on top: an upload holds
+/// one of the node's [`CONCURRENT_PUTS`] places for at most `GRACE + length / MIN_RATE`.
+const MIN_RATE: u64 = 64 * 1024;
+const GRACE: Duration = Duration::from_secs(60);
 /// Bytes gathered before each write to the staged file.
 const WRITE_CHUNK: usize = 1024 * 1024;
 /// The version of the signing scheme, first line of what is signed.
@@ -39,6 +43,8 @@ pub struct LocalBlobStore {
     root: std::path::PathBuf,
     key: [u8; 32],
     puts: Semaphore,
+    /// Keys being written: one upload per URL at a time.
+    writing: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl LocalBlobStore {
@@ -59,6 +65,7 @@ impl LocalBlobStore {
             root: root.to_owned(),
             key: mac.finalize().into_bytes().into(),
             puts: Semaphore::new(CONCURRENT_PUTS),
+            writing: std::sync::Mutex::default(),
         })
     }
 
@@ -138,10 +145,13 @@ impl LocalBlobStore {
         let mut upload = self.fs.put_multipart(&path).await.map_err(unavailable)?;
         let mut written: u64 = 0;
         let mut buffer = BytesMut::new();
-        let outcome: BlobResult<()> = async {
+        let deadline = GRACE + Duration::from_secs(length / MIN_RATE);
+        let outcome: BlobResult<()> = tokio::time::timeout(deadline, async {
             while let Some(chunk) = body.next().await {
-                let chunk =
-                    chunk.map_err(|e| BlobError::Unavailable(format!("reading the body: {e}")))?;
+                let chunk = chunk.map_err(|e| match e.kind() {
+                    std::io::ErrorKind::TimedOut => BlobError::TooSlow(e.to_string()),
+                    _ => BlobError::BadBody(e.to_string()),
+                })?;
                 written += chunk.len() as u64;
                 if written > length {
                     return Err(BlobError::TooLarge(length));
@@ -165,8 +175,14 @@ impl LocalBlobStore {
                     .map_err(unavailable)?;
             }
             Ok(())
-        }
-        .await;
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(BlobError::TooSlow(format!(
+                "{length} bytes must arrive within {} s",
+                deadline.as_secs()
+            )))
+        });
         if let Err(e) = outcome {
             let _ = upload.abort().await;
             return Err(e);
@@ -268,28 +284,50 @@ fn unquoted(etag: &str) -> &str {
     etag.trim().trim_matches('"')
 }
 
-/// One `bytes=` range of an object of `size` bytes (the first of a list); `None` for none or
-/// one that cannot be served (the whole object is sent then).
-fn parse_range(header: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = header
-        .trim()
-        .strip_prefix("bytes=")?
-        .split(',')
-        .next()?
-        .trim();
-    let (first, last) = spec.split_once('-')?;
-    let (first, last) = match (first.trim(), last.trim()) {
-        ("", suffix) => {
-            let n: u64 = suffix.parse().ok()?;
-            (size.checked_sub(n.min(size))?, size.checked_sub(1)?)
-        }
-        (first, "") => (first.parse().ok()?, size.checked_sub(1)?),
-        (first, last) => (
-            first.parse().ok()?,
-            last.parse::<u64>().ok()?.min(size.checked_sub(1)?),
-        ),
+/// What a `Range` header asks of an object of `size` bytes.
+#[derive(Debug, PartialEq, Eq)]
+enum Ranged {
+    /// Everything: a unit other than bytes, several ranges (served whole, which RFC 9110
+    /// allows), or a malformed one.
+    Whole,
+    Part(u64, u64),
+    /// No byte of the object is in it (416).
+    Outside,
+}
+
+fn parse_range(header: &str, size: u64) -> Ranged {
+    let Some(spec) = header.trim().strip_prefix("bytes=") else {
+        return Ranged::Whole;
     };
-    (first <= last && last < size).then_some((first, last))
+    if spec.contains(',') {
+        return Ranged::Whole;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return Ranged::Whole;
+    };
+    let number = |s: &str| s.trim().parse::<u64>().ok();
+    match (first.trim(), last.trim()) {
+        ("", suffix) => match number(suffix) {
+            Some(0) => Ranged::Outside,
+            Some(_) if size == 0 => Ranged::Outside,
+            Some(n) => Ranged::Part(size - n.min(size), size - 1),
+            None => Ranged::Whole,
+        },
+        (first, last) => {
+            let last = if last.is_empty() {
+                Some(u64::MAX)
+            } else {
+                number(last)
+            };
+            match (number(first), last) {
+                (Some(first), Some(_)) if first >= size => Ranged::Outside,
+                (Some(first), Some(last)) if first <= last => {
+                    Ranged::Part(first, last.min(size - 1))
+                }
+                _ => Ranged::Whole,
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -470,8 +508,27 @@ impl BlobStore for LocalBlobStore {
     }
 }
 
+/// Holds a key in the set of keys being written until dropped.
+struct Writing<'a> {
+    keys: &'a std::sync::Mutex<std::collections::HashSet<String>>,
+    key: String,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
+
 #[async_trait]
 impl ServedBlobs for LocalBlobStore {
+    fn check(&self, request: &SignedRequest<'_>) -> BlobResult<()> {
+        self.verify(request).map(drop)
+    }
+
     async fn put(&self, request: SignedRequest<'_>, body: ByteStream) -> BlobResult<String> {
         let grant = self.verify(&request)?;
         if grant.method != "PUT" {
@@ -485,18 +542,51 @@ impl ServedBlobs for LocalBlobStore {
                 part_key(upload, part)
             }
         };
-        let _permit = self.puts.try_acquire().map_err(|_| BlobError::Busy)?;
+        let _permit = self
+            .puts
+            .try_acquire()
+            .map_err(|_| BlobError::Busy("too many uploads at once; try again shortly"))?;
+        if !self
+            .writing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone())
+        {
+            return Err(BlobError::Busy("this URL is already receiving an upload"));
+        }
+        let _writing = Writing {
+            keys: &self.writing,
+            key: key.clone(),
+        };
         self.write(&key, length, body).await
     }
 
-    async fn get(&self, request: SignedRequest<'_>, range: Option<&str>) -> BlobResult<BlobRead> {
+    async fn get(
+        &self,
+        request: SignedRequest<'_>,
+        range: Option<&str>,
+        if_range: Option<&str>,
+    ) -> BlobResult<BlobRead> {
         let grant = self.verify(&request)?;
         if grant.method != "GET" {
             return Err(BlobError::UrlInvalid);
         }
         let location = path(&grant.key)?;
         let meta = self.fs.head(&location).await.map_err(unavailable)?;
-        let range = range.and_then(|r| parse_range(r, meta.size));
+        // A range of another version of the object would stitch two versions together.
+        let same_version = if_range.is_none_or(|tag| {
+            meta.e_tag
+                .as_deref()
+                .is_some_and(|etag| unquoted(tag) == unquoted(etag))
+        });
+        let range = match range
+            .filter(|_| same_version)
+            .map(|r| parse_range(r, meta.size))
+        {
+            None | Some(Ranged::Whole) => None,
+            Some(Ranged::Part(first, last)) => Some((first, last)),
+            Some(Ranged::Outside) => return Err(BlobError::RangeNotSatisfiable(meta.size)),
+        };
         let body: ByteStream = if request.method == "HEAD" {
             futures::stream::empty().boxed()
         } else {
@@ -570,7 +660,7 @@ mod tests {
             .await
             .expect("url");
         let read = s
-            .get(request("GET", &url), Some("bytes=1-3"))
+            .get(request("GET", &url), Some("bytes=1-3"), None)
             .await
             .expect("get");
         assert_eq!(read.range, Some((1, 3)));
@@ -608,7 +698,7 @@ mod tests {
             matches!(err, Err(BlobError::UrlInvalid)),
             "a repeated field"
         );
-        let err = s.get(request("GET", &url), None).await;
+        let err = s.get(request("GET", &url), None, None).await;
         assert!(
             matches!(err, Err(BlobError::UrlInvalid)),
             "a PUT URL cannot read"
@@ -671,12 +761,16 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(parse_range("bytes=0-", 10), Some((0, 9)));
-        assert_eq!(parse_range("bytes=-3", 10), Some((7, 9)));
-        assert_eq!(parse_range("bytes=2-100", 10), Some((2, 9)));
-        assert_eq!(parse_range("bytes=10-", 10), None);
-        assert_eq!(parse_range("items=0-1", 10), None);
-        assert_eq!(parse_range("bytes=5-2", 10), None);
+        assert_eq!(parse_range("bytes=0-", 10), Ranged::Part(0, 9));
+        assert_eq!(parse_range("bytes=0-0", 10), Ranged::Part(0, 0));
+        assert_eq!(parse_range("bytes=-3", 10), Ranged::Part(7, 9));
+        assert_eq!(parse_range("bytes=-30", 10), Ranged::Part(0, 9));
+        assert_eq!(parse_range("bytes=2-100", 10), Ranged::Part(2, 9));
+        assert_eq!(parse_range("bytes=10-", 10), Ranged::Outside);
+        assert_eq!(parse_range("bytes=-0", 10), Ranged::Outside);
+        assert_eq!(parse_range("bytes=0-1,5-6", 10), Ranged::Whole);
+        assert_eq!(parse_range("items=0-1", 10), Ranged::Whole);
+        assert_eq!(parse_range("bytes=5-2", 10), Ranged::Whole);
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -53,6 +53,7 @@ pub(crate) struct UploadRow {
     uploaded_by: Option<Uuid>,
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
+    claimed_until: Option<DateTime<Utc>>,
 }
 
 impl From<UploadRow> for PendingUpload {
@@ -69,6 +70,7 @@ impl From<UploadRow> for PendingUpload {
             uploaded_by: r.uploaded_by.map(UserId),
             created_at: r.created_at,
             expires_at: r.expires_at,
+            claimed_until: r.claimed_until,
         }
     }
 }
