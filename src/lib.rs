@@ -38,6 +38,8 @@ pub struct Server {
     pub realtime: corral_realtime::Realtime,
     /// Agent conversations.
     pub agents: corral_actors::agents::Agents,
+    /// Task attachments (tests run the expired-upload sweep at a chosen time).
+    pub files: corral_actors::files::Files,
     stop: watch::Sender<bool>,
     serving: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
@@ -223,6 +225,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
 
     let (stop, stopped) = watch::channel(false);
     let serving = tokio::spawn(corral_http::serve(listener, app, connections, stopped));
+    let sweeper = files.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(HOUSEKEEPING_INTERVAL);
         loop {
@@ -231,7 +234,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
                 tracing::warn!(%err, "housekeeping failed");
             }
             // Uploads never completed: their parts, objects and rows.
-            match files.sweep(corral_actors::clock::now(), 100).await {
+            match sweeper.sweep(corral_actors::clock::now(), 100).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(uploads = n, "removed expired uploads"),
                 Err(err) => tracing::warn!(%err, "sweeping expired uploads failed"),
@@ -245,6 +248,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         projects,
         realtime,
         agents,
+        files,
         stop,
         serving,
         housekeeping,

@@ -253,6 +253,13 @@ async fn round_trip(b: Backend) {
     let deleted = admin.delete(&at(&p, &format!("/tasks/{t}"))).await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     until_stored(&s, 0).await;
+    // And deleting a project removes all of its files.
+    let (q, u) = task(&admin, "Doomed").await;
+    upload(&admin, &q, &u, "x.txt", "text/plain", &bytes(10, 1)).await;
+    until_stored(&s, 1).await;
+    let deleted = admin.delete(&format!("/api/v1/projects/{q}")).await;
+    assert!(deleted.status < 300, "{}", deleted.body);
+    until_stored(&s, 0).await;
 }
 
 /// Signed URLs are the only way in, and each is for one request: expired, altered, reused for
@@ -680,6 +687,73 @@ async fn on_s3(b: Backend) {
     until_keys(&moto, &format!("projects/{p}/tasks/{t}/"), 0).await;
 }
 
+/// Uploads never completed are removed once expired (after a grace period): the row, the
+/// object and a multipart upload's parts; one still in time, and attached files, stay.
+async fn expired_uploads_are_swept(b: Backend) {
+    let Some(s) = TestServer::start_with(b, &[("FILE_PENDING_TTL", "2h")]).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Sweep").await;
+    upload(&admin, &p, &t, "kept.txt", "text/plain", &bytes(10, 1)).await;
+    let single = initiate(&admin, &p, &t, "left.txt", "text/plain", 10).await;
+    put(
+        single.data()["upload_url"].as_str().expect("url"),
+        bytes(10, 2),
+    )
+    .await;
+    let multi = initiate(
+        &admin,
+        &p,
+        &t,
+        "left.bin",
+        "application/octet-stream",
+        5 * MIB + 1,
+    )
+    .await;
+    let part = &multi.data()["multipart"]["parts"][0];
+    put(part["upload_url"].as_str().expect("url"), bytes(5 * MIB, 3)).await;
+    assert_eq!(stored_files(&s).len(), 3, "{:?}", stored_files(&s));
+
+    let now = chrono::Utc::now();
+    let early = s
+        .files()
+        .sweep(now + chrono::Duration::minutes(119), 100)
+        .await;
+    assert_eq!(early.expect("sweep"), 0, "not expired yet");
+    let within_grace = s
+        .files()
+        .sweep(now + chrono::Duration::minutes(122), 100)
+        .await;
+    assert_eq!(
+        within_grace.expect("sweep"),
+        0,
+        "expired less than the grace period ago"
+    );
+    let swept = s
+        .files()
+        .sweep(now + chrono::Duration::minutes(130), 100)
+        .await;
+    assert_eq!(swept.expect("sweep"), 2);
+    until_stored(&s, 1).await;
+    let r = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": single.data()["file_id"]}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (404, "FILE_NOT_FOUND".to_owned())
+    );
+    assert_eq!(
+        admin.get(&attachments(&p, &t, "")).await.data()["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
 /// What an adversarial review found, kept fixed: a content type cannot smuggle HTML past the
 /// inline rule; a URL stops taking bytes once its upload is completed or deleted; one URL takes
 /// one upload at a time; two completions of one upload cannot both assemble it, and a short
@@ -862,6 +936,7 @@ impl RawPut {
 }
 
 on_both_backends!(
+    expired_uploads_are_swept,
     review_findings_stay_fixed,
     round_trip,
     urls_are_checked,

@@ -171,6 +171,11 @@ impl TestServer {
         &self.server.as_ref().expect("running").realtime
     }
 
+    /// The files service of the running server.
+    pub fn files(&self) -> &corral_actors::files::Files {
+        &self.server.as_ref().expect("running").files
+    }
+
     /// The project actors of the running server.
     pub fn projects(&self) -> &corral_actors::project::Projects {
         &self.server.as_ref().expect("running").projects
