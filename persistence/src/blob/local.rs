@@ -9,6 +9,7 @@
 //! all (rename on success; the staged file is removed otherwise). A multipart upload's parts
 //! are objects under `uploads/{upload id}/` until `complete_multipart` joins them.
 
+use super::store_error;
 use async_trait::async_trait;
 use bytes::BytesMut;
 use corral_actors::blob::{
@@ -54,7 +55,7 @@ impl LocalBlobStore {
         std::fs::create_dir_all(root)
             .map_err(|e| BlobError::Unavailable(format!("creating {}: {e}", root.display())))?;
         let fs = LocalFileSystem::new_with_prefix(root)
-            .map_err(unavailable)?
+            .map_err(store_error)?
             .with_automatic_cleanup(true)
             .with_fsync(true);
         let mut mac = <HmacSha256 as KeyInit>::new_from_slice(secret)
@@ -142,7 +143,7 @@ impl LocalBlobStore {
 
     async fn write(&self, key: &str, length: u64, mut body: ByteStream) -> BlobResult<String> {
         let path = path(key)?;
-        let mut upload = self.fs.put_multipart(&path).await.map_err(unavailable)?;
+        let mut upload = self.fs.put_multipart(&path).await.map_err(store_error)?;
         let mut written: u64 = 0;
         let mut buffer = BytesMut::new();
         let deadline = GRACE + Duration::from_secs(length / MIN_RATE);
@@ -159,7 +160,7 @@ impl LocalBlobStore {
                 buffer.extend_from_slice(&chunk);
                 if buffer.len() >= WRITE_CHUNK {
                     let part = PutPayload::from(buffer.split().freeze());
-                    upload.put_part(part).await.map_err(unavailable)?;
+                    upload.put_part(part).await.map_err(store_error)?;
                 }
             }
             if written != length {
@@ -172,7 +173,7 @@ impl LocalBlobStore {
                 upload
                     .put_part(PutPayload::from(buffer.split().freeze()))
                     .await
-                    .map_err(unavailable)?;
+                    .map_err(store_error)?;
             }
             Ok(())
         })
@@ -187,7 +188,7 @@ impl LocalBlobStore {
             let _ = upload.abort().await;
             return Err(e);
         }
-        let done = upload.complete().await.map_err(unavailable)?;
+        let done = upload.complete().await.map_err(store_error)?;
         Ok(done.e_tag.unwrap_or_default())
     }
 }
@@ -271,13 +272,6 @@ fn path(key: &str) -> BlobResult<Path> {
 
 fn part_key(upload: &str, part: u32) -> String {
     format!("uploads/{upload}/{part:05}")
-}
-
-fn unavailable(e: object_store::Error) -> BlobError {
-    match e {
-        object_store::Error::NotFound { .. } => BlobError::NotFound,
-        other => BlobError::Unavailable(other.to_string()),
-    }
 }
 
 fn unquoted(etag: &str) -> &str {
@@ -398,7 +392,7 @@ impl BlobStore for LocalBlobStore {
                         part.part_number
                     )));
                 }
-                Err(e) => return Err(unavailable(e)),
+                Err(e) => return Err(store_error(e)),
             };
             if meta.e_tag.as_deref().map(unquoted) != Some(unquoted(&part.etag)) {
                 return Err(BlobError::Incomplete(format!(
@@ -412,30 +406,30 @@ impl BlobStore for LocalBlobStore {
             .fs
             .put_multipart(&path(key)?)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         let joined: BlobResult<()> = async {
             for source in &sources {
                 let mut stream = self
                     .fs
                     .get(source)
                     .await
-                    .map_err(unavailable)?
+                    .map_err(store_error)?
                     .into_stream();
                 let mut buffer = BytesMut::new();
-                while let Some(chunk) = stream.try_next().await.map_err(unavailable)? {
+                while let Some(chunk) = stream.try_next().await.map_err(store_error)? {
                     buffer.extend_from_slice(&chunk);
                     if buffer.len() >= WRITE_CHUNK {
                         upload
                             .put_part(PutPayload::from(buffer.split().freeze()))
                             .await
-                            .map_err(unavailable)?;
+                            .map_err(store_error)?;
                     }
                 }
                 if !buffer.is_empty() {
                     upload
                         .put_part(PutPayload::from(buffer.split().freeze()))
                         .await
-                        .map_err(unavailable)?;
+                        .map_err(store_error)?;
                 }
             }
             Ok(())
@@ -445,7 +439,7 @@ impl BlobStore for LocalBlobStore {
             let _ = upload.abort().await;
             return Err(e);
         }
-        upload.complete().await.map_err(unavailable)?;
+        upload.complete().await.map_err(store_error)?;
         self.abort_multipart(key, upload_id).await
     }
 
@@ -469,38 +463,15 @@ impl BlobStore for LocalBlobStore {
     }
 
     async fn size(&self, key: &str) -> BlobResult<Option<u64>> {
-        match self.fs.head(&path(key)?).await {
-            Ok(meta) => Ok(Some(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(unavailable(e)),
-        }
+        super::size_of(self.fs.as_ref(), &path(key)?).await
     }
 
     async fn delete(&self, key: &str) -> BlobResult<()> {
-        match self.fs.delete(&path(key)?).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(unavailable(e)),
-        }
+        super::delete(self.fs.as_ref(), &path(key)?).await
     }
 
     async fn delete_prefix(&self, prefix: &str) -> BlobResult<u64> {
-        let prefix = path(prefix.trim_end_matches('/'))?;
-        let found: Vec<Path> = self
-            .fs
-            .list(Some(&prefix))
-            .map_ok(|meta| meta.location)
-            .try_collect()
-            .await
-            .map_err(unavailable)?;
-        let mut deleted = 0;
-        for location in found {
-            match self.fs.delete(&location).await {
-                Ok(()) => deleted += 1,
-                Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(unavailable(e)),
-            }
-        }
-        Ok(deleted)
+        super::delete_under(self.fs.as_ref(), &path(prefix.trim_end_matches('/'))?).await
     }
 
     fn served(&self) -> Option<&dyn ServedBlobs> {
@@ -572,7 +543,7 @@ impl ServedBlobs for LocalBlobStore {
             return Err(BlobError::UrlInvalid);
         }
         let location = path(&grant.key)?;
-        let meta = self.fs.head(&location).await.map_err(unavailable)?;
+        let meta = self.fs.head(&location).await.map_err(store_error)?;
         // A range of another version of the object would stitch two versions together.
         let same_version = if_range.is_none_or(|tag| {
             meta.e_tag
@@ -597,7 +568,7 @@ impl ServedBlobs for LocalBlobStore {
             self.fs
                 .get_opts(&location, options)
                 .await
-                .map_err(unavailable)?
+                .map_err(store_error)?
                 .into_stream()
                 .map_err(std::io::Error::other)
                 .boxed()

@@ -5,16 +5,15 @@
 //! refuses to sign `content-length`), so a file of the wrong size is caught when the upload is
 //! completed (`Files::complete` checks the object's size and deletes a wrong one).
 
+use super::store_error;
 use async_trait::async_trait;
 use corral_actors::blob::{BlobError, BlobResult, BlobStore, CompletedPart, Serve, SignedUrl};
-use futures::TryStreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::signer::{Method, SignedUrlOptions, Signer};
 use object_store::{
-    Attribute, AttributeValue, Attributes, ClientOptions, ObjectStore, ObjectStoreExt,
-    PutMultipartOptions,
+    Attribute, AttributeValue, Attributes, ClientOptions, ObjectStore, PutMultipartOptions,
 };
 use std::time::Duration;
 
@@ -119,20 +118,13 @@ impl S3BlobStore {
             .s3
             .signed_url_opts(method, &path(key)?, ttl, &options)
             .await
-            .map_err(failure)?;
+            .map_err(store_error)?;
         Ok(self.public(&url))
     }
 }
 
 fn path(key: &str) -> BlobResult<Path> {
     Path::parse(key).map_err(|e| BlobError::Unavailable(format!("invalid key {key:?}: {e}")))
-}
-
-fn failure(e: object_store::Error) -> BlobError {
-    match e {
-        object_store::Error::NotFound { .. } => BlobError::NotFound,
-        other => BlobError::Unavailable(other.to_string()),
-    }
 }
 
 #[async_trait]
@@ -147,7 +139,7 @@ impl BlobStore for S3BlobStore {
             .list_with_delimiter(Some(&Path::from("corral-ping")))
             .await
             .map(drop)
-            .map_err(failure)
+            .map_err(store_error)
     }
 
     async fn presign_put(&self, key: &str, _length: u64, ttl: Duration) -> BlobResult<SignedUrl> {
@@ -167,7 +159,7 @@ impl BlobStore for S3BlobStore {
         self.s3
             .create_multipart_opts(&path(key)?, options)
             .await
-            .map_err(failure)
+            .map_err(store_error)
     }
 
     async fn presign_part(
@@ -222,7 +214,7 @@ impl BlobStore for S3BlobStore {
                     "the store refused the parts: {source}"
                 )))
             }
-            Err(e) => Err(failure(e)),
+            Err(e) => Err(store_error(e)),
         }
     }
 
@@ -233,7 +225,7 @@ impl BlobStore for S3BlobStore {
             .await
         {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(failure(e)),
+            Err(e) => Err(store_error(e)),
         }
     }
 
@@ -252,37 +244,14 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn size(&self, key: &str) -> BlobResult<Option<u64>> {
-        match self.s3.head(&path(key)?).await {
-            Ok(meta) => Ok(Some(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(failure(e)),
-        }
+        super::size_of(&self.s3, &path(key)?).await
     }
 
     async fn delete(&self, key: &str) -> BlobResult<()> {
-        match self.s3.delete(&path(key)?).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(failure(e)),
-        }
+        super::delete(&self.s3, &path(key)?).await
     }
 
     async fn delete_prefix(&self, prefix: &str) -> BlobResult<u64> {
-        let prefix = path(prefix.trim_end_matches('/'))?;
-        let found: Vec<Path> = self
-            .s3
-            .list(Some(&prefix))
-            .map_ok(|meta| meta.location)
-            .try_collect()
-            .await
-            .map_err(failure)?;
-        let mut deleted = 0;
-        for location in found {
-            match self.s3.delete(&location).await {
-                Ok(()) => deleted += 1,
-                Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => return Err(failure(e)),
-            }
-        }
-        Ok(deleted)
+        super::delete_under(&self.s3, &path(prefix.trim_end_matches('/'))?).await
     }
 }
