@@ -77,16 +77,6 @@ const EXPECTED_GAPS: &[(&str, &str)] = &[
         "/api/v1/projects/{projectId}/tasks/{taskId}/workflows",
     ),
     // Docs.
-    ("GET", "/api/v1/projects/{projectId}/docs/folders"),
-    ("POST", "/api/v1/projects/{projectId}/docs/folders"),
-    (
-        "PATCH",
-        "/api/v1/projects/{projectId}/docs/folders/{folderId}",
-    ),
-    (
-        "DELETE",
-        "/api/v1/projects/{projectId}/docs/folders/{folderId}",
-    ),
     ("GET", "/api/v1/projects/{projectId}/docs"),
     ("POST", "/api/v1/projects/{projectId}/docs"),
     ("GET", "/api/v1/projects/{projectId}/docs/{docId}"),

@@ -113,6 +113,10 @@ id_type!(
     LinkId
 );
 id_type!(
+    /// A folder of a project's documents.
+    DocFolderId
+);
+id_type!(
     /// A file in the blob store (Paca's `file_id`).
     FileId
 );

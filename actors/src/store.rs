@@ -237,6 +237,11 @@ pub trait ProjectStore: Send + Sync {
         offset: u64,
         limit: u64,
     ) -> StoreResult<(Vec<crate::project::model::Project>, u64)>;
+    /// The project a document folder belongs to, if the folder exists.
+    async fn doc_folder_project(
+        &self,
+        folder: crate::ids::DocFolderId,
+    ) -> StoreResult<Option<crate::ids::ProjectId>>;
     /// The project a task belongs to, if the task exists.
     async fn task_project(
         &self,

@@ -4,7 +4,7 @@ use crate::access::{REQUEST_ID_HEADER, access};
 use crate::envelope::ApiError;
 use crate::handlers::{
     admin_users, agent_catalog, agents, api_keys, attachments, auth, board, consumers,
-    conversations, global_roles, health, me, notifications, planning, plugins, projects,
+    conversations, docs, global_roles, health, me, notifications, planning, plugins, projects,
     task_config, tasks,
 };
 use crate::state::AppState;
@@ -308,6 +308,14 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
         .route(
             "/projects/{project_id}/tasks/{task_id}/links/{link_id}",
             delete(planning::delete_link),
+        )
+        .route(
+            "/projects/{project_id}/docs/folders",
+            get(docs::list_folders).post(docs::create_folder),
+        )
+        .route(
+            "/projects/{project_id}/docs/folders/{folder_id}",
+            patch(docs::update_folder).delete(docs::delete_folder),
         )
         .route(
             "/projects/{project_id}/tasks/{task_id}/attachments",

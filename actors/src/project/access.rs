@@ -21,6 +21,8 @@ pub const AGENTS_WRITE: &str = "agents.write";
 pub const SPRINTS_READ: &str = "sprints.read";
 pub const SPRINTS_WRITE: &str = "sprints.write";
 pub const TASKS_WRITE: &str = "tasks.write";
+pub const DOCS_READ: &str = "docs.read";
+pub const DOCS_WRITE: &str = "docs.write";
 
 /// Who is asking, as far as a project is concerned.
 #[derive(Clone, Debug, Default)]

@@ -38,6 +38,8 @@ pub enum Change {
     Link(TaskLink),
     LinkDeleted(LinkId),
     File(super::files::StoredFile),
+    DocFolder(super::docs::DocFolder),
+    DocFolderDeleted(crate::ids::DocFolderId),
     FileDeleted(crate::ids::FileId),
     Agent(Box<Agent>),
     AgentEnvVar(AgentEnvVar),

@@ -97,6 +97,9 @@ catalogue! {
     LinkRemoved = "task.link.removed" in Tasks;
     AttachmentAdded = "task.attachment.added" in Tasks;
     AttachmentRemoved = "task.attachment.removed" in Tasks;
+    DocFolderCreated = "doc.folder.created" in Docs;
+    DocFolderUpdated = "doc.folder.updated" in Docs;
+    DocFolderDeleted = "doc.folder.deleted" in Docs;
     SprintCreated = "sprint.created" in Tasks;
     SprintUpdated = "sprint.updated" in Tasks;
     SprintDeleted = "sprint.deleted" in Tasks;

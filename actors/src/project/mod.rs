@@ -17,6 +17,7 @@ pub mod actor;
 pub mod agents;
 pub mod batch;
 pub mod command;
+pub mod docs;
 pub mod events;
 pub mod files;
 pub mod mention;

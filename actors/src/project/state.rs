@@ -2,12 +2,13 @@
 
 use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::batch::Change;
+use super::docs::DocFolder;
 use super::files::StoredFile;
 use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
 use crate::ids::{
-    AgentEnvVarId, AgentId, CommentId, CustomFieldId, FileId, LinkId, MemberId, ProjectRoleId,
-    SprintId, TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
+    AgentEnvVarId, AgentId, CommentId, CustomFieldId, DocFolderId, FileId, LinkId, MemberId,
+    ProjectRoleId, SprintId, TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
 };
 use crate::shared_map::SharedMap;
 use std::collections::{BTreeMap, HashMap};
@@ -40,6 +41,8 @@ pub struct ProjectState {
     /// Files attached to tasks, and the sum of their sizes (the storage quota's measure).
     pub files: SharedMap<FileId, StoredFile>,
     pub file_bytes: i64,
+    /// Document folders (a tree by `parent_id`).
+    pub doc_folders: BTreeMap<DocFolderId, DocFolder>,
     /// Agents, deleted ones included (soft delete, like their memberships).
     pub agents: BTreeMap<AgentId, Agent>,
     pub agent_env: BTreeMap<AgentEnvVarId, AgentEnvVar>,
@@ -204,6 +207,12 @@ impl ProjectState {
                     self.file_bytes -= before.file_size;
                 }
                 self.file_bytes += f.file_size;
+            }
+            Change::DocFolder(f) => {
+                self.doc_folders.insert(f.id, f.clone());
+            }
+            Change::DocFolderDeleted(id) => {
+                self.doc_folders.remove(id);
             }
             Change::FileDeleted(id) => {
                 if let Some(gone) = self.files.remove(id) {

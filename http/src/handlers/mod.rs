@@ -9,6 +9,7 @@ pub mod auth;
 pub mod board;
 pub mod consumers;
 pub mod conversations;
+pub mod docs;
 pub mod dto;
 pub mod global_roles;
 pub mod health;

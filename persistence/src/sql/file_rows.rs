@@ -1,7 +1,8 @@
-//! Rows of the file tables.
+//! Rows of the file and document tables.
 
 use chrono::{DateTime, Utc};
-use corral_actors::ids::{AttachmentId, FileId, ProjectId, TaskId, UserId};
+use corral_actors::ids::{AttachmentId, DocFolderId, FileId, MemberId, ProjectId, TaskId, UserId};
+use corral_actors::project::docs::DocFolder;
 use corral_actors::project::files::{PendingUpload, StoredFile};
 use uuid::Uuid;
 
@@ -71,6 +72,33 @@ impl From<UploadRow> for PendingUpload {
             created_at: r.created_at,
             expires_at: r.expires_at,
             claimed_until: r.claimed_until,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DocFolderRow {
+    id: Uuid,
+    project_id: Uuid,
+    parent_id: Option<Uuid>,
+    name: String,
+    position: i32,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<DocFolderRow> for DocFolder {
+    fn from(r: DocFolderRow) -> Self {
+        DocFolder {
+            id: DocFolderId(r.id),
+            project_id: ProjectId(r.project_id),
+            parent_id: r.parent_id.map(DocFolderId),
+            name: r.name,
+            position: r.position,
+            created_by: r.created_by.map(MemberId),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         }
     }
 }

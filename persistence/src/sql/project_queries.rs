@@ -475,6 +475,27 @@ macro_rules! impl_project_store {
                         // Attached: no longer an upload in progress, in the same transaction.
                         sqlx::query("DELETE FROM file_uploads WHERE id = $1").bind(f.id.0).execute(&mut **tx).await?;
                     }
+                    Change::DocFolder(f) => {
+                        sqlx::query(
+                            "INSERT INTO doc_folders (id, project_id, parent_id, name, position, created_by, \
+                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                             ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name, \
+                             position = excluded.position, updated_at = excluded.updated_at",
+                        )
+                        .bind(f.id.0)
+                        .bind(f.project_id.0)
+                        .bind(f.parent_id.map(|p| p.0))
+                        .bind(&f.name)
+                        .bind(f.position)
+                        .bind(f.created_by.map(|m| m.0))
+                        .bind(f.created_at)
+                        .bind(f.updated_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::DocFolderDeleted(id) => {
+                        sqlx::query("DELETE FROM doc_folders WHERE id = $1").bind(id.0).execute(&mut **tx).await?;
+                    }
                     Change::FileDeleted(id) => {
                         sqlx::query("DELETE FROM files WHERE id = $1").bind(id.0).execute(&mut **tx).await?;
                     }
@@ -829,6 +850,18 @@ macro_rules! impl_project_store {
                     state.file_bytes += f.file_size;
                     state.files.insert(f.id, f);
                 }
+                let folders: Vec<$crate::sql::file_rows::DocFolderRow> = sqlx::query_as(
+                    "SELECT id, project_id, parent_id, name, position, created_by, created_at, updated_at \
+                     FROM doc_folders WHERE project_id = $1",
+                )
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                for f in folders {
+                    let f: corral_actors::project::docs::DocFolder = f.into();
+                    state.doc_folders.insert(f.id, f);
+                }
                 Ok(Some(state))
             }
 
@@ -951,6 +984,19 @@ macro_rules! impl_project_store {
                     }
                 };
                 Ok((rows.into_iter().map(Into::into).collect(), u64::try_from(total).unwrap_or(0)))
+            }
+
+            async fn doc_folder_project(
+                &self,
+                folder: corral_actors::ids::DocFolderId,
+            ) -> StoreResult<Option<ProjectId>> {
+                let project: Option<uuid::Uuid> =
+                    sqlx::query_scalar("SELECT project_id FROM doc_folders WHERE id = $1")
+                        .bind(folder.0)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(store_error)?;
+                Ok(project.map(ProjectId))
             }
 
             async fn task_project(&self, task: TaskId) -> StoreResult<Option<ProjectId>> {

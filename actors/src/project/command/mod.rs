@@ -48,6 +48,7 @@ mod agent_tools;
 mod agents;
 mod comments;
 mod custom_fields;
+mod docs;
 mod files;
 mod links;
 mod members;
@@ -71,6 +72,7 @@ pub use comments::{AddComment, CommentView, DeleteComment, OnComment, UpdateComm
 pub use custom_fields::{
     CreateCustomField, CustomFieldChanges, DeleteCustomField, NewCustomField, UpdateCustomField,
 };
+pub use docs::{CreateDocFolder, DeleteDocFolder, UpdateDocFolder};
 pub use files::{AttachFile, DetachFile};
 pub use links::{AddLink, RemoveLink};
 pub use members::{AddMember, MemberProfile, RemoveMember, UpdateMemberRole};
