@@ -12,6 +12,9 @@
 //! - `agent-storm`: N scripted-agent conversations at once; baseline: spawning the bare agent.
 //! - `board-read`: a whole board paged over REST by K readers; baseline: the database building
 //!   the same JSON in one query (`--in-process`: from the actor's memory, without HTTP).
+//! - `upload`: N clients uploading 1 MiB attachments through Paca's presigned flow (initiate,
+//!   PUT to the signed URL, complete); baseline: writing the same bytes to a temp file, fsync
+//!   and rename, on the server's data disk.
 //!
 //! In-process (the actor layer without the HTTP edge):
 //! - `write-path`: the project actors' group commit vs. a transaction per update with row
@@ -31,6 +34,7 @@ mod mixed;
 mod report;
 mod suite;
 mod target;
+mod upload;
 mod write_path;
 
 use clap::{Parser, Subcommand};
@@ -76,6 +80,10 @@ enum Scenario {
     /// Server RSS per resident task: empty, with a project of N tasks loaded, and after a board
     /// read (every task's JSON cached); vs. the size of the tasks' JSON.
     Memory(memory::Args),
+    /// N clients uploading files through Paca's presigned flow (initiate → PUT to the signed
+    /// URL → complete), every step checked; vs. writing the same bytes to a temp file, fsync
+    /// and rename on the same disk.
+    Upload(upload::Args),
     /// Every scenario on SQLite and on PostgreSQL + Valkey (`--quick`: small parameters, about
     /// two minutes).
     Suite(suite::Args),
@@ -95,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::WritePath(args) => vec![write_path::run(args).await?],
         Scenario::BoardRead(args) => vec![board_read::run(args).await?],
         Scenario::Memory(args) => vec![memory::run(args).await?],
+        Scenario::Upload(args) => vec![upload::run(args).await?],
         Scenario::Suite(args) => suite::run(args).await?,
     };
     println!("{}", serde_json::to_string_pretty(&results)?);

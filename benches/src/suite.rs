@@ -4,7 +4,7 @@
 use crate::common::{Timing, Window};
 use crate::report::ScenarioResult;
 use crate::target::{Backend, TargetArgs};
-use crate::{activation, agent_storm, board_read, fanout, hot_project, mixed, write_path};
+use crate::{activation, agent_storm, board_read, fanout, hot_project, mixed, upload, write_path};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Args {
@@ -88,6 +88,17 @@ pub async fn run(args: Args) -> anyhow::Result<Vec<ScenarioResult>> {
                 readers: if q { 4 } else { 8 },
                 in_process: false,
                 single_request: true,
+                timing: timing.clone(),
+                target: target.clone(),
+            })
+            .await?,
+        );
+        eprintln!("suite: upload ({})", backend.label());
+        results.push(
+            upload::run(upload::Args {
+                clients: 16,
+                file_bytes: 1024 * 1024,
+                baseline_dir: None,
                 timing: timing.clone(),
                 target: target.clone(),
             })

@@ -96,6 +96,9 @@ pub struct Target {
     pub database: Option<ServerDatabase>,
     /// The server's process, for CPU accounting.
     pub pid: Option<u32>,
+    /// The data directory of a server the harness started (`DATA_DIR`; the local blob store
+    /// is under it), for baselines that write to the same disk.
+    pub data_dir: Option<std::path::PathBuf>,
     /// What the parameters of a result say about the server.
     pub description: String,
     started: Option<Started>,
@@ -151,6 +154,7 @@ impl Target {
                     }
                 }),
                 pid: args.server_pid,
+                data_dir: None,
                 started: None,
             });
         }
@@ -212,6 +216,7 @@ impl Target {
         };
         std::thread::spawn(move || lines.for_each(drop));
         let token = login(&http, &base, "admin", PASSWORD).await?;
+        let data_dir = Some(started.dir.clone());
         Ok(Self {
             description: format!("separate process, {}", args.backend.label()),
             client: Client {
@@ -221,6 +226,7 @@ impl Target {
             },
             database: Some(database),
             pid: Some(pid),
+            data_dir,
             started: Some(started),
         })
     }
