@@ -826,6 +826,19 @@ async fn review_findings_stay_fixed(b: Backend) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let second = put(&url, bytes(100, 1)).await;
     assert_eq!(second.status(), 503);
+    // Completing while bytes still arrive would attach whatever lands last.
+    let early = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": session.data()["file_id"]}),
+        )
+        .await;
+    assert_eq!(
+        (early.status, early.error_code()),
+        (409, "ATTACHMENT_UPLOAD_INCOMPLETE".to_owned()),
+        "{}",
+        early.body
+    );
     first.send(&bytes(100, 1)[50..]).await;
     assert_eq!(first.status().await, 200);
     let done = admin

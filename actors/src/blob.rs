@@ -39,6 +39,10 @@ pub enum BlobError {
     /// A `Range` no byte of the object is in.
     #[error("the range is outside the object's {0} bytes")]
     RangeNotSatisfiable(u64),
+    /// The upload this URL was for takes no more bytes (completed, deleted, swept, or being
+    /// completed).
+    #[error("this upload is finished; start a new one")]
+    Closed,
     /// Too many uploads at once on this node, or one already running to the same URL.
     #[error("the storage is busy: {0}")]
     Busy(&'static str),
@@ -78,6 +82,7 @@ impl From<BlobError> for crate::error::Error {
                 code: codes::RANGE_NOT_SATISFIABLE,
                 message,
             },
+            BlobError::Closed => Error::conflict(codes::ATTACHMENT_UPLOAD_NOT_PENDING, message),
             BlobError::Busy(_) => Error::Stalled {
                 code: codes::STORAGE_UNAVAILABLE,
                 message,
@@ -146,6 +151,12 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn delete(&self, key: &str) -> BlobResult<()>;
     /// Deletes every object under `prefix`; how many.
     async fn delete_prefix(&self, prefix: &str) -> BlobResult<u64>;
+    /// Whether bytes for `key` (or, with `upload_id`, any of its parts) are arriving through
+    /// Corral right now. Always false for a store clients write to directly.
+    fn receiving(&self, key: &str, upload_id: Option<&str>) -> bool {
+        let _ = (key, upload_id);
+        false
+    }
     /// The requests a store served by Corral itself answers (`/storage/…`); `None` when clients
     /// talk to the store directly.
     fn served(&self) -> Option<&dyn ServedBlobs> {
@@ -183,8 +194,16 @@ pub trait ServedBlobs: Send + Sync {
     /// Checks a request's signature (and expiry, and method) without doing anything, so the
     /// caller can decide more before reading a body.
     fn check(&self, request: &SignedRequest<'_>) -> BlobResult<()>;
-    /// Checks the signature and writes the body (streamed, size-checked, atomic); the ETag.
-    async fn put(&self, request: SignedRequest<'_>, body: ByteStream) -> BlobResult<String>;
+    /// Checks the signature, marks the key as receiving (see [`BlobStore::receiving`]), asks
+    /// `admit` whether the upload still takes bytes, then writes the body (streamed,
+    /// size-checked, atomic); the ETag. Marking before asking means a completion that claimed
+    /// the upload either refuses this write or sees it arriving.
+    async fn put(
+        &self,
+        request: SignedRequest<'_>,
+        body: ByteStream,
+        admit: futures::future::BoxFuture<'_, BlobResult<()>>,
+    ) -> BlobResult<String>;
     /// Checks the signature and reads the object: `range` is the `Range` header, honoured
     /// when `if_range` (the `If-Range` header), if given, is the object's ETag.
     async fn get(

@@ -308,6 +308,16 @@ impl Files {
         done: Completion,
     ) -> Result<AttachmentView> {
         let project = upload.project_id;
+        // Bytes that began arriving before the claim would land after the checks below.
+        if self
+            .blobs
+            .receiving(&upload.storage_key, upload.multipart_upload_id.as_deref())
+        {
+            return Err(Error::conflict(
+                codes::ATTACHMENT_UPLOAD_INCOMPLETE,
+                "attachment: bytes of this file are still arriving; complete it when they are up",
+            ));
+        }
         if let Some(upload_id) = &upload.multipart_upload_id {
             let Some(given) = &done.upload_id else {
                 return Err(Error::invalid(

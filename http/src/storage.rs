@@ -53,11 +53,19 @@ pub async fn put(
     if let Err(e) = blobs.check(&signed) {
         return failed(e);
     }
-    if let Err(e) = state.files.accepts_bytes(&key).await {
-        return ApiError::from(e).into_response();
-    }
+    let files = state.files.clone();
+    let admit_key = key.clone();
+    let admit = Box::pin(async move {
+        files.accepts_bytes(&admit_key).await.map_err(|e| {
+            if e.code() == codes::ATTACHMENT_UPLOAD_NOT_PENDING {
+                BlobError::Closed
+            } else {
+                BlobError::Unavailable(e.to_string())
+            }
+        })
+    });
     let body = patient(request.into_body().into_data_stream());
-    match blobs.put(signed, body).await {
+    match blobs.put(signed, body, admit).await {
         Ok(etag) => {
             let mut response = StatusCode::OK.into_response();
             let etag = if etag.starts_with('"') {

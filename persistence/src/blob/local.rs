@@ -145,7 +145,11 @@ impl LocalBlobStore {
         let path = path(key)?;
         let mut upload = self.fs.put_multipart(&path).await.map_err(store_error)?;
         let mut written: u64 = 0;
-        let mut buffer = BytesMut::new();
+        let mut buffer = BytesMut::with_capacity(
+            usize::try_from(length)
+                .unwrap_or(WRITE_CHUNK)
+                .min(WRITE_CHUNK),
+        );
         let deadline = GRACE + Duration::from_secs(length / MIN_RATE);
         let outcome: BlobResult<()> = tokio::time::timeout(deadline, async {
             while let Some(chunk) = body.next().await {
@@ -474,6 +478,15 @@ impl BlobStore for LocalBlobStore {
         super::delete_under(self.fs.as_ref(), &path(prefix.trim_end_matches('/'))?).await
     }
 
+    fn receiving(&self, key: &str, upload_id: Option<&str>) -> bool {
+        let parts = upload_id.map(|id| format!("uploads/{id}/"));
+        self.writing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|k| k == key || parts.as_deref().is_some_and(|p| k.starts_with(p)))
+    }
+
     fn served(&self) -> Option<&dyn ServedBlobs> {
         Some(self)
     }
@@ -500,7 +513,12 @@ impl ServedBlobs for LocalBlobStore {
         self.verify(request).map(drop)
     }
 
-    async fn put(&self, request: SignedRequest<'_>, body: ByteStream) -> BlobResult<String> {
+    async fn put(
+        &self,
+        request: SignedRequest<'_>,
+        body: ByteStream,
+        admit: futures::future::BoxFuture<'_, BlobResult<()>>,
+    ) -> BlobResult<String> {
         let grant = self.verify(&request)?;
         if grant.method != "PUT" {
             return Err(BlobError::UrlInvalid);
@@ -529,6 +547,7 @@ impl ServedBlobs for LocalBlobStore {
             keys: &self.writing,
             key: key.clone(),
         };
+        admit.await?;
         self.write(&key, length, body).await
     }
 
@@ -607,6 +626,10 @@ mod tests {
         }
     }
 
+    fn admitted() -> futures::future::BoxFuture<'static, BlobResult<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
     fn body(bytes: &'static [u8]) -> ByteStream {
         futures::stream::iter([Ok(Bytes::from_static(bytes))]).boxed()
     }
@@ -618,7 +641,7 @@ mod tests {
             .presign_put("a/b", 5, Duration::from_secs(60))
             .await
             .expect("url");
-        s.put(request("PUT", &url), body(b"hello"))
+        s.put(request("PUT", &url), body(b"hello"), admitted())
             .await
             .expect("put");
         let serve = Serve {
@@ -656,14 +679,20 @@ mod tests {
         ] {
             let tampered = url.replacen(from, to, 1);
             let method = if to == "method=GET" { "GET" } else { "PUT" };
-            let err = s.put(request(method, &tampered), body(b"hello")).await;
+            let err = s
+                .put(request(method, &tampered), body(b"hello"), admitted())
+                .await;
             assert!(
                 matches!(err, Err(BlobError::UrlInvalid)),
                 "{from} → {to}: {err:?}"
             );
         }
         let err = s
-            .put(request("PUT", &format!("{url}&length=5")), body(b"hello"))
+            .put(
+                request("PUT", &format!("{url}&length=5")),
+                body(b"hello"),
+                admitted(),
+            )
             .await;
         assert!(
             matches!(err, Err(BlobError::UrlInvalid)),
@@ -684,13 +713,17 @@ mod tests {
             .presign_put("a/b", 4, Duration::from_secs(60))
             .await
             .expect("url");
-        let err = s.put(request("PUT", &url), body(b"hello")).await;
+        let err = s
+            .put(request("PUT", &url), body(b"hello"), admitted())
+            .await;
         assert!(matches!(err, Err(BlobError::TooLarge(4))), "{err:?}");
         let url = s
             .presign_put("a/b", 6, Duration::from_secs(60))
             .await
             .expect("url");
-        let err = s.put(request("PUT", &url), body(b"hello")).await;
+        let err = s
+            .put(request("PUT", &url), body(b"hello"), admitted())
+            .await;
         assert!(
             matches!(
                 err,

@@ -1,5 +1,6 @@
 //! Uploads in progress (`FileStore`), for SQLite and PostgreSQL alike. [`impl_file_store!`]
-//! instantiates it for a store.
+//! instantiates it for a store. Writes go through the writer pool (on SQLite the one commit
+//! connection: a second writing connection would only wait for it).
 
 macro_rules! impl_file_store {
     ($store:ty) => {
@@ -25,7 +26,7 @@ macro_rules! impl_file_store {
                 .bind(u.uploaded_by.map(|id| id.0))
                 .bind(u.created_at)
                 .bind(u.expires_at)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await
                 .map_err(store_error)?;
                 Ok(())
@@ -50,7 +51,7 @@ macro_rules! impl_file_store {
             async fn delete_upload(&self, id: corral_actors::ids::FileId) -> StoreResult<()> {
                 sqlx::query("DELETE FROM file_uploads WHERE id = $1")
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                 Ok(())
@@ -93,7 +94,7 @@ macro_rules! impl_file_store {
                 .bind(id.0)
                 .bind(now)
                 .bind(until)
-                .execute(&self.pool)
+                .execute(self.writer())
                 .await
                 .map_err(store_error)?;
                 Ok(claimed.rows_affected() == 1)
@@ -102,7 +103,7 @@ macro_rules! impl_file_store {
             async fn release_upload(&self, id: corral_actors::ids::FileId) -> StoreResult<()> {
                 sqlx::query("UPDATE file_uploads SET claimed_until = NULL WHERE id = $1")
                     .bind(id.0)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(store_error)?;
                 Ok(())
