@@ -733,12 +733,20 @@ async fn a_starting_node_leaves_other_nodes_runs_alone(b: Backend) {
 /// A sandbox whose agent never answers its health check fails the conversation with a reason
 /// and is removed.
 async fn an_unhealthy_sandbox_fails_the_conversation(b: Backend) {
+    // A program that takes the runtime's arguments, stays up and never serves anything (one
+    // that exits is started again, then reported as exiting).
+    let dir = std::env::temp_dir().join(format!("corral-silent-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let silent = dir.join("silent.sh");
+    std::fs::write(&silent, "#!/bin/sh\nexec sleep 30\n").expect("script");
+    std::fs::set_permissions(&silent, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let command = silent.display().to_string();
     let Some(s) = TestServer::start_with(
         b,
         &[
             ("AGENT_HEALTH_TIMEOUT", "1s"),
-            // A program that takes the runtime's arguments and never serves anything.
-            ("SANDBOX_SCRIPTED_COMMAND", "sleep 30"),
+            ("SANDBOX_SCRIPTED_COMMAND", &command),
         ],
     )
     .await
@@ -759,6 +767,7 @@ async fn an_unhealthy_sandbox_fails_the_conversation(b: Backend) {
         "{failed}"
     );
     assert!(!sandbox_dir(&s, &c).exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The agent-server is configured with the agent's enabled skills and MCP servers, and the

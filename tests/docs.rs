@@ -222,6 +222,65 @@ async fn folder_tree(b: Backend) {
     assert_eq!(names(&admin, &p).await, ["Notes"]);
 }
 
+/// Trees nest at most 32 deep, by creating and by moving a sub-tree.
+async fn folder_depth_is_bounded(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let p = project(&admin, "Deep").await;
+    let mut parent: Option<String> = None;
+    let mut chain = Vec::new();
+    for depth in 1..=32 {
+        let body = json!({"name": format!("level {depth}"), "parent_id": parent});
+        let id = folder(&admin, &p, body).await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        chain.push(id.clone());
+        parent = Some(id);
+    }
+    let r = admin
+        .post(
+            &folders(&p, ""),
+            &json!({"name": "too deep", "parent_id": parent}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (400, "DOC_FOLDER_TOO_DEEP".to_owned()),
+        "{}",
+        r.body
+    );
+    // A two-level tree moved under level 31 would reach 33.
+    let top = folder(&admin, &p, json!({"name": "top"})).await;
+    let top_id = top["id"].as_str().expect("id").to_owned();
+    folder(&admin, &p, json!({"name": "below", "parent_id": top_id})).await;
+    let r = admin
+        .patch(
+            &folders(&p, &format!("/{top_id}")),
+            &json!({"parent_id": chain[30]}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (400, "DOC_FOLDER_TOO_DEEP".to_owned()),
+        "{}",
+        r.body
+    );
+    let r = admin
+        .patch(
+            &folders(&p, &format!("/{top_id}")),
+            &json!({"parent_id": chain[29]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Deleting the root takes all 34.
+    let r = admin.delete(&folders(&p, &format!("/{}", chain[0]))).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(names(&admin, &p).await, Vec::<String>::new());
+}
+
 /// Viewers read folders and cannot change them; outsiders see nothing.
 async fn folder_permissions(b: Backend) {
     let Some(s) = TestServer::start(b).await else {
@@ -259,4 +318,4 @@ async fn folder_permissions(b: Backend) {
     assert_eq!(names(&admin, &p).await, ["Notes"]);
 }
 
-on_both_backends!(folder_tree, folder_permissions);
+on_both_backends!(folder_tree, folder_depth_is_bounded, folder_permissions);

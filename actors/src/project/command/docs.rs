@@ -9,6 +9,7 @@ use crate::project::batch::Change;
 use crate::project::docs::DocFolder;
 use crate::project::events::EventKind;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// Longest folder name, in characters.
 pub const FOLDER_NAME_MAX: usize = 255;
@@ -130,15 +131,45 @@ fn depth(s: &Stage<'_>, mut id: Option<DocFolderId>) -> usize {
     depth
 }
 
+/// Each folder's sub-folders, built once per command (a scan per level would make deep trees
+/// of many folders quadratic inside the actor).
+fn children(s: &Stage<'_>) -> HashMap<DocFolderId, Vec<DocFolderId>> {
+    let mut children: HashMap<DocFolderId, Vec<DocFolderId>> = HashMap::new();
+    for f in s.state.doc_folders.values() {
+        if let Some(parent) = f.parent_id {
+            children.entry(parent).or_default().push(f.id);
+        }
+    }
+    children
+}
+
+/// `id` and every folder under it, parents before children.
+fn subtree(s: &Stage<'_>, id: DocFolderId) -> Vec<DocFolderId> {
+    let children = children(s);
+    let mut all = vec![id];
+    let mut next = 0;
+    while let Some(current) = all.get(next).copied() {
+        all.extend(children.get(&current).into_iter().flatten().copied());
+        next += 1;
+    }
+    all
+}
+
 /// The deepest chain of folders under `id` (0 when it has none).
 fn height(s: &Stage<'_>, id: DocFolderId) -> usize {
-    s.state
-        .doc_folders
-        .values()
-        .filter(|f| f.parent_id == Some(id))
-        .map(|f| 1 + height(s, f.id))
-        .max()
-        .unwrap_or(0)
+    let children = children(s);
+    let mut deepest = 0;
+    let mut level = vec![id];
+    while !level.is_empty() && deepest <= FOLDER_DEPTH_MAX {
+        level = level
+            .iter()
+            .flat_map(|f| children.get(f).into_iter().flatten().copied())
+            .collect();
+        if !level.is_empty() {
+            deepest += 1;
+        }
+    }
+    deepest
 }
 
 fn too_deep() -> Error {
@@ -257,20 +288,7 @@ fn delete(s: &mut Stage<'_>, id: DocFolderId) -> Result<()> {
         .get(&id)
         .cloned()
         .ok_or_else(folder_not_found)?;
-    // The folder and everything under it, found breadth first.
-    let mut gone = vec![id];
-    let mut next = 0;
-    while next < gone.len() {
-        let current = gone[next];
-        gone.extend(
-            s.state
-                .doc_folders
-                .values()
-                .filter(|f| f.parent_id == Some(current))
-                .map(|f| f.id),
-        );
-        next += 1;
-    }
+    let gone = subtree(s, id);
     for folder in &gone {
         s.put(Change::DocFolderDeleted(*folder));
     }
