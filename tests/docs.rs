@@ -4,7 +4,7 @@
 mod common;
 
 use common::socket::Socket;
-use common::{Backend, Client, TestServer, at, id_named, project};
+use common::{Backend, Client, TestServer, at, project};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -290,14 +290,7 @@ async fn folder_permissions(b: Backend) {
     let p = project(&admin, "Guarded docs").await;
     let notes = folder(&admin, &p, json!({"name": "Notes"})).await;
     let (viewer, viewer_id) = s.user("vic", "USER").await;
-    let role = id_named(&admin.get(&at(&p, "/roles")).await, "role_name", "Viewer");
-    let added = admin
-        .post(
-            &at(&p, "/members"),
-            &json!({"user_id": viewer_id, "project_role_id": role}),
-        )
-        .await;
-    assert_eq!(added.status, 201, "{}", added.body);
+    common::add_member(&admin, &p, &viewer_id, "Viewer").await;
     assert_eq!(names(&viewer, &p).await, ["Notes"]);
     let r = viewer
         .post(&folders(&p, ""), &json!({"name": "Mine"}))

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Backend, Client, TestServer, at, id_named, project};
+use common::{Backend, Client, TestServer, at, project};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -347,14 +347,7 @@ async fn permissions(b: Backend) {
     let a_id = a["id"].as_str().expect("id").to_owned();
 
     let (viewer, viewer_id) = s.user("vera", "USER").await;
-    let role = id_named(&admin.get(&at(&p, "/roles")).await, "role_name", "Viewer");
-    let added = admin
-        .post(
-            &at(&p, "/members"),
-            &json!({"user_id": viewer_id, "project_role_id": role}),
-        )
-        .await;
-    assert_eq!(added.status, 201, "{}", added.body);
+    common::add_member(&admin, &p, &viewer_id, "Viewer").await;
     let r = initiate(&viewer, &p, &t, "v.txt", "text/plain", 10).await;
     assert_eq!(r.status, 403, "{}", r.body);
     let r = viewer

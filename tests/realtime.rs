@@ -585,19 +585,6 @@ async fn seqs_until(socket: &mut Socket, last_type: &str) -> Vec<i64> {
     }
 }
 
-/// Adds `user` to the project with the role named `role`; returns the member id.
-async fn add_member(admin: &common::Client, p: &str, user: &str, role: &str) -> String {
-    let role = id_named(&admin.get(&at(p, "/roles")).await, "role_name", role);
-    let added = admin
-        .post(
-            &at(p, "/members"),
-            &json!({"user_id": user, "project_role_id": role}),
-        )
-        .await;
-    assert_eq!(added.status, 201, "{}", added.body);
-    added.data()["id"].as_str().expect("member id").to_owned()
-}
-
 /// Access is decided again when membership and roles change, not only at `join`: a removed
 /// member and a role that loses `tasks.read` stop receiving task events at once (no re-check
 /// period is involved: it is 30 s here), and are told why; a deleted project ends every follow.
@@ -617,8 +604,8 @@ async fn access_is_revoked_when_membership_or_role_changes(b: Backend) {
     let reader = reader.data()["id"].as_str().expect("role id").to_owned();
     let (bob, bob_id) = s.user("bob", "USER").await;
     let (carol, carol_id) = s.user("carol", "USER").await;
-    let bob_member = add_member(&admin, &p, &bob_id, "Editor").await;
-    add_member(&admin, &p, &carol_id, "Reader").await;
+    let bob_member = common::add_member(&admin, &p, &bob_id, "Editor").await;
+    common::add_member(&admin, &p, &carol_id, "Reader").await;
 
     let mut watcher = Socket::with_token(&s.base, &admin.access_token().expect("token")).await;
     let mut bobs = Socket::with_token(&s.base, &bob.access_token().expect("token")).await;
@@ -721,7 +708,7 @@ async fn access_is_revoked_on_every_node(b: Backend) {
     let admin = a.admin().await;
     let p = project(&admin, "Cluster revocation").await;
     let (bob, bob_id) = a.user("bob", "USER").await;
-    let member = add_member(&admin, &p, &bob_id, "Editor").await;
+    let member = common::add_member(&admin, &p, &bob_id, "Editor").await;
     let mut on_b = Socket::with_token(&node_b.base, &bob.access_token().expect("token")).await;
     assert_eq!(on_b.call("join", json!({"projectId": p})).await["ok"], true);
     admin
@@ -757,7 +744,7 @@ async fn disabled_user_stops_receiving(b: Backend) {
     let admin = s.admin().await;
     let p = project(&admin, "Disabled").await;
     let (bob, bob_id) = s.user("bob", "USER").await;
-    add_member(&admin, &p, &bob_id, "Editor").await;
+    common::add_member(&admin, &p, &bob_id, "Editor").await;
     let mut socket = Socket::with_token(&s.base, &bob.access_token().expect("token")).await;
     assert_eq!(
         socket.call("join", json!({"projectId": p})).await["ok"],
@@ -794,7 +781,7 @@ async fn deleted_user_stops_receiving_on_every_node(b: Backend) {
     let admin = a.admin().await;
     let p = project(&admin, "Deleted").await;
     let (carol, carol_id) = a.user("carol", "USER").await;
-    add_member(&admin, &p, &carol_id, "Editor").await;
+    common::add_member(&admin, &p, &carol_id, "Editor").await;
     let mut on_b = Socket::with_token(&node_b.base, &carol.access_token().expect("token")).await;
     assert_eq!(on_b.call("join", json!({"projectId": p})).await["ok"], true);
     admin
@@ -819,8 +806,8 @@ async fn notifications_stay_private(b: Backend) {
     let p = project(&admin, "Private").await;
     let (bob, bob_id) = s.user("bob", "USER").await;
     let (carol, carol_id) = s.user("carol", "USER").await;
-    let bob_member = add_member(&admin, &p, &bob_id, "Editor").await;
-    add_member(&admin, &p, &carol_id, "Editor").await;
+    let bob_member = common::add_member(&admin, &p, &bob_id, "Editor").await;
+    common::add_member(&admin, &p, &carol_id, "Editor").await;
     let mut bobs = Socket::with_token(&s.base, &bob.access_token().expect("token")).await;
     let mut carols = Socket::with_token(&s.base, &carol.access_token().expect("token")).await;
     assert_eq!(

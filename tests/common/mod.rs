@@ -473,6 +473,19 @@ impl Client {
 }
 
 /// A project created by `client`; returns its id.
+/// Adds `user` to the project with the role named `role`; the member id.
+pub async fn add_member(admin: &Client, p: &str, user: &str, role: &str) -> String {
+    let role = id_named(&admin.get(&at(p, "/roles")).await, "role_name", role);
+    let added = admin
+        .post(
+            &at(p, "/members"),
+            &json!({"user_id": user, "project_role_id": role}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    added.data()["id"].as_str().expect("member id").to_owned()
+}
+
 pub async fn project(client: &Client, name: &str) -> String {
     let r = client
         .post("/api/v1/projects", &json!({"name": name}))
