@@ -680,6 +680,33 @@ async fn on_s3(b: Backend) {
     until_keys(&moto, &format!("projects/{p}/tasks/{t}/"), 0).await;
 }
 
+/// Concurrent starts cannot overshoot the quota together: the check and the insert happen
+/// under one lock (an advisory lock on PostgreSQL, the one writer on SQLite).
+async fn concurrent_starts_respect_the_quota(b: Backend) {
+    let Some(s) = TestServer::start_with(b, &[("PROJECT_STORAGE_QUOTA_BYTES", "10000")]).await
+    else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Crowded").await;
+    let (admin, p, t) = (&admin, &p, &t);
+    let starts = (0..40).map(|i| async move {
+        initiate(admin, p, t, &format!("f{i}.txt"), "text/plain", 1000).await
+    });
+    let answers = futures::future::join_all(starts).await;
+    let accepted = answers.iter().filter(|r| r.status == 201).count();
+    let refused = answers
+        .iter()
+        .filter(|r| r.status == 413 && r.error_code() == "PROJECT_STORAGE_QUOTA_EXCEEDED")
+        .count();
+    assert_eq!(
+        (accepted, refused),
+        (10, 30),
+        "{:?}",
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+}
+
 /// Uploads never completed are removed once expired (after a grace period): the row, the
 /// object and a multipart upload's parts; one still in time, and attached files, stay.
 async fn expired_uploads_are_swept(b: Backend) {
@@ -942,6 +969,7 @@ impl RawPut {
 }
 
 on_both_backends!(
+    concurrent_starts_respect_the_quota,
     expired_uploads_are_swept,
     review_findings_stay_fixed,
     round_trip,

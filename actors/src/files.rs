@@ -18,7 +18,7 @@ use crate::project::files::{
     AttachmentView, AuthorizeUpload, GetAttachment, ListAttachments, PendingUpload,
 };
 use crate::project::registry::Projects;
-use crate::store::Store;
+use crate::store::{Store, UploadLimit, UploadRoom};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -165,32 +165,12 @@ impl Files {
                 message: format!("attachment: files of type {content_type} are not accepted"),
             });
         }
-        let now = crate::clock::now();
-        // An upload whose URLs expired cannot receive bytes: it no longer holds a place.
-        let pending = self
-            .store
-            .pending_uploads(project, caller.user_id, now - self.limits.upload_url_ttl)
-            .await?;
-        let busy = |message: String| Error::Busy {
-            code: codes::PROJECT_BUSY,
-            message,
-            retry_after: Duration::from_secs(60),
-        };
-        if pending.by_user >= MAX_PENDING_PER_USER {
-            return Err(busy(format!(
-                "attachment: you have {MAX_PENDING_PER_USER} uploads in progress in this project; complete some first"
-            )));
-        }
-        if pending.count >= MAX_PENDING {
-            return Err(busy(format!(
-                "attachment: the project has {MAX_PENDING} uploads in progress; complete or wait for some"
-            )));
-        }
         if let Some(quota) = self.limits.project_quota
-            && u64::try_from(committed + pending.bytes).unwrap_or(0) + size > quota
+            && u64::try_from(committed).unwrap_or(0) + size > quota
         {
             return Err(quota_exceeded(quota));
         }
+        let now = crate::clock::now();
         let id = FileId::new();
         let key = crate::project::files::storage_key(project, task, id);
         let multipart = size >= PART_BYTES;
@@ -213,7 +193,48 @@ impl Files {
             expires_at: now + self.limits.pending_ttl,
             claimed_until: None,
         };
-        self.store.insert_upload(&upload).await?;
+        // An upload whose URLs expired cannot receive bytes: it no longer holds a place.
+        let room = UploadRoom {
+            max_count: MAX_PENDING,
+            max_per_user: MAX_PENDING_PER_USER,
+            max_bytes: self.limits.project_quota.map(|q| {
+                i64::try_from(q)
+                    .unwrap_or(i64::MAX)
+                    .saturating_sub(committed)
+            }),
+        };
+        let since = now - self.limits.upload_url_ttl;
+        let refused = self
+            .store
+            .insert_upload_if_room(&upload, since, &room)
+            .await?;
+        let busy = |message: String| Error::Busy {
+            code: codes::PROJECT_BUSY,
+            message,
+            retry_after: Duration::from_secs(60),
+        };
+        if refused.is_some()
+            && let Some(upload_id) = &upload.multipart_upload_id
+            && let Err(e) = self.blobs.abort_multipart(&key, upload_id).await
+        {
+            tracing::warn!(file = %id, %e, "aborting a refused multipart upload failed");
+        }
+        match refused {
+            None => {}
+            Some(UploadLimit::PerUser) => {
+                return Err(busy(format!(
+                    "attachment: you have {MAX_PENDING_PER_USER} uploads in progress in this project; complete some first"
+                )));
+            }
+            Some(UploadLimit::Count) => {
+                return Err(busy(format!(
+                    "attachment: the project has {MAX_PENDING} uploads in progress; complete or wait for some"
+                )));
+            }
+            Some(UploadLimit::Bytes) => {
+                return Err(quota_exceeded(self.limits.project_quota.unwrap_or(0)));
+            }
+        }
         let ttl = self.limits.upload_url_ttl;
         let session = match upload_id {
             None => UploadSession {

@@ -412,22 +412,21 @@ pub trait PipelineStore: Send + Sync {
 /// service. An attached file's row is project state instead (`ProjectStore`).
 #[async_trait]
 pub trait FileStore: Send + Sync {
-    async fn insert_upload(&self, upload: &crate::project::files::PendingUpload)
-    -> StoreResult<()>;
+    /// Inserts the upload if the project's uploads started after `since` (those whose URLs
+    /// still work) leave room for it, checked and inserted under one lock so concurrent starts
+    /// cannot overshoot; else the limit that refused it.
+    async fn insert_upload_if_room(
+        &self,
+        upload: &crate::project::files::PendingUpload,
+        since: DateTime<Utc>,
+        room: &UploadRoom,
+    ) -> StoreResult<Option<UploadLimit>>;
     async fn upload(
         &self,
         id: crate::ids::FileId,
     ) -> StoreResult<Option<crate::project::files::PendingUpload>>;
     /// Removes the row; a missing row is fine.
     async fn delete_upload(&self, id: crate::ids::FileId) -> StoreResult<()>;
-    /// The project's uploads started after `since` (those whose URLs still work): how many,
-    /// their declared bytes, and how many of them `user` started.
-    async fn pending_uploads(
-        &self,
-        project: crate::ids::ProjectId,
-        user: Option<crate::ids::UserId>,
-        since: DateTime<Utc>,
-    ) -> StoreResult<PendingUploads>;
     /// Claims the upload for one completion until `until`, unless another holds it at `now`;
     /// whether this call got it.
     async fn claim_upload(
@@ -452,11 +451,20 @@ pub trait FileStore: Send + Sync {
     ) -> StoreResult<Option<crate::ids::ProjectId>>;
 }
 
-/// Uploads in progress in a project.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PendingUploads {
-    pub count: i64,
-    pub bytes: i64,
-    /// How many the asking user started.
-    pub by_user: i64,
+/// How much a project's uploads in progress may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadRoom {
+    pub max_count: i64,
+    /// Uploads one user may have in progress in the project.
+    pub max_per_user: i64,
+    /// Declared bytes of uploads in progress, the new one included; `None`: unlimited.
+    pub max_bytes: Option<i64>,
+}
+
+/// The limit that refused an upload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadLimit {
+    PerUser,
+    Count,
+    Bytes,
 }

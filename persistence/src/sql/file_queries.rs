@@ -6,10 +6,41 @@ macro_rules! impl_file_store {
     ($store:ty) => {
         #[async_trait]
         impl corral_actors::store::FileStore for $store {
-            async fn insert_upload(
+            async fn insert_upload_if_room(
                 &self,
                 u: &corral_actors::project::files::PendingUpload,
-            ) -> StoreResult<()> {
+                since: chrono::DateTime<chrono::Utc>,
+                room: &corral_actors::store::UploadRoom,
+            ) -> StoreResult<Option<corral_actors::store::UploadLimit>> {
+                use corral_actors::store::UploadLimit;
+                let mut tx = self.writer().begin().await.map_err(store_error)?;
+                Self::serialize_uploads(&mut tx, u.project_id).await.map_err(store_error)?;
+                let (count, bytes, by_user): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+                    "SELECT COUNT(*), CAST(SUM(file_size) AS BIGINT), \
+                     CAST(SUM(CASE WHEN uploaded_by = $3 THEN 1 ELSE 0 END) AS BIGINT) \
+                     FROM file_uploads WHERE project_id = $1 AND created_at > $2",
+                )
+                .bind(u.project_id.0)
+                .bind(since)
+                .bind(u.uploaded_by.map(|id| id.0))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                let refused = if by_user.unwrap_or(0) >= room.max_per_user {
+                    Some(UploadLimit::PerUser)
+                } else if count >= room.max_count {
+                    Some(UploadLimit::Count)
+                } else if room
+                    .max_bytes
+                    .is_some_and(|max| bytes.unwrap_or(0).saturating_add(u.file_size) > max)
+                {
+                    Some(UploadLimit::Bytes)
+                } else {
+                    None
+                };
+                if refused.is_some() {
+                    return Ok(refused); // the transaction rolls back
+                }
                 sqlx::query(
                     "INSERT INTO file_uploads (id, project_id, task_id, storage_key, file_name, \
                      content_type, file_size, multipart_upload_id, uploaded_by, created_at, \
@@ -26,10 +57,11 @@ macro_rules! impl_file_store {
                 .bind(u.uploaded_by.map(|id| id.0))
                 .bind(u.created_at)
                 .bind(u.expires_at)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
-                Ok(())
+                tx.commit().await.map_err(store_error)?;
+                Ok(None)
             }
 
             async fn upload(
@@ -55,30 +87,6 @@ macro_rules! impl_file_store {
                     .await
                     .map_err(store_error)?;
                 Ok(())
-            }
-
-            async fn pending_uploads(
-                &self,
-                project: corral_actors::ids::ProjectId,
-                user: Option<corral_actors::ids::UserId>,
-                since: chrono::DateTime<chrono::Utc>,
-            ) -> StoreResult<corral_actors::store::PendingUploads> {
-                let (count, bytes, by_user): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
-                    "SELECT COUNT(*), CAST(SUM(file_size) AS BIGINT), \
-                     CAST(SUM(CASE WHEN uploaded_by = $3 THEN 1 ELSE 0 END) AS BIGINT) \
-                     FROM file_uploads WHERE project_id = $1 AND created_at > $2",
-                )
-                .bind(project.0)
-                .bind(since)
-                .bind(user.map(|u| u.0))
-                .fetch_one(&self.pool)
-                .await
-                .map_err(store_error)?;
-                Ok(corral_actors::store::PendingUploads {
-                    count,
-                    bytes: bytes.unwrap_or(0),
-                    by_user: by_user.unwrap_or(0),
-                })
             }
 
             async fn claim_upload(

@@ -40,6 +40,24 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
+    /// Serializes starting uploads in one project until the transaction ends: a transaction
+    /// advisory lock keyed by the project (its id's last 8 bytes, the random ones of a UUID v7;
+    /// a collision only makes two projects wait for each other).
+    async fn serialize_uploads(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        project: corral_actors::ids::ProjectId,
+    ) -> Result<(), sqlx::Error> {
+        let bytes = project.0.as_bytes();
+        let key = i64::from_be_bytes([
+            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
+        ]);
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(&mut **tx)
+            .await
+            .map(drop)
+    }
+
     /// The pool project commits use: the one pool (PostgreSQL runs commits of different
     /// projects in parallel).
     fn writer(&self) -> &PgPool {

@@ -66,6 +66,15 @@ impl SqliteStore {
         Ok(Self { pool, writer })
     }
 
+    /// Serializes starting uploads: nothing to do, the writer pool is one connection and the
+    /// transaction holds it.
+    async fn serialize_uploads(
+        _tx: &mut sqlx::Transaction<'_, Sqlite>,
+        _project: corral_actors::ids::ProjectId,
+    ) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
     /// The pool project commits use.
     fn writer(&self) -> &SqlitePool {
         &self.writer
