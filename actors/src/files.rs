@@ -603,17 +603,22 @@ fn invisible(c: char) -> bool {
 
 /// `type/subtype[; params]` with RFC 6838 token characters.
 fn media_type(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or_default().trim();
+    let params_ok = value
+        .split(';')
+        .skip(1)
+        .all(|p| !p.trim().is_empty() && p.bytes().all(|b| (0x20..0x7f).contains(&b)));
+    bare_media_type(essence(value)) && params_ok
+}
+
+/// `type/subtype` and nothing else, in RFC 6838 token characters: the only form Corral stores
+/// (and so the only one the blob store's downloads serve as given).
+pub fn bare_media_type(value: &str) -> bool {
     let token = |t: &str| {
         !t.is_empty()
             && t.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
     };
-    let params_ok = value
-        .split(';')
-        .skip(1)
-        .all(|p| !p.trim().is_empty() && p.bytes().all(|b| (0x20..0x7f).contains(&b)));
-    matches!(essence.split_once('/'), Some((t, s)) if token(t) && token(s)) && params_ok
+    matches!(value.split_once('/'), Some((t, s)) if token(t) && token(s))
 }
 
 /// The type's essence (no parameters).

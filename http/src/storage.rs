@@ -162,18 +162,7 @@ pub async fn get(
         h.insert(header::CONTENT_RANGE, v);
     }
     // Only a bare `type/subtype` is ever stored; anything else is served as bytes.
-    let bare = read
-        .serve
-        .content_type
-        .split_once('/')
-        .is_some_and(|(t, s)| {
-            let token = |x: &str| {
-                !x.is_empty()
-                    && x.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
-            };
-            token(t) && token(s)
-        });
+    let bare = corral_actors::files::bare_media_type(&read.serve.content_type);
     let content_type = HeaderValue::from_str(&read.serve.content_type)
         .ok()
         .filter(|_| bare)

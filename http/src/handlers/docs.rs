@@ -7,7 +7,7 @@ use crate::extract::{Json, ProjectCaller, parse_id};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use corral_actors::ids::{DocFolderId, ProjectId};
+use corral_actors::ids::DocFolderId;
 use corral_actors::patch::Patch;
 use corral_actors::project::command::{CreateDocFolder, DeleteDocFolder, UpdateDocFolder};
 use corral_actors::project::docs::{DocFolder, ListDocFolders};
@@ -18,10 +18,6 @@ fn folder_id(raw: &str) -> Result<DocFolderId, ApiError> {
     parse_id(raw, "folder id")
 }
 
-fn project(raw: &str) -> Result<ProjectId, ApiError> {
-    project_id(raw)
-}
-
 pub async fn list_folders(
     State(state): State<AppState>,
     ProjectCaller(caller): ProjectCaller,
@@ -29,7 +25,7 @@ pub async fn list_folders(
 ) -> ApiResult<Reply<Items<DocFolder>>> {
     let folders = state
         .projects
-        .read(project(&id)?, caller, ListDocFolders)
+        .read(project_id(&id)?, caller, ListDocFolders)
         .await?;
     Ok(ok(Items::new(folders)))
 }
@@ -55,7 +51,7 @@ pub async fn create_folder(
     };
     let folder = state
         .projects
-        .command(project(&id)?, caller, command)
+        .command(project_id(&id)?, caller, command)
         .await?;
     Ok(created(folder))
 }
@@ -76,7 +72,7 @@ pub async fn update_folder(
     Path((id, folder)): Path<(String, String)>,
     Json(body): Json<UpdateFolder>,
 ) -> ApiResult<Reply<DocFolder>> {
-    let project = project(&id)?;
+    let project = project_id(&id)?;
     let command = UpdateDocFolder {
         folder_id: folder_id(&folder)?,
         name: body.name,
@@ -97,7 +93,7 @@ pub async fn delete_folder(
     ProjectCaller(caller): ProjectCaller,
     Path((id, folder)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let project = project(&id)?;
+    let project = project_id(&id)?;
     let command = DeleteDocFolder {
         folder_id: folder_id(&folder)?,
     };
