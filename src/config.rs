@@ -93,6 +93,8 @@ pub struct Config {
     /// The durable event pipeline: relay and consumers.
     pub relay: corral_actors::pipeline::RelayConfig,
     pub consumers: corral_actors::pipeline::ConsumerConfig,
+    /// Documents' content limits and timings.
+    pub docs: corral_actors::docs::actor::DocLimits,
 }
 
 /// Where agents run and how much of the machine they may use.
@@ -430,6 +432,26 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "24h",
         "an upload not completed by then is removed (longer than FILE_UPLOAD_URL_TTL)",
     ),
+    (
+        "DOC_MAX_BYTES",
+        "16777216",
+        "largest document (its Yjs state, encoded)",
+    ),
+    (
+        "DOC_SNAPSHOT_INTERVAL",
+        "3m",
+        "a snapshot of a document before an edit when its newest is older (Paca's coalescing)",
+    ),
+    (
+        "DOC_IDLE_TIMEOUT",
+        "60s",
+        "a document nobody reads or edits for this long leaves memory",
+    ),
+    (
+        "DOC_COMPACT_UPDATES",
+        "500",
+        "stored updates of a document folded into its state at once",
+    ),
     ("LOG_FORMAT", "text", "text or json"),
     ("RUST_LOG", "info", "log filter"),
 ];
@@ -669,6 +691,17 @@ impl Config {
             batch: 64,
             dead_letter_max_len: p.parsed("DEAD_LETTER_MAX_LEN", 10_000, positive),
         };
+        let doc_defaults = corral_actors::docs::actor::DocLimits::default();
+        let docs = corral_actors::docs::actor::DocLimits {
+            max_bytes: p.parsed("DOC_MAX_BYTES", doc_defaults.max_bytes, positive),
+            snapshot_interval: p.duration("DOC_SNAPSHOT_INTERVAL", doc_defaults.snapshot_interval),
+            idle_timeout: p.duration("DOC_IDLE_TIMEOUT", doc_defaults.idle_timeout),
+            compact_updates: p.parsed(
+                "DOC_COMPACT_UPDATES",
+                doc_defaults.compact_updates,
+                positive,
+            ),
+        };
         let agents = AgentSettings {
             runtime: p.parsed("SANDBOX_RUNTIME", SandboxKind::Local, |raw| match raw {
                 "local" => Ok(SandboxKind::Local),
@@ -756,6 +789,7 @@ impl Config {
             agents,
             relay,
             consumers,
+            docs,
         })
     }
 }

@@ -40,6 +40,8 @@ pub struct Server {
     pub agents: corral_actors::agents::Agents,
     /// Task attachments (tests run the expired-upload sweep at a chosen time).
     pub files: corral_actors::files::Files,
+    /// Documents' content.
+    pub docs: corral_actors::docs::Docs,
     stop: watch::Sender<bool>,
     serving: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
@@ -56,6 +58,7 @@ impl Server {
         self.control.abort();
         self.serving.await.context("server task")??;
         self.agents.shutdown().await;
+        self.docs.shutdown().await;
         self.projects.shutdown().await;
         Ok(())
     }
@@ -188,8 +191,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         blobs,
         config.storage.limits.clone(),
     );
+    let docs = corral_actors::docs::Docs::start(store.clone(), projects.clone(), config.docs)
+        .await
+        .context("starting document actors")?;
     let state = AppState::new(Services {
         files: files.clone(),
+        docs: docs.clone(),
         storage_public_url: config.storage.public_url.clone(),
         agents: agents.clone(),
         accounts: accounts.clone(),
@@ -249,6 +256,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         realtime,
         agents,
         files,
+        docs,
         stop,
         serving,
         housekeeping,

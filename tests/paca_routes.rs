@@ -77,29 +77,6 @@ const EXPECTED_GAPS: &[(&str, &str)] = &[
         "/api/v1/projects/{projectId}/tasks/{taskId}/workflows",
     ),
     // Docs.
-    ("GET", "/api/v1/projects/{projectId}/docs"),
-    ("POST", "/api/v1/projects/{projectId}/docs"),
-    ("GET", "/api/v1/projects/{projectId}/docs/{docId}"),
-    ("PATCH", "/api/v1/projects/{projectId}/docs/{docId}"),
-    ("DELETE", "/api/v1/projects/{projectId}/docs/{docId}"),
-    ("GET", "/api/v1/projects/{projectId}/docs/{docId}/snapshots"),
-    (
-        "GET",
-        "/api/v1/projects/{projectId}/docs/{docId}/snapshots/{snapshotId}",
-    ),
-    (
-        "GET",
-        "/api/v1/projects/{projectId}/docs/{docId}/activities",
-    ),
-    ("POST", "/api/v1/projects/{projectId}/docs/{docId}/comments"),
-    (
-        "PATCH",
-        "/api/v1/projects/{projectId}/docs/{docId}/comments/{commentId}",
-    ),
-    (
-        "DELETE",
-        "/api/v1/projects/{projectId}/docs/{docId}/comments/{commentId}",
-    ),
     (
         "POST",
         "/api/v1/projects/{projectId}/docs/{docId}/files/initiate-upload",

@@ -136,6 +136,18 @@ pub mod codes {
     pub const DOC_FOLDER_SELF_PARENT: &str = "DOC_FOLDER_SELF_PARENT";
     pub const DOC_FOLDER_CYCLE: &str = "DOC_FOLDER_CYCLE";
     pub const DOC_FOLDER_TOO_DEEP: &str = "DOC_FOLDER_TOO_DEEP";
+    pub const DOC_NOT_FOUND: &str = "DOC_NOT_FOUND";
+    pub const DOC_TITLE_INVALID: &str = "DOC_TITLE_INVALID";
+    pub const DOC_CONTENT_INVALID: &str = "DOC_CONTENT_INVALID";
+    pub const DOC_TOO_LARGE: &str = "DOC_TOO_LARGE";
+    pub const DOC_SNAPSHOT_NOT_FOUND: &str = "DOC_SNAPSHOT_NOT_FOUND";
+    pub const DOC_ACTIVITY_NOT_FOUND: &str = "DOC_ACTIVITY_NOT_FOUND";
+    pub const DOC_ACTIVITY_FORBIDDEN: &str = "DOC_ACTIVITY_FORBIDDEN";
+    pub const DOC_ACTIVITY_NOT_A_COMMENT: &str = "DOC_ACTIVITY_NOT_A_COMMENT";
+    pub const DOC_COMMENT_CONTENT_INVALID: &str = "DOC_COMMENT_CONTENT_INVALID";
+    pub const DOC_BUSY: &str = "DOC_BUSY";
+    pub const DOC_UNAVAILABLE: &str = "DOC_UNAVAILABLE";
+    pub const DOC_TIMEOUT: &str = "DOC_TIMEOUT";
 
     pub const FILE_NOT_FOUND: &str = "FILE_NOT_FOUND";
     pub const ATTACHMENT_NOT_FOUND: &str = "ATTACHMENT_NOT_FOUND";

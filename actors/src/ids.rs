@@ -117,6 +117,18 @@ id_type!(
     DocFolderId
 );
 id_type!(
+    /// A project's document (its metadata is project state, its content a Yjs document).
+    DocumentId
+);
+id_type!(
+    /// A comment on a document.
+    DocCommentId
+);
+id_type!(
+    /// A saved version of a document (Paca's doc snapshot).
+    DocSnapshotId
+);
+id_type!(
     /// A file in the blob store (Paca's `file_id`).
     FileId
 );

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod blob;
 pub mod bus;
 pub mod clock;
+pub mod docs;
 pub mod error;
 pub mod files;
 pub mod ids;

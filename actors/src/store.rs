@@ -166,6 +166,7 @@ pub trait Store:
     + ConversationStore
     + PipelineStore
     + FileStore
+    + DocStore
     + Send
     + Sync
     + 'static
@@ -203,6 +204,8 @@ pub struct NotificationView {
     pub task_id: Option<crate::ids::TaskId>,
     pub task_title: String,
     pub task_number: Option<i64>,
+    pub document_id: Option<crate::ids::DocumentId>,
+    pub document_title: String,
     pub project_id: crate::ids::ProjectId,
     pub project_name: String,
     pub read_at: Option<DateTime<Utc>>,
@@ -449,6 +452,135 @@ pub trait FileStore: Send + Sync {
         &self,
         id: crate::ids::FileId,
     ) -> StoreResult<Option<crate::ids::ProjectId>>;
+}
+
+/// Documents' content (`doc_states`, `doc_updates`, `doc_snapshots`): rows the documents'
+/// actors write; a document's metadata and its first state are project state (`ProjectStore`).
+#[async_trait]
+pub trait DocStore: Send + Sync {
+    /// The document's compacted state and every update appended after it; `None`: no such
+    /// document (or it has no content row).
+    async fn load_doc(&self, doc: crate::ids::DocumentId) -> StoreResult<Option<DocLoad>>;
+    /// What was appended after `after`: the updates, or the compacted state too when rows
+    /// after `after` were folded away.
+    async fn doc_updates_after(
+        &self,
+        doc: crate::ids::DocumentId,
+        after: i64,
+    ) -> StoreResult<DocTail>;
+    /// Appends an update and, when given, a snapshot (inserted only if none of the document's
+    /// was taken after `snapshot.unless_after`), in one transaction.
+    async fn append_doc(&self, append: &DocAppend) -> StoreResult<DocAppended>;
+    /// Replaces the compacted state by `state` (everything up to `up_to`) and drops the updates
+    /// it holds; nothing when a newer compaction is already there.
+    async fn compact_doc(
+        &self,
+        doc: crate::ids::DocumentId,
+        state: &[u8],
+        up_to: i64,
+    ) -> StoreResult<()>;
+    /// The document's snapshots, newest first.
+    async fn doc_snapshots(&self, doc: crate::ids::DocumentId)
+    -> StoreResult<Vec<DocSnapshotView>>;
+    async fn doc_snapshot(
+        &self,
+        doc: crate::ids::DocumentId,
+        id: crate::ids::DocSnapshotId,
+    ) -> StoreResult<Option<DocSnapshotView>>;
+    /// The document's activity feed: its events from the log, oldest first.
+    async fn doc_activity(
+        &self,
+        project: crate::ids::ProjectId,
+        doc: crate::ids::DocumentId,
+    ) -> StoreResult<Vec<DocActivityEntry>>;
+}
+
+/// A document's content as stored.
+#[derive(Clone, Debug, Default)]
+pub struct DocLoad {
+    pub project_id: crate::ids::ProjectId,
+    /// A Yjs v1 update of everything up to `state_seq`.
+    pub state: Vec<u8>,
+    pub state_seq: i64,
+    /// The updates after `state_seq`, in order.
+    pub updates: Vec<(i64, Vec<u8>)>,
+    /// When the newest snapshot was taken.
+    pub last_snapshot_at: Option<DateTime<Utc>>,
+}
+
+/// What a document's replica lacks after a sequence it has.
+#[derive(Clone, Debug, Default)]
+pub struct DocTail {
+    /// The compacted state and its sequence, when it holds updates after the one asked for.
+    pub state: Option<(Vec<u8>, i64)>,
+    pub updates: Vec<(i64, Vec<u8>)>,
+}
+
+/// What one edit of a document writes.
+#[derive(Clone, Debug)]
+pub struct DocAppend {
+    pub document_id: crate::ids::DocumentId,
+    pub at: DateTime<Utc>,
+    /// One Yjs v1 update; `None` when only a snapshot is written (a title change).
+    pub update: Option<Vec<u8>>,
+    /// Who made it.
+    pub member_id: Option<crate::ids::MemberId>,
+    pub snapshot: Option<NewDocSnapshot>,
+}
+
+/// What [`DocStore::append_doc`] wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DocAppended {
+    /// The update's place in the document's order.
+    pub seq: Option<i64>,
+    pub snapshotted: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewDocSnapshot {
+    pub id: crate::ids::DocSnapshotId,
+    pub document_id: crate::ids::DocumentId,
+    pub project_id: crate::ids::ProjectId,
+    pub title: String,
+    /// BlockNote JSON; `null` for an empty document.
+    pub content: serde_json::Value,
+    pub created_by: Option<crate::ids::MemberId>,
+    pub created_at: DateTime<Utc>,
+    /// Not inserted when the document has a snapshot newer than this.
+    pub unless_after: Option<DateTime<Utc>>,
+}
+
+/// A snapshot as Paca shows it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DocSnapshotView {
+    pub id: crate::ids::DocSnapshotId,
+    pub document_id: crate::ids::DocumentId,
+    pub title: String,
+    pub content: serde_json::Value,
+    pub snapshot_number: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<crate::ids::MemberId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An entry of a document's activity feed (Paca's doc activity JSON).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DocActivityEntry {
+    pub id: uuid::Uuid,
+    pub document_id: crate::ids::DocumentId,
+    /// The member who acted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<crate::ids::MemberId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_username: Option<String>,
+    pub activity_type: String,
+    pub content: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// How much a project's uploads in progress may hold.

@@ -318,6 +318,40 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             patch(docs::update_folder).delete(docs::delete_folder),
         )
         .route(
+            "/projects/{project_id}/docs",
+            get(docs::list_documents).post(docs::create_document),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}",
+            get(docs::get_document)
+                .patch(docs::update_document)
+                .delete(docs::delete_document),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/snapshots",
+            get(docs::list_snapshots),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/snapshots/{snapshot_id}",
+            get(docs::get_snapshot),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/snapshots/{snapshot_id}/restore",
+            post(docs::restore_snapshot),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/activities",
+            get(docs::list_activities),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/comments",
+            post(docs::add_comment),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/comments/{comment_id}",
+            patch(docs::update_comment).delete(docs::delete_comment),
+        )
+        .route(
             "/projects/{project_id}/tasks/{task_id}/attachments",
             get(attachments::list),
         )

@@ -50,6 +50,8 @@ pub struct Services {
     pub consumers: corral_actors::pipeline::Consumers,
     /// Task attachments on the blob store.
     pub files: corral_actors::files::Files,
+    /// Documents' content.
+    pub docs: corral_actors::docs::Docs,
     /// The base URL clients reach `/storage` at (`STORAGE_PUBLIC_URL`); `None`: the origin
     /// each request came to.
     pub storage_public_url: Option<String>,

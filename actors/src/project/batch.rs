@@ -40,6 +40,11 @@ pub enum Change {
     File(super::files::StoredFile),
     DocFolder(super::docs::DocFolder),
     DocFolderDeleted(crate::ids::DocFolderId),
+    Document(super::docs::Document),
+    /// A new document's first content (its Yjs state); written once, never loaded with the
+    /// project: the document's actor owns it from then on.
+    DocState(NewDocState),
+    DocComment(super::docs::DocComment),
     FileDeleted(crate::ids::FileId),
     Agent(Box<Agent>),
     AgentEnvVar(AgentEnvVar),
@@ -49,6 +54,16 @@ pub enum Change {
     AgentMcpServer(Box<AgentMcpServer>),
     AgentMcpServerDeleted(crate::ids::AgentMcpServerId),
     Notification(Notification),
+}
+
+/// A new document's initial content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewDocState {
+    pub document_id: crate::ids::DocumentId,
+    pub project_id: ProjectId,
+    /// A Yjs v1 update holding the whole document.
+    pub state: Vec<u8>,
+    pub at: DateTime<Utc>,
 }
 
 /// One entry of a project's event log.
@@ -233,6 +248,8 @@ pub struct Notification {
     pub actor_member_id: Option<MemberId>,
     pub kind: NotificationKind,
     pub task_id: Option<TaskId>,
+    /// The document whose comment mentioned the recipient.
+    pub document_id: Option<crate::ids::DocumentId>,
     pub project_id: ProjectId,
     pub created_at: DateTime<Utc>,
 }

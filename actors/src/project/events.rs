@@ -97,6 +97,13 @@ catalogue! {
     LinkRemoved = "task.link.removed" in Tasks;
     AttachmentAdded = "task.attachment.added" in Tasks;
     AttachmentRemoved = "task.attachment.removed" in Tasks;
+    DocCreated = "doc.created" in Docs;
+    DocUpdated = "doc.updated" in Docs;
+    DocMoved = "doc.moved" in Docs;
+    DocDeleted = "doc.deleted" in Docs;
+    DocCommentAdded = "doc.comment.added" in Docs;
+    DocCommentUpdated = "doc.comment.updated" in Docs;
+    DocCommentDeleted = "doc.comment.deleted" in Docs;
     DocFolderCreated = "doc.folder.created" in Docs;
     DocFolderUpdated = "doc.folder.updated" in Docs;
     DocFolderDeleted = "doc.folder.deleted" in Docs;

@@ -2,12 +2,13 @@
 
 use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::batch::Change;
-use super::docs::DocFolder;
+use super::docs::{DocComment, DocFolder, Document};
 use super::files::StoredFile;
 use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
 use crate::ids::{
-    AgentEnvVarId, AgentId, CommentId, CustomFieldId, DocFolderId, FileId, LinkId, MemberId,
+    AgentEnvVarId, AgentId, CommentId, CustomFieldId, DocCommentId, DocFolderId, DocumentId,
+    FileId, LinkId, MemberId,
     ProjectRoleId, SprintId, TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
 };
 use crate::shared_map::SharedMap;
@@ -43,6 +44,10 @@ pub struct ProjectState {
     pub file_bytes: i64,
     /// Document folders (a tree by `parent_id`).
     pub doc_folders: BTreeMap<DocFolderId, DocFolder>,
+    /// Documents' metadata, deleted ones included (soft delete); their content is not state.
+    pub documents: SharedMap<DocumentId, Document>,
+    /// Comments on documents, deleted ones included (soft delete).
+    pub doc_comments: SharedMap<DocCommentId, DocComment>,
     /// Agents, deleted ones included (soft delete, like their memberships).
     pub agents: BTreeMap<AgentId, Agent>,
     pub agent_env: BTreeMap<AgentEnvVarId, AgentEnvVar>,
@@ -213,6 +218,13 @@ impl ProjectState {
             }
             Change::DocFolderDeleted(id) => {
                 self.doc_folders.remove(id);
+            }
+            Change::Document(d) => {
+                self.documents.insert(d.id, d.clone());
+            }
+            Change::DocState(_) => {}
+            Change::DocComment(c) => {
+                self.doc_comments.insert(c.id, c.clone());
             }
             Change::FileDeleted(id) => {
                 if let Some(gone) = self.files.remove(id) {

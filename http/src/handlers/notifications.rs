@@ -20,6 +20,11 @@ pub struct NotificationDto {
     task_id: Option<Uuid>,
     task_title: String,
     task_number: Option<i64>,
+    /// Corral: a mention in a document comment links to the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    document_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    document_title: Option<String>,
     project_id: Uuid,
     project_name: String,
     read_at: Option<DateTime<Utc>>,
@@ -36,6 +41,8 @@ impl From<NotificationView> for NotificationDto {
             task_id: n.task_id.map(|t| t.0),
             task_title: n.task_title,
             task_number: n.task_number,
+            document_id: n.document_id.map(|d| d.0),
+            document_title: n.document_id.map(|_| n.document_title),
             project_id: n.project_id.0,
             project_name: n.project_name,
             read_at: n.read_at,

@@ -9,6 +9,9 @@ mod queries;
 mod conversation_queries;
 mod conversation_rows;
 #[macro_use]
+mod doc_queries;
+mod doc_rows;
+#[macro_use]
 mod file_queries;
 mod file_rows;
 #[macro_use]

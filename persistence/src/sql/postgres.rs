@@ -120,3 +120,4 @@ impl_project_store!(PostgresStore, sqlx::Postgres);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_pipeline_store!(PostgresStore);
 impl_file_store!(PostgresStore);
+impl_doc_store!(PostgresStore);

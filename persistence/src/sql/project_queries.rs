@@ -496,13 +496,66 @@ macro_rules! impl_project_store {
                     Change::DocFolderDeleted(id) => {
                         sqlx::query("DELETE FROM doc_folders WHERE id = $1").bind(id.0).execute(&mut **tx).await?;
                     }
+                    Change::Document(d) => {
+                        sqlx::query(
+                            "INSERT INTO documents (id, project_id, folder_id, title, position, created_by, \
+                             updated_by, created_at, updated_at, deleted_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                             ON CONFLICT (id) DO UPDATE SET folder_id = excluded.folder_id, title = excluded.title, \
+                             position = excluded.position, updated_by = excluded.updated_by, \
+                             updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
+                        )
+                        .bind(d.id.0)
+                        .bind(d.project_id.0)
+                        .bind(d.folder_id.map(|f| f.0))
+                        .bind(&d.title)
+                        .bind(d.position)
+                        .bind(d.created_by.map(|m| m.0))
+                        .bind(d.updated_by.map(|m| m.0))
+                        .bind(d.created_at)
+                        .bind(d.updated_at)
+                        .bind(d.deleted_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::DocComment(c) => {
+                        sqlx::query(
+                            "INSERT INTO doc_comments (id, project_id, document_id, author_id, content, \
+                             created_at, updated_at, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                             ON CONFLICT (id) DO UPDATE SET content = excluded.content, \
+                             updated_at = excluded.updated_at, deleted_at = excluded.deleted_at",
+                        )
+                        .bind(c.id.0)
+                        .bind(c.project_id.0)
+                        .bind(c.document_id.0)
+                        .bind(c.author_id.0)
+                        .bind(Json(&c.content))
+                        .bind(c.created_at)
+                        .bind(c.updated_at)
+                        .bind(c.deleted_at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Change::DocState(d) => {
+                        sqlx::query(
+                            "INSERT INTO doc_states (document_id, project_id, state, state_seq, last_seq, updated_at) \
+                             VALUES ($1, $2, $3, 0, 0, $4)",
+                        )
+                        .bind(d.document_id.0)
+                        .bind(d.project_id.0)
+                        .bind(&d.state)
+                        .bind(d.at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     Change::FileDeleted(id) => {
                         sqlx::query("DELETE FROM files WHERE id = $1").bind(id.0).execute(&mut **tx).await?;
                     }
                     Change::Notification(n) => {
                         sqlx::query(
                             "INSERT INTO notifications (id, recipient_user_id, actor_member_id, type, \
-                             task_id, project_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                             task_id, project_id, created_at, document_id) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                         )
                         .bind(n.id.0)
                         .bind(n.recipient_user_id.0)
@@ -511,6 +564,7 @@ macro_rules! impl_project_store {
                         .bind(n.task_id.map(|t| t.0))
                         .bind(n.project_id.0)
                         .bind(n.created_at)
+                        .bind(n.document_id.map(|d| d.0))
                         .execute(&mut **tx)
                         .await?;
                     }
@@ -862,6 +916,30 @@ macro_rules! impl_project_store {
                     let f: corral_actors::project::docs::DocFolder = f.into();
                     state.doc_folders.insert(f.id, f);
                 }
+                let documents: Vec<$crate::sql::doc_rows::DocumentRow> = sqlx::query_as(
+                    "SELECT id, project_id, folder_id, title, position, created_by, updated_by, created_at, \
+                     updated_at, deleted_at FROM documents WHERE project_id = $1",
+                )
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                for d in documents {
+                    let d: corral_actors::project::docs::Document = d.into();
+                    state.documents.insert(d.id, d);
+                }
+                let comments: Vec<$crate::sql::doc_rows::DocCommentRow> = sqlx::query_as(
+                    "SELECT id, project_id, document_id, author_id, content, created_at, updated_at, \
+                     deleted_at FROM doc_comments WHERE project_id = $1",
+                )
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                for c in comments {
+                    let c: corral_actors::project::docs::DocComment = c.into();
+                    state.doc_comments.insert(c.id, c);
+                }
                 Ok(Some(state))
             }
 
@@ -1042,11 +1120,12 @@ macro_rules! impl_project_store {
                     "SELECT n.id, n.type, COALESCE(u.full_name, a.name) AS actor_full_name, \
                      COALESCE(u.username, a.handle) AS actor_username, \
                      n.task_id, t.title AS task_title, t.task_number, n.project_id, p.name AS project_name, \
-                     n.read_at, n.created_at FROM notifications n \
+                     n.read_at, n.created_at, n.document_id, d.title AS document_title FROM notifications n \
                      LEFT JOIN project_members m ON m.id = n.actor_member_id \
                      LEFT JOIN users u ON u.id = m.user_id \
                      LEFT JOIN agents a ON a.id = m.agent_id \
                      LEFT JOIN tasks t ON t.id = n.task_id \
+                     LEFT JOIN documents d ON d.id = n.document_id \
                      LEFT JOIN projects p ON p.id = n.project_id \
                      WHERE n.recipient_user_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $2",
                 )

@@ -360,6 +360,8 @@ pub(crate) struct NotificationRow {
     project_name: Option<String>,
     read_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    document_id: Option<Uuid>,
+    document_title: Option<String>,
 }
 
 impl From<NotificationRow> for NotificationView {
@@ -372,6 +374,8 @@ impl From<NotificationRow> for NotificationView {
             task_id: r.task_id.map(TaskId),
             task_title: r.task_title.unwrap_or_default(),
             task_number: r.task_number,
+            document_id: r.document_id.map(corral_actors::ids::DocumentId),
+            document_title: r.document_title.unwrap_or_default(),
             project_id: ProjectId(r.project_id),
             project_name: r.project_name.unwrap_or_default(),
             read_at: r.read_at,

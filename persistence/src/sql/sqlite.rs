@@ -173,3 +173,4 @@ impl_project_store!(SqliteStore, sqlx::Sqlite);
 impl_conversation_store!(SqliteStore, sqlx::Sqlite);
 impl_pipeline_store!(SqliteStore);
 impl_file_store!(SqliteStore);
+impl_doc_store!(SqliteStore);

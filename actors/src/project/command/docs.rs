@@ -292,7 +292,8 @@ fn delete(s: &mut Stage<'_>, id: DocFolderId) -> Result<()> {
     for folder in &gone {
         s.put(Change::DocFolderDeleted(*folder));
     }
-    let content = json!({"name": folder.name, "folder_ids": gone});
+    let moved = super::documents::unfile(s, &gone);
+    let content = json!({"name": folder.name, "folder_ids": gone, "moved_document_ids": moved});
     emit(s, EventKind::DocFolderDeleted, &folder, content);
     Ok(())
 }

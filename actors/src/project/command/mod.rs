@@ -48,7 +48,9 @@ mod agent_tools;
 mod agents;
 mod comments;
 mod custom_fields;
+mod doc_comments;
 mod docs;
+mod documents;
 mod files;
 mod links;
 mod members;
@@ -72,7 +74,11 @@ pub use comments::{AddComment, CommentView, DeleteComment, OnComment, UpdateComm
 pub use custom_fields::{
     CreateCustomField, CustomFieldChanges, DeleteCustomField, NewCustomField, UpdateCustomField,
 };
+pub use doc_comments::{AddDocComment, DeleteDocComment, UpdateDocComment};
 pub use docs::{CreateDocFolder, DeleteDocFolder, UpdateDocFolder};
+pub use documents::{
+    ContentChange, CreateDocument, DeleteDocument, UpdateDocument, check_update, clean_title,
+};
 pub use files::{AttachFile, DetachFile};
 pub use links::{AddLink, RemoveLink};
 pub use members::{AddMember, MemberProfile, RemoveMember, UpdateMemberRole};

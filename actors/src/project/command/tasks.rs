@@ -263,6 +263,7 @@ pub(crate) fn notify(
         actor_member_id: actor,
         kind,
         task_id: Some(task.id),
+        document_id: None,
         project_id: task.project_id,
         created_at: s.now,
     };
