@@ -20,11 +20,19 @@ pub(super) struct Case {
 pub(super) enum Outcome {
     /// BlockNote threw this message.
     Refused(String),
-    Accepted {
-        tree: Value,
-        update: Vec<u8>,
-        blocks: Value,
-    },
+    Accepted(Accepted),
+}
+
+/// What BlockNote made of an input it accepted.
+pub(super) struct Accepted {
+    /// The Yjs tree `blocksToYXmlFragment` wrote.
+    pub tree: Value,
+    /// That document as a Yjs update.
+    pub update: Vec<u8>,
+    /// What `yXmlFragmentToBlocks` read from it: BlockNote's normalized form.
+    pub blocks: Value,
+    /// What BlockNote reads back after writing `blocks` (`blocks` but for a few tables).
+    pub renormalized: Value,
 }
 
 pub(super) struct Corpus {
@@ -46,13 +54,14 @@ pub(super) fn corpus() -> Corpus {
         .map(|case| {
             let outcome = match &case["error"] {
                 Value::String(message) => Outcome::Refused(message.clone()),
-                _ => Outcome::Accepted {
+                _ => Outcome::Accepted(Accepted {
                     tree: case["tree"].clone(),
                     update: base64::engine::general_purpose::STANDARD
                         .decode(case["update"].as_str().expect("update"))
                         .expect("base64"),
                     blocks: case["blocks"].clone(),
-                },
+                    renormalized: case.get("renormalized").unwrap_or(&case["blocks"]).clone(),
+                }),
             };
             Case {
                 name: case["name"].as_str().expect("name").to_owned(),
@@ -134,16 +143,12 @@ fn plain(value: &Any) -> Value {
 }
 
 /// Runs `check` on every accepted case and fails with all the mismatches at once.
-fn each_accepted(check: impl Fn(&Case, &Value, &[u8], &Value) -> Result<(), String>) {
+fn each_accepted(check: impl Fn(&Case, &Accepted) -> Result<(), String>) {
     let failures: Vec<String> = corpus()
         .cases
         .iter()
         .filter_map(|case| match &case.outcome {
-            Outcome::Accepted {
-                tree,
-                update,
-                blocks,
-            } => check(case, tree, update, blocks)
+            Outcome::Accepted(accepted) => check(case, accepted)
                 .err()
                 .map(|why| format!("{}: {why}", case.name)),
             Outcome::Refused(_) => None,
@@ -194,48 +199,60 @@ fn the_corpus_covers_every_block_type_style_and_inline_content() {
     }
 }
 
+/// Cases where Corral writes another tree than BlockNote on purpose, with the tree it writes.
+fn divergence(case: &str) -> Option<Value> {
+    match case {
+        // BlockNote writes an empty blockGroup; ProseMirror's schema wants a block in it, so
+        // y-prosemirror deletes it as soon as an editor reads the document. Corral writes none.
+        "empty document" => Some(json!({ "children": [] })),
+        _ => None,
+    }
+}
+
 #[test]
 fn write_builds_blocknotes_tree() {
-    each_accepted(|case, tree_expected, _, _| {
+    each_accepted(|case, accepted| {
         let doc = new_doc();
         let fragment = doc.get_or_insert_xml_fragment(FRAGMENT);
         let mut txn = doc.transact_mut();
         write(&mut txn, &fragment, &case.input).map_err(|e| format!("refused: {e}"))?;
-        compare("the Yjs tree", &tree(&txn, &fragment), tree_expected)
+        let expected = divergence(&case.name).unwrap_or_else(|| accepted.tree.clone());
+        compare("the Yjs tree", &tree(&txn, &fragment), &expected)
     });
 }
 
 #[test]
 fn read_of_blocknotes_update_is_blocknotes_blocks() {
-    each_accepted(|_, _, update, blocks| {
+    each_accepted(|_, accepted| {
         let doc = new_doc();
         let fragment = doc.get_or_insert_xml_fragment(FRAGMENT);
         let mut txn = doc.transact_mut();
-        let update = Update::decode_v1(update).map_err(|e| e.to_string())?;
+        let update = Update::decode_v1(&accepted.update).map_err(|e| e.to_string())?;
         txn.apply_update(update).map_err(|e| e.to_string())?;
-        compare("the blocks", &read(&txn, &fragment), blocks)
+        compare("the blocks", &read(&txn, &fragment), &accepted.blocks)
     });
 }
 
 #[test]
 fn read_after_write_is_blocknotes_blocks() {
-    each_accepted(|case, _, _, blocks| {
+    each_accepted(|case, accepted| {
         let doc = new_doc();
         let fragment = doc.get_or_insert_xml_fragment(FRAGMENT);
         let mut txn = doc.transact_mut();
         write(&mut txn, &fragment, &case.input).map_err(|e| format!("refused: {e}"))?;
-        compare("the blocks", &read(&txn, &fragment), blocks)
+        compare("the blocks", &read(&txn, &fragment), &accepted.blocks)
     });
 }
 
+/// Identity on BlockNote's normalized blocks, where BlockNote itself has it.
 #[test]
-fn write_then_read_is_the_identity_on_normalized_blocks() {
-    each_accepted(|_, _, _, blocks| {
+fn write_then_read_of_normalized_blocks_is_what_blocknote_reads_back() {
+    each_accepted(|_, accepted| {
         let doc = new_doc();
         let fragment = doc.get_or_insert_xml_fragment(FRAGMENT);
         let mut txn = doc.transact_mut();
-        write(&mut txn, &fragment, blocks).map_err(|e| format!("refused: {e}"))?;
-        compare("the blocks", &read(&txn, &fragment), blocks)
+        write(&mut txn, &fragment, &accepted.blocks).map_err(|e| format!("refused: {e}"))?;
+        compare("the blocks", &read(&txn, &fragment), &accepted.renormalized)
     });
 }
 
@@ -256,11 +273,11 @@ fn refuses_what_blocknote_refuses() {
 
 #[test]
 fn apply_turns_each_corpus_document_into_the_next() {
-    let documents: Vec<Value> = corpus()
+    let documents: Vec<Accepted> = corpus()
         .cases
         .into_iter()
         .filter_map(|case| match case.outcome {
-            Outcome::Accepted { blocks, .. } => Some(blocks),
+            Outcome::Accepted(accepted) => Some(accepted),
             Outcome::Refused(_) => None,
         })
         .collect();
@@ -269,12 +286,10 @@ fn apply_turns_each_corpus_document_into_the_next() {
         let doc = new_doc();
         let fragment = doc.get_or_insert_xml_fragment(FRAGMENT);
         let mut txn = doc.transact_mut();
-        write(&mut txn, &fragment, before).expect("write");
-        apply(&mut txn, &fragment, after).expect("apply");
-        assert_eq!(&read(&txn, &fragment), after);
-        assert!(
-            !apply(&mut txn, &fragment, after).expect("apply"),
-            "nothing left to change"
-        );
+        write(&mut txn, &fragment, &before.blocks).expect("write");
+        apply(&mut txn, &fragment, &after.blocks).expect("apply");
+        assert_eq!(read(&txn, &fragment), after.renormalized);
+        let again = apply(&mut txn, &fragment, &after.blocks).expect("apply");
+        assert!(!again, "nothing left to change");
     }
 }

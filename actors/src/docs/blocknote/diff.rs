@@ -36,6 +36,14 @@ pub(super) fn apply(
         changed: false,
     };
     let children: Vec<XmlOut> = fragment.children(txn).collect();
+    let len = children.len() as u32;
+    if document.blocks.is_empty() {
+        // As `write`: no blocks, no blockGroup.
+        if len > 0 {
+            fragment.remove_range(txn, 0, len);
+        }
+        return len > 0;
+    }
     let group = children
         .iter()
         .enumerate()
@@ -43,7 +51,6 @@ pub(super) fn apply(
             XmlOut::Element(element) if element.tag().as_ref() == DOC_GROUP => Some((i, element)),
             _ => None,
         });
-    let len = children.len() as u32;
     match group {
         Some((at, group)) => {
             let at = at as u32;
@@ -77,13 +84,24 @@ struct Diff<'d> {
     changed: bool,
 }
 
+/// A child of a `blockGroup` before the update, with its id when it is a `blockContainer`.
+struct Existing {
+    node: XmlOut,
+    id: Option<String>,
+}
+
 impl Diff<'_> {
     /// Brings a `blockGroup`'s containers to these blocks.
     fn group(&mut self, txn: &mut TransactionMut, group: &XmlElementRef, targets: &[Block]) {
         self.retain_attributes(txn, group, &[]);
-        let existing: Vec<XmlOut> = group.children(txn).collect();
-        let ids: Vec<Option<String>> = existing.iter().map(|x| container_id(txn, x)).collect();
-        let pairs = self.pair(txn, &existing, &ids, targets);
+        let existing: Vec<Existing> = group
+            .children(txn)
+            .map(|node| Existing {
+                id: container_id(txn, &node),
+                node,
+            })
+            .collect();
+        let pairs = self.pair(txn, &existing, targets);
 
         let mut position = 0u32;
         let mut next = 0usize;
@@ -95,7 +113,7 @@ impl Diff<'_> {
                         self.changed = true;
                     }
                     next = j + 1;
-                    if let XmlOut::Element(container) = &existing[j] {
+                    if let XmlOut::Element(container) = &existing[j].node {
                         self.container(txn, container, target);
                     }
                 }
@@ -117,13 +135,12 @@ impl Diff<'_> {
     fn pair(
         &mut self,
         txn: &TransactionMut,
-        existing: &[XmlOut],
-        ids: &[Option<String>],
+        existing: &[Existing],
         targets: &[Block],
     ) -> Vec<Option<usize>> {
         let mut first_with_id: HashMap<&str, usize> = HashMap::new();
-        for (j, id) in ids.iter().enumerate() {
-            if let Some(id) = id {
+        for (j, child) in existing.iter().enumerate() {
+            if let Some(id) = &child.id {
                 first_with_id.entry(id.as_str()).or_insert(j);
             }
         }
@@ -138,7 +155,7 @@ impl Diff<'_> {
         let (mut t0, mut j0) = (0, 0);
         let end = (targets.len(), existing.len());
         for (t, j) in longest_increasing(&by_id).into_iter().chain([end]) {
-            self.pair_gap(txn, existing, ids, targets, t0..t, j0..j, &mut pairs);
+            self.pair_gap(txn, existing, targets, t0..t, j0..j, &mut pairs);
             if t < targets.len() {
                 pairs[t] = Some(j);
             }
@@ -149,12 +166,10 @@ impl Diff<'_> {
 
     /// Between two blocks kept by id: blocks given without an id take over unmatched existing
     /// blocks, equal ones from both ends, then the rest by position.
-    #[allow(clippy::too_many_arguments)]
     fn pair_gap(
         &mut self,
         txn: &TransactionMut,
-        existing: &[XmlOut],
-        ids: &[Option<String>],
+        existing: &[Existing],
         targets: &[Block],
         target_range: Range<usize>,
         existing_range: Range<usize>,
@@ -167,7 +182,7 @@ impl Diff<'_> {
         let mut seen = HashSet::new();
         let free_existing: Vec<usize> = existing_range
             .filter(|&j| {
-                ids[j].as_ref().is_some_and(|id| {
+                existing[j].id.as_ref().is_some_and(|id| {
                     !self.given_ids.contains(id)
                         && !self.claimed.contains(id)
                         && seen.insert(id.clone())
@@ -176,7 +191,11 @@ impl Diff<'_> {
             .collect();
         let (a, b) = (free_targets.len(), free_existing.len());
         let same = |k: usize, l: usize| {
-            same_content(txn, &existing[free_existing[l]], &targets[free_targets[k]])
+            same_content(
+                txn,
+                &existing[free_existing[l]].node,
+                &targets[free_targets[k]],
+            )
         };
         let shortest = a.min(b);
         let mut left = 0;
@@ -194,7 +213,7 @@ impl Diff<'_> {
         for (k, l) in matched {
             let j = free_existing[l];
             pairs[free_targets[k]] = Some(j);
-            if let Some(id) = &ids[j] {
+            if let Some(id) = &existing[j].id {
                 self.claimed.insert(id.clone());
             }
         }

@@ -75,7 +75,11 @@ pub fn write(
     if len > 0 {
         fragment.remove_range(txn, 0, len);
     }
-    node::insert_group(txn, fragment, 0, &document.blocks);
+    // No blocks: no blockGroup either. BlockNote writes an empty one, but ProseMirror's schema
+    // wants a block in it, so y-prosemirror deletes it as soon as an editor reads it.
+    if !document.blocks.is_empty() {
+        node::insert_group(txn, fragment, 0, &document.blocks);
+    }
     Ok(())
 }
 
