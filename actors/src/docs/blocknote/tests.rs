@@ -670,3 +670,127 @@ proptest! {
         prop_assert_eq!(ours, expected);
     }
 }
+
+/// A Yjs tree of anything: known and unknown elements, attributes of every type, text with
+/// known and unknown marks. What a hostile or newer editor could leave in a document.
+#[derive(Debug, Clone)]
+enum Garbage {
+    Element(&'static str, Vec<(&'static str, Any)>, Vec<Garbage>),
+    Text(Vec<(String, Vec<(&'static str, Any)>)>),
+}
+
+fn arb_any() -> impl Strategy<Value = Any> + Clone {
+    prop_oneof![
+        Just(Any::Null),
+        Just(Any::Undefined),
+        any::<bool>().prop_map(Any::Bool),
+        (-3i64..5).prop_map(|n| Any::Number(yrs::Number::Int(n))),
+        Just(Any::Number(yrs::Number::Float(1.5))),
+        prop::sample::select(vec!["", "a", "k1", "k2", "default"]).prop_map(Any::from),
+        Just(Any::Array(vec![Any::from(1i64), Any::Undefined].into())),
+        Just(Any::Map(Default::default())),
+        Just(super::node::mark_attrs([
+            ("href", Any::from("x")),
+            ("stringValue", Any::from("red"))
+        ])),
+    ]
+}
+
+fn arb_garbage() -> impl Strategy<Value = Vec<Garbage>> {
+    let names = vec![
+        "blockGroup",
+        "blockContainer",
+        "paragraph",
+        "heading",
+        "codeBlock",
+        "table",
+        "tableRow",
+        "tableCell",
+        "tableHeader",
+        "tableParagraph",
+        "hardBreak",
+        "teamMention",
+        "image",
+        "widget",
+    ];
+    let attrs = prop::collection::vec(
+        (
+            prop::sample::select(vec![
+                "id",
+                "level",
+                "textColor",
+                "colwidth",
+                "colspan",
+                "checked",
+            ]),
+            arb_any(),
+        ),
+        0..3,
+    );
+    let marks = prop::collection::vec(
+        (
+            prop::sample::select(vec!["bold", "link", "textColor", "comment", "insertion"]),
+            arb_any(),
+        ),
+        0..2,
+    );
+    let text = prop::collection::vec(("[ab\n]{1,3}", marks), 1..3).prop_map(Garbage::Text);
+    let leaf = prop_oneof![
+        text,
+        (prop::sample::select(names.clone()), attrs.clone())
+            .prop_map(|(name, attrs)| Garbage::Element(name, attrs, Vec::new())),
+    ];
+    let node = leaf.prop_recursive(6, 48, 4, move |inner| {
+        (
+            prop::sample::select(names.clone()),
+            attrs.clone(),
+            prop::collection::vec(inner, 0..4),
+        )
+            .prop_map(|(name, attrs, children)| Garbage::Element(name, attrs, children))
+    });
+    prop::collection::vec(node, 0..3)
+}
+
+fn plant<P: XmlFragment>(txn: &mut yrs::TransactionMut, parent: &P, nodes: &[Garbage]) {
+    for node in nodes {
+        match node {
+            Garbage::Element(name, attrs, children) => {
+                let element = parent.push_back(txn, XmlElementPrelim::empty(*name));
+                for (key, value) in attrs {
+                    element.insert_attribute(txn, *key, value.clone());
+                }
+                plant(txn, &element, children);
+            }
+            Garbage::Text(runs) => {
+                let text = parent.push_back(txn, XmlTextPrelim::new(""));
+                for (chunk, marks) in runs {
+                    let at = text.len(txn);
+                    let attrs = marks
+                        .iter()
+                        .map(|(k, v)| (std::sync::Arc::from(*k), v.clone()))
+                        .collect();
+                    text.insert_with_attributes(txn, at, chunk, attrs);
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn apply_brings_any_fragment_to_the_blocks(garbage in arb_garbage(), b in arb_document()) {
+        let doc = new_doc();
+        let fragment = doc.get_or_insert_xml_fragment(FRAGMENT);
+        plant(&mut doc.transact_mut(), &fragment, &garbage);
+        let _ = blocks_of(&doc, &fragment);
+        apply(&mut doc.transact_mut(), &fragment, &b).expect("apply");
+        let expected = {
+            let (fresh, fresh_fragment) = doc_with(&b);
+            blocks_of(&fresh, &fresh_fragment)
+        };
+        prop_assert_eq!(blocks_of(&doc, &fragment), expected);
+        prop_assert!(!apply(&mut doc.transact_mut(), &fragment, &b).expect("apply"));
+    }
+}
