@@ -19,9 +19,7 @@ use yrs::{
 
 use super::MAX_DEPTH;
 use super::parse::default_value;
-use super::schema::{
-    self, CONTAINER, Content, DOC_GROUP, HARD_BREAK, LINK, Prop, PropDefault, StyleKind,
-};
+use super::schema::{self, CONTAINER, Content, DOC_GROUP, HARD_BREAK, LINK, Prop, StyleKind};
 use super::table;
 
 pub(super) fn document<T: ReadTxn>(txn: &T, fragment: &XmlFragmentRef) -> Value {
@@ -101,7 +99,7 @@ pub(super) fn props<T: ReadTxn>(txn: &T, element: &XmlElementRef, specs: &[Prop]
             Some(Out::Any(value)) if value != Any::Undefined => value,
             _ => default_value(spec.default),
         };
-        if spec.default == PropDefault::Undefined && value == Any::Undefined {
+        if value == Any::Undefined {
             continue;
         }
         props.insert(spec.name.into(), json(&value));

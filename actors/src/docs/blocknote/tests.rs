@@ -70,9 +70,11 @@ fn text_of<T: ReadTxn>(txn: &T, fragment: &XmlFragmentRef, id: &str) -> XmlTextR
         let XmlOut::Element(element) = node else {
             return None;
         };
-        let is_block = element.tag().as_ref() == "blockContainer"
-            && matches!(element.get_attribute(txn, "id"), Some(yrs::Out::Any(Any::String(s))) if s.as_ref() == id);
-        if is_block {
+        let has_id = matches!(
+            element.get_attribute(txn, "id"),
+            Some(yrs::Out::Any(Any::String(s))) if s.as_ref() == id
+        );
+        if element.tag().as_ref() == "blockContainer" && has_id {
             let Some(XmlOut::Element(content)) = element.get(txn, 0) else {
                 return None;
             };
