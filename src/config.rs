@@ -438,6 +438,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "largest document (its Yjs state, encoded)",
     ),
     (
+        "DOC_UPDATE_MAX_BYTES",
+        "2097152",
+        "largest update one live-editing message may carry",
+    ),
+    (
+        "DOC_MAX_EDITORS",
+        "200",
+        "live editors of one document on one server",
+    ),
+    (
         "DOC_SNAPSHOT_INTERVAL",
         "3m",
         "a snapshot of a document before an edit when its newest is older (Paca's coalescing)",
@@ -701,6 +711,13 @@ impl Config {
                 doc_defaults.compact_updates,
                 positive,
             ),
+            update_max_bytes: p.parsed(
+                "DOC_UPDATE_MAX_BYTES",
+                doc_defaults.update_max_bytes,
+                positive,
+            ),
+            max_editors: p.parsed("DOC_MAX_EDITORS", doc_defaults.max_editors, positive),
+            outbox_frames: socket_buffer,
         };
         let agents = AgentSettings {
             runtime: p.parsed("SANDBOX_RUNTIME", SandboxKind::Local, |raw| match raw {

@@ -191,12 +191,14 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         blobs,
         config.storage.limits.clone(),
     );
-    let docs = corral_actors::docs::Docs::start(store.clone(), projects.clone(), config.docs)
-        .await
-        .context("starting document actors")?;
+    let docs =
+        corral_actors::docs::Docs::start(store.clone(), bus.clone(), projects.clone(), config.docs)
+            .await
+            .context("starting document actors")?;
     let state = AppState::new(Services {
         files: files.clone(),
         docs: docs.clone(),
+        socket_recheck: config.socket_recheck,
         storage_public_url: config.storage.public_url.clone(),
         agents: agents.clone(),
         accounts: accounts.clone(),

@@ -148,6 +148,8 @@ pub mod codes {
     pub const DOC_BUSY: &str = "DOC_BUSY";
     pub const DOC_UNAVAILABLE: &str = "DOC_UNAVAILABLE";
     pub const DOC_TIMEOUT: &str = "DOC_TIMEOUT";
+    pub const DOC_EDITORS_LIMIT: &str = "DOC_EDITORS_LIMIT";
+    pub const UPGRADE_REQUIRED: &str = "UPGRADE_REQUIRED";
 
     pub const FILE_NOT_FOUND: &str = "FILE_NOT_FOUND";
     pub const ATTACHMENT_NOT_FOUND: &str = "ATTACHMENT_NOT_FOUND";

@@ -193,6 +193,15 @@ impl<K: ActorKind> Registry<K> {
         self.inner.live.len()
     }
 
+    /// Every live actor's key and handle (a snapshot: actors may start or stop meanwhile).
+    pub fn live_handles(&self) -> Vec<(K::Key, Handle<K>)> {
+        self.inner
+            .live
+            .iter()
+            .map(|e| (*e.key(), e.value().clone()))
+            .collect()
+    }
+
     /// The live actor for `key`, if any, without activating it.
     pub fn get(&self, key: K::Key) -> Option<Handle<K>> {
         self.inner.live.get(&key).map(|h| h.clone())

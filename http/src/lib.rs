@@ -5,6 +5,7 @@
 //! Start at [`router::router`], which lists every route and layer.
 
 mod access;
+mod docs_ws;
 mod envelope;
 mod extract;
 mod handlers;

@@ -388,12 +388,19 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
                 .layer(middleware::from_fn(crate::rejections::envelope_rejections))
                 .layer(cors(&limits.cors_origins)),
         );
+    // Live editing of documents: long-lived WebSockets, outside the request timeout and the
+    // body limit (each message is bounded by the socket's own limit).
+    let live = Router::new()
+        .route("/ws/docs/{doc_id}", get(crate::docs_ws::connect))
+        .with_state(state.clone())
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(access));
     let routes = Router::new()
         .route("/api/healthz", get(health::healthz))
         .route("/api/readyz", get(health::readyz))
         .nest("/api/v1", v1)
         .with_state(state);
-    with_edge_layers(routes, limits).merge(storage)
+    with_edge_layers(routes, limits).merge(storage).merge(live)
 }
 
 /// Responses compressed when the client accepts it: above 1 KB (a task page, a board), not a

@@ -50,8 +50,10 @@ pub struct Services {
     pub consumers: corral_actors::pipeline::Consumers,
     /// Task attachments on the blob store.
     pub files: corral_actors::files::Files,
-    /// Documents' content.
+    /// Documents' content and their live editors.
     pub docs: corral_actors::docs::Docs,
+    /// How often a live connection's credential is checked again (`SOCKET_RECHECK`).
+    pub socket_recheck: std::time::Duration,
     /// The base URL clients reach `/storage` at (`STORAGE_PUBLIC_URL`); `None`: the origin
     /// each request came to.
     pub storage_public_url: Option<String>,

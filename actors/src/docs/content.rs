@@ -1,5 +1,4 @@
-//! Documents' content at the REST edge: Paca's shape check, the empty document, and the block
-//! ids a PATCH without them (Paca's web strips them) takes over from the current content.
+//! Documents' content at the REST edge: Paca's shape check and the empty document.
 
 use super::blocknote::ContentError;
 use crate::error::{Error, Result, codes};
@@ -74,73 +73,6 @@ pub(super) fn too_large(max: usize) -> Error {
     }
 }
 
-/// Gives blocks sent without an `id` the id of the block they stand for in the current
-/// content, so a PATCH of the whole document changes only the blocks that differ (live
-/// editors keep their place in the others). Level by level: blocks equal but for the id match
-/// from both ends; in between, blocks of the same type match by position.
-pub fn adopt_ids(incoming: &mut Value, current: &Value) {
-    let (Some(new), Some(old)) = (incoming.as_array_mut(), current.as_array()) else {
-        return;
-    };
-    let same = |a: &Value, b: &Value| without_ids(a) == without_ids(b);
-    let mut head = 0;
-    while head < new.len() && head < old.len() && same(&new[head], &old[head]) {
-        head += 1;
-    }
-    let mut tail = 0;
-    while tail < new.len() - head
-        && tail < old.len() - head
-        && same(&new[new.len() - 1 - tail], &old[old.len() - 1 - tail])
-    {
-        tail += 1;
-    }
-    let pairs: Vec<(usize, usize)> = (0..head)
-        .map(|i| (i, i))
-        .chain((0..tail).map(|i| (new.len() - 1 - i, old.len() - 1 - i)))
-        .chain(
-            (head..new.len() - tail)
-                .zip(head..old.len() - tail)
-                .filter(|&(n, o)| new[n].get("type") == old[o].get("type")),
-        )
-        .collect();
-    let mut taken = std::collections::HashSet::new();
-    for block in new.iter() {
-        if let Some(id) = block.get("id").and_then(Value::as_str) {
-            taken.insert(id.to_owned());
-        }
-    }
-    for (n, o) in pairs {
-        let Some(fields) = new[n].as_object_mut() else {
-            continue;
-        };
-        if let Some(children) = fields.get_mut("children") {
-            adopt_ids(children, old[o].get("children").unwrap_or(&Value::Null));
-        }
-        let Some(id) = old[o].get("id").and_then(Value::as_str) else {
-            continue;
-        };
-        if !fields.contains_key("id") && taken.insert(id.to_owned()) {
-            fields.insert("id".to_owned(), Value::String(id.to_owned()));
-        }
-    }
-}
-
-/// A block and its children without their ids.
-fn without_ids(block: &Value) -> Value {
-    let mut block = block.clone();
-    strip(&mut block);
-    block
-}
-
-fn strip(block: &mut Value) {
-    if let Some(fields) = block.as_object_mut() {
-        fields.remove("id");
-        if let Some(Value::Array(children)) = fields.get_mut("children") {
-            children.iter_mut().for_each(strip);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,9 +81,9 @@ mod tests {
     fn pacas_shape_check_and_messages() {
         assert!(check_shape(&Value::Null).is_ok());
         assert!(check_shape(&json!([{"type": "paragraph"}])).is_ok());
-        let err = check_shape(&json!({"type": "paragraph"})).unwrap_err();
+        let err = check_shape(&json!({"type": "paragraph"})).expect_err("an object");
         assert!(err.to_string().contains("a JSON array of blocks"), "{err}");
-        let err = check_shape(&json!([{"type": "paragraph"}, {"text": "x"}])).unwrap_err();
+        let err = check_shape(&json!([{"type": "paragraph"}, {"text": "x"}])).expect_err("no type");
         assert_eq!(
             err.to_string(),
             "content: content block at index 1 is missing a \"type\" field"
@@ -176,40 +108,5 @@ mod tests {
         assert!(!is_empty(
             &json!([{"type": "paragraph"}, {"type": "paragraph"}])
         ));
-    }
-
-    #[test]
-    fn blocks_without_ids_take_the_ids_of_the_blocks_they_replace() {
-        let current = json!([
-            {"id": "a", "type": "paragraph", "content": [{"type": "text", "text": "one"}]},
-            {"id": "b", "type": "heading", "content": [{"type": "text", "text": "two"}],
-             "children": [{"id": "c", "type": "paragraph", "content": []}]},
-            {"id": "d", "type": "paragraph", "content": [{"type": "text", "text": "four"}]},
-        ]);
-        // A new block first, the heading edited, the last one unchanged.
-        let mut incoming = json!([
-            {"type": "quote", "content": [{"type": "text", "text": "new"}]},
-            {"type": "paragraph", "content": [{"type": "text", "text": "one"}]},
-            {"type": "heading", "content": [{"type": "text", "text": "two!"}],
-             "children": [{"type": "paragraph", "content": []}]},
-            {"type": "paragraph", "content": [{"type": "text", "text": "four"}]},
-        ]);
-        adopt_ids(&mut incoming, &current);
-        let ids: Vec<Option<&str>> = incoming
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b.get("id").and_then(Value::as_str))
-            .collect();
-        assert_eq!(ids, [None, Some("a"), Some("b"), Some("d")]);
-        assert_eq!(incoming[2]["children"][0]["id"], "c");
-    }
-
-    #[test]
-    fn an_id_is_never_given_twice() {
-        let current = json!([{"id": "a", "type": "paragraph"}]);
-        let mut incoming = json!([{"type": "paragraph"}, {"id": "a", "type": "paragraph"}]);
-        adopt_ids(&mut incoming, &current);
-        assert!(incoming[0].get("id").is_none());
     }
 }

@@ -8,7 +8,9 @@
 pub mod actor;
 pub mod blocknote;
 pub mod content;
+pub mod live;
 
+use crate::bus::{Bus, EVENTS_CHANNEL};
 use crate::error::{Error, Result, codes};
 use crate::ids::{DocCommentId, DocFolderId, DocSnapshotId, DocumentId, ProjectId};
 use crate::patch::Patch;
@@ -20,10 +22,12 @@ use crate::project::command::{
 use crate::project::docs::{
     AuthorizeDoc, CanWriteDocs, CheckDocUpdate, DocAccess, DocComments, DocumentView, doc_not_found,
 };
+use crate::project::events::EventKind;
 use crate::project::registry::Projects;
 use crate::registry::{Reached, Registry, RegistryConfig};
 use crate::store::{DocActivityEntry, DocSnapshotView, Store};
-use actor::{DocKind, DocLimits, DocMsg, Edit, EditOutcome};
+use actor::{DocKind, DocLimits, DocMsg, Edit, EditOutcome, Join};
+use live::{Inbound, SessionLink};
 use serde_json::Value;
 use std::sync::Arc;
 use yrs::{ReadTxn, StateVector, Transact};
@@ -53,11 +57,15 @@ pub struct Docs {
     registry: Registry<DocKind>,
     store: Arc<dyn Store>,
     limits: DocLimits,
+    watchers: Arc<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl Docs {
+    /// Starts the document actors of this node and the watchers that keep them current: other
+    /// nodes' edits and awareness (`corral.docs`), deletions and access changes (the events).
     pub async fn start(
         store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
         projects: Projects,
         limits: DocLimits,
     ) -> Result<Self> {
@@ -65,19 +73,53 @@ impl Docs {
             max_in_flight: 256,
             ..RegistryConfig::default()
         };
+        let node: Arc<str> = uuid::Uuid::new_v4().to_string().into();
         let registry = Registry::start(
             DocKind {
                 store: store.clone(),
+                bus: bus.clone(),
+                projects: projects.clone(),
                 limits,
+                node,
             },
             config,
         )
         .await?;
+        let subscribe = |channel: &'static str| {
+            let bus = bus.clone();
+            async move {
+                bus.subscribe(channel)
+                    .await
+                    .map_err(|e| Error::Unavailable(format!("subscribing to {channel}: {e}")))
+            }
+        };
+        let mut relays = subscribe(live::DOCS_CHANNEL).await?;
+        let mut events = subscribe(EVENTS_CHANNEL).await?;
+        let to_replicas = {
+            let registry = registry.clone();
+            tokio::spawn(async move {
+                while let Some(message) = relays.recv().await {
+                    let Ok(relay) = serde_json::from_str::<live::Relay>(&message.payload) else {
+                        continue;
+                    };
+                    registry.tell_if_live(relay.doc, DocMsg::Remote(Box::new(relay)));
+                }
+            })
+        };
+        let to_access = {
+            let registry = registry.clone();
+            tokio::spawn(async move {
+                while let Some(message) = events.recv().await {
+                    follow_event(&registry, &message.payload);
+                }
+            })
+        };
         Ok(Self {
             projects,
             registry,
             store,
             limits,
+            watchers: Arc::new(vec![to_replicas, to_access]),
         })
     }
 
@@ -416,9 +458,58 @@ impl Docs {
         }
     }
 
-    /// Stops every document actor, compacting none (their updates are already stored).
+    /// Stops every document actor, compacting none (their updates are already stored); their
+    /// editors are told to reconnect.
     pub async fn shutdown(&self) {
+        for watcher in self.watchers.iter() {
+            watcher.abort();
+        }
         self.registry.shutdown().await;
+    }
+
+    /// Connects a live editor to a document: the caller must be signed in and may read it;
+    /// whether they may write is decided here and again whenever the project's access changes.
+    pub async fn connect(&self, caller: Caller, id: DocumentId) -> Result<DocConnection> {
+        if caller.user_id.is_none() && caller.agent_member.is_none() {
+            return Err(Error::unauthorized(
+                codes::AUTH_UNAUTHENTICATED,
+                "live editing needs a signed-in user",
+            ));
+        }
+        let Some(handle) = self.registry.activate(id, false).await? else {
+            return Err(doc_not_found());
+        };
+        let project = handle.shared.project;
+        let access = self.authorize(project, caller.clone(), id, false).await?;
+        let join = Join {
+            caller,
+            member: access.member,
+            can_write: access.can_write,
+        };
+        let reached = self
+            .registry
+            .request(
+                id,
+                false,
+                Box::new(join),
+                DocMsg::Join,
+                |message| match message {
+                    DocMsg::Join(join, _) => Some(join),
+                    _ => None,
+                },
+            )
+            .await?;
+        let link = match reached {
+            Reached::Answer(link) => link,
+            Reached::Missing(_) => return Err(doc_not_found()),
+        };
+        let handle = self.registry.get(id).unwrap_or(handle);
+        Ok(DocConnection {
+            document: id,
+            session: link.id,
+            link: Some(link),
+            handle,
+        })
     }
 
     async fn authorize(
@@ -478,4 +569,82 @@ fn snapshot_not_found() -> Error {
         codes::DOC_SNAPSHOT_NOT_FOUND,
         "document snapshot: not found",
     )
+}
+
+/// Tells live documents about events that concern them: deleted (their editors are closed),
+/// or the project's access changed (their editors are authorized again).
+fn follow_event(registry: &Registry<DocKind>, payload: &str) {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(rename = "type")]
+        kind: String,
+        project_id: Option<ProjectId>,
+        #[serde(default)]
+        payload: Value,
+    }
+    let Ok(event) = serde_json::from_str::<Envelope>(payload) else {
+        return;
+    };
+    let Some(kind) = EventKind::parse(&event.kind) else {
+        return;
+    };
+    if kind == EventKind::DocDeleted {
+        if let Some(doc) = event.payload["document_id"]
+            .as_str()
+            .and_then(|d| d.parse().ok())
+        {
+            registry.tell_if_live(DocumentId(doc), DocMsg::Deleted);
+        }
+        return;
+    }
+    if !kind.changes_access() {
+        return;
+    }
+    let Some(project) = event.project_id else {
+        return;
+    };
+    for (doc, handle) in registry.live_handles() {
+        if handle.shared.project == project {
+            registry.tell_if_live(doc, DocMsg::Recheck);
+        }
+    }
+}
+
+/// A live editor's connection to a document's actor on this node. Dropping it leaves.
+pub struct DocConnection {
+    pub document: DocumentId,
+    session: live::SessionId,
+    link: Option<SessionLink>,
+    handle: crate::registry::Handle<DocKind>,
+}
+
+impl DocConnection {
+    /// The frames to send and the close signal (taken once, by the connection's loop).
+    pub fn take_link(&mut self) -> Option<SessionLink> {
+        self.link.take()
+    }
+
+    /// Passes a client's frame to the document; waits while too many of this editor's frames
+    /// are waiting already (the connection stops reading, so a flood backs up to its sender).
+    /// False when the document's actor is gone.
+    pub async fn send(&self, slots: &Arc<tokio::sync::Semaphore>, data: Vec<u8>) -> bool {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return false;
+        };
+        let inbound = Inbound {
+            session: self.session,
+            data,
+            _slot: slot,
+        };
+        if self.handle.shared.inbox.push(inbound) {
+            return self.handle.actor.send_message(DocMsg::Drain).is_ok();
+        }
+        true
+    }
+}
+
+impl Drop for DocConnection {
+    fn drop(&mut self) {
+        let _ = self.handle.actor.send_message(DocMsg::Leave(self.session));
+    }
 }

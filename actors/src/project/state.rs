@@ -8,8 +8,8 @@ use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, Task
 use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
 use crate::ids::{
     AgentEnvVarId, AgentId, CommentId, CustomFieldId, DocCommentId, DocFolderId, DocumentId,
-    FileId, LinkId, MemberId,
-    ProjectRoleId, SprintId, TaskId, TaskStatusId, TaskTypeId, UserId, ViewId,
+    FileId, LinkId, MemberId, ProjectRoleId, SprintId, TaskId, TaskStatusId, TaskTypeId, UserId,
+    ViewId,
 };
 use crate::shared_map::SharedMap;
 use std::collections::{BTreeMap, HashMap};
