@@ -105,6 +105,20 @@ export async function projectWithTasks(api, name, titles = [], extra = {}) {
 }
 
 /**
+ * A new user (global role USER) added to the project with the named project role, signed in
+ * with their own password (a new user must change the first one). `{session, user}`.
+ */
+export async function projectMember(api, project, roleName, fullName = `${roleName} Person`) {
+  const username = unique(roleName.toLowerCase()).replace(/\s+/g, '-');
+  const user = await api.post('/admin/users', { username, password: 'temporary-pw-1', full_name: fullName });
+  const roles = itemsOf(await api.get(`/projects/${project.id}/roles`));
+  await api.post(`/projects/${project.id}/members`, { user_id: user.id, project_role_id: roles.find((r) => r.role_name === roleName).id });
+  const first = await login(username, 'temporary-pw-1');
+  await client(first).patch('/users/me/password', { current_password: 'temporary-pw-1', new_password: 'own-password-2' });
+  return { session: await login(username, 'own-password-2'), user };
+}
+
+/**
  * The set-up every signed-in suite shares: one browser and the administrator's session
  * (`suite.browser`, `suite.session`) from the suite's start, the browser closed at its end.
  */

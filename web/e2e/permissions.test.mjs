@@ -4,19 +4,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSuite, client, itemsOf, login, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, client, projectMember, projectWithTasks, shot, signedInContext, unique, until } from './lib.mjs';
 
 const suite = adminSuite();
 
-/** A new user (global role USER) in the project with the named project role; their session. */
+/** A new user in the project with the named project role; their session. */
 async function member(api, project, roleName) {
-  const username = unique(roleName.toLowerCase()).replace(/\s+/g, '-');
-  const user = await api.post('/admin/users', { username, password: 'temporary-pw-1', full_name: `${roleName} Person` });
-  const roles = itemsOf(await api.get(`/projects/${project.id}/roles`));
-  await api.post(`/projects/${project.id}/members`, { user_id: user.id, project_role_id: roles.find((r) => r.role_name === roleName).id });
-  const first = await login(username, 'temporary-pw-1');
-  await client(first).patch('/users/me/password', { current_password: 'temporary-pw-1', new_password: 'own-password-2' });
-  return login(username, 'own-password-2');
+  return (await projectMember(api, project, roleName)).session;
 }
 
 test('a regular member sees no admin controls', async () => {

@@ -1,12 +1,18 @@
 // The BlockNote editor the cross-check scripts convert with: BlockNote's default schema plus
 // Paca's three inline contents (teamMention, taskReference, docReference), headless in Node.
-// Corral's converter (actors/src/docs/blocknote/schema.rs) pins the same schema.
+// The three configs are the web editor's (src/components/docInline.js); Corral's converter
+// (actors/src/docs/blocknote/schema.rs) pins the same schema.
 import {
   BlockNoteEditor,
   BlockNoteSchema,
   createInlineContentSpec,
   defaultInlineContentSpecs,
 } from "@blocknote/core";
+import {
+  docReferenceConfig,
+  taskReferenceConfig,
+  teamMentionConfig,
+} from "../src/components/docInline.js";
 
 /** The Yjs fragment BlockNote's collaboration binds in Corral (not BlockNote's "prosemirror"). */
 export const FRAGMENT = "document-store";
@@ -18,43 +24,9 @@ const notRendered = {
   },
 };
 
-const teamMention = createInlineContentSpec(
-  {
-    type: "teamMention",
-    propSchema: {
-      id: { default: "" },
-      name: { default: "Unknown" },
-      avatar: { default: undefined, type: "string" },
-    },
-    content: "none",
-  },
-  notRendered,
-);
-
-const taskReference = createInlineContentSpec(
-  {
-    type: "taskReference",
-    propSchema: {
-      id: { default: "" },
-      title: { default: "Unknown" },
-      status: { default: "open" },
-    },
-    content: "none",
-  },
-  notRendered,
-);
-
-const docReference = createInlineContentSpec(
-  {
-    type: "docReference",
-    propSchema: {
-      id: { default: "" },
-      title: { default: "Unknown" },
-    },
-    content: "none",
-  },
-  notRendered,
-);
+const teamMention = createInlineContentSpec(teamMentionConfig, notRendered);
+const taskReference = createInlineContentSpec(taskReferenceConfig, notRendered);
+const docReference = createInlineContentSpec(docReferenceConfig, notRendered);
 
 export function createEditor() {
   const schema = BlockNoteSchema.create({

@@ -20,6 +20,7 @@ import { TableScreen } from './screens/Table';
 import { TimelineScreen } from './screens/Timeline';
 import { AgentsScreen, ConversationScreen } from './screens/Agents';
 import { SettingsScreen } from './screens/Settings';
+import { DocsScreen } from './screens/docs/Docs';
 import { NotificationsScreen } from './screens/Notifications';
 import { ApiKeysScreen } from './screens/ApiKeys';
 import { AdminScreen } from './screens/Admin';
@@ -82,6 +83,8 @@ function Gate() {
             <Route path="backlog" element={<BacklogScreen />} />
             <Route path="table" element={<TableScreen />} />
             <Route path="timeline" element={<TimelineScreen />} />
+            <Route path="docs" element={<DocsScreen />} />
+            <Route path="docs/:docId" element={<DocsScreen />} />
             <Route path="agents" element={<AgentsScreen />} />
             <Route path="agents/conversations/:cid" element={<ConversationScreen />} />
             <Route path="settings" element={<SettingsScreen />} />

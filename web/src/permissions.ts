@@ -29,4 +29,5 @@ export const PROJECT_KEYS = {
   tasksWrite: 'tasks.write',
   sprintsWrite: 'sprints.write',
   agentsWrite: 'agents.write',
+  docsWrite: 'docs.write',
 } as const;

@@ -14,6 +14,10 @@ import type {
   Conversation,
   ConversationEvent,
   CustomField,
+  DocActivity,
+  DocFolder,
+  DocSnapshot,
+  DocSummary,
   GlobalRole,
   Member,
   Notification,
@@ -54,6 +58,11 @@ export const keys = {
   /** An attachment's inline URL (thumbnails); apart from the list so a new row keeps the others' images. */
   attachmentUrl: (p: string, a: string) => ['project', p, 'attachment-url', a] as const,
   agents: (p: string) => ['project', p, 'agents'] as const,
+  /** Documents: folders and every document's metadata; a document's content travels over Yjs. */
+  docFolders: (p: string) => ['project', p, 'doc-folders'] as const,
+  docs: (p: string) => ['project', p, 'docs'] as const,
+  docSnapshots: (p: string, d: string) => ['project', p, 'doc-snapshots', d] as const,
+  docActivities: (p: string, d: string) => ['project', p, 'doc-activities', d] as const,
   conversations: (p: string) => ['project', p, 'conversations'] as const,
   conversation: (p: string, c: string) => ['project', p, 'conversation', c] as const,
   conversationEvents: (p: string, c: string) => ['project', p, 'conversation-events', c] as const,
@@ -140,6 +149,27 @@ export const useAttachmentUrl = (p: string, t: string, a: string, enabled = true
     enabled,
     staleTime: 10 * 60_000,
     gcTime: 10 * 60_000,
+  });
+
+export const useDocFolders = (p: string) =>
+  useQuery({ queryKey: keys.docFolders(p), queryFn: () => api.get<{ items: DocFolder[] }>(`${P(p)}/docs/folders`).then(items) });
+
+/** Every live document of the project (the tree groups them by folder). */
+export const useDocs = (p: string) =>
+  useQuery({ queryKey: keys.docs(p), queryFn: () => api.get<{ items: DocSummary[] }>(`${P(p)}/docs`).then(items) });
+
+/** A document's snapshots, newest first, each with its content. */
+export const useDocSnapshots = (p: string, d: string, enabled = true) =>
+  useQuery({
+    queryKey: keys.docSnapshots(p, d),
+    queryFn: () => api.get<{ items: DocSnapshot[] }>(`${P(p)}/docs/${d}/snapshots`).then(items),
+    enabled,
+  });
+
+export const useDocActivities = (p: string, d: string) =>
+  useQuery({
+    queryKey: keys.docActivities(p, d),
+    queryFn: () => api.get<{ items: DocActivity[] }>(`${P(p)}/docs/${d}/activities`).then(items),
   });
 
 export const useAgents = (p: string, enabled = true) =>

@@ -260,3 +260,58 @@ export interface UploadSession {
   upload_url?: string;
   multipart?: { upload_id: string; parts: { part_number: number; upload_url: string }[] };
 }
+
+/** A folder of documents; root folders have no `parent_id`. */
+export interface DocFolder {
+  id: Uuid;
+  project_id: Uuid;
+  parent_id?: Uuid;
+  name: string;
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A document as the list gives it (no content); `created_by`/`updated_by` are member ids. */
+export interface DocSummary {
+  id: Uuid;
+  project_id: Uuid;
+  folder_id?: Uuid;
+  title: string;
+  position: number;
+  created_by?: Uuid;
+  updated_by?: Uuid;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A document with its content as BlockNote JSON (`null` when empty). */
+export interface DocumentView extends DocSummary {
+  content: BlockDoc | null;
+}
+
+/** A document's saved state: the one before a burst of editing (or a restore). */
+export interface DocSnapshot {
+  id: Uuid;
+  document_id: Uuid;
+  title: string;
+  content: BlockDoc | null;
+  snapshot_number: number;
+  /** A member id. */
+  created_by?: Uuid;
+  created_by_name?: string;
+  created_at: string;
+}
+
+/** An entry of a document's feed: an event (`doc.*`) or a comment; `actor_id` is a member id. */
+export interface DocActivity {
+  id: Uuid;
+  document_id: Uuid;
+  actor_id?: Uuid;
+  actor_name?: string;
+  actor_username?: string;
+  activity_type: string;
+  content: unknown;
+  created_at: string;
+  updated_at: string;
+}

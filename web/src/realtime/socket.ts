@@ -331,6 +331,17 @@ export function invalidationsFor(p: string, e: ProjectEvent): (readonly unknown[
   // A changed or deleted field prunes values from tasks, without a task event each.
   if (t === 'custom_field.created') return [keys.fields(p)];
   if (t.startsWith('custom_field.')) return [keys.fields(p), keys.board(p)];
+  // Documents: metadata and feeds only, the content arrives through Yjs (DocEditor.tsx).
+  // Deleting a folder moves its documents to the top level, without an event each.
+  if (t === 'doc.folder.deleted') return [keys.docFolders(p), keys.docs(p)];
+  if (t.startsWith('doc.folder.')) return [keys.docFolders(p)];
+  if (t.startsWith('doc.')) {
+    const d = typeof e.payload?.document_id === 'string' ? e.payload.document_id : undefined;
+    if (!d) return [keys.docs(p)];
+    if (t.startsWith('doc.comment.') || t.startsWith('doc.file.')) return [keys.docActivities(p, d)];
+    // An edit or a restore may have saved a snapshot of the state before it.
+    return [keys.docs(p), keys.docActivities(p, d), keys.docSnapshots(p, d)];
+  }
   if (t.startsWith('project.member.')) return [keys.members(p)];
   if (t.startsWith('project.role.')) return [keys.roles(p)];
   if (t === 'project.updated') return [keys.project(p), keys.projects];

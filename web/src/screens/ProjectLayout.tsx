@@ -33,6 +33,7 @@ export function ProjectLayout() {
         <NavLink to="backlog">Backlog &amp; sprints</NavLink>
         <NavLink to="table">Table</NavLink>
         <NavLink to="timeline">Timeline</NavLink>
+        <NavLink to="docs">Docs</NavLink>
         <NavLink to="agents">Agents</NavLink>
         <NavLink to="settings">Settings</NavLink>
       </nav>

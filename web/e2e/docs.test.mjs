@@ -1,0 +1,250 @@
+// Documents: two Editors type into one document at once and each sees the other's text, cursor
+// and name; an edit over REST by a third person arrives in both; a version is restored from the
+// history panel and both show it; comments appear live; folders are created, renamed, moved and
+// deleted (their documents going to the top level); a Viewer gets a read-only editor.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { adminSuite, client, itemsOf, projectMember, shot, signedInContext, unique, until } from './lib.mjs';
+
+const suite = adminSuite();
+
+const paragraph = (text) => ({ type: 'paragraph', content: [{ type: 'text', text, styles: {} }] });
+/** The texts of a document's top-level blocks. */
+const texts = (content) => (content ?? []).map((b) => (b.content ?? []).map((r) => r.text ?? '').join(''));
+
+/** Opens the document and waits until its editor is connected and has the content. */
+async function openDoc(browser, session, project, doc, options) {
+  const page = await (await signedInContext(browser, session, options)).newPage();
+  await page.goto(`/projects/${project.id}/docs/${doc.id}`);
+  await page.locator('[data-testid="doc-connection"][data-state="live"]').waitFor();
+  await page.locator('[data-testid="doc-content"] .bn-editor').waitFor();
+  return page;
+}
+
+/** The editor's text, block by block. */
+const editorText = (page) => page.locator('[data-testid="doc-content"] .bn-editor').innerText();
+
+/** Puts the caret at the end of the block holding `text` (a click, as a person would). */
+async function clickEnd(page, text) {
+  const block = page.locator('[data-testid="doc-content"] .bn-inline-content', { hasText: text });
+  await block.click();
+  await page.keyboard.press('End');
+}
+
+test('two editors type at once, see each other live, a REST edit arrives, a version is restored, comments appear', async () => {
+  const api = client(suite.session);
+  const project = await api.post('/projects', { name: unique('Docs Live') });
+  const ada = await projectMember(api, project, 'Editor', 'Ada Editor');
+  const bob = await projectMember(api, project, 'Editor', 'Bob Editor');
+  const doc = await api.post(`/projects/${project.id}/docs`, { title: 'Draft plan', content: [paragraph('Ada writes here.'), paragraph('Bob writes here.')] });
+  // A REST edit keeps the state before it as version 1 (the server keeps no snapshot before
+  // live edits yet).
+  await api.patch(`/projects/${project.id}/docs/${doc.id}`, { title: 'Launch plan' });
+
+  const a = await openDoc(suite.browser, ada.session, project, doc);
+  const b = await openDoc(suite.browser, bob.session, project, doc);
+  // Each sees the other in the "who is here" list.
+  await a.locator('[data-testid="doc-here"] li[data-name="Bob Editor"]').waitFor();
+  await b.locator('[data-testid="doc-here"] li[data-name="Ada Editor"]').waitFor();
+
+  // Both type at the same time, each into their own line.
+  await clickEnd(a, 'Ada writes here.');
+  await clickEnd(b, 'Bob writes here.');
+  await Promise.all([a.keyboard.type(' Ada typed this live.', { delay: 25 }), b.keyboard.type(' Bob typed this live.', { delay: 25 })]);
+  for (const page of [a, b]) {
+    await until(async () => {
+      const t = await editorText(page);
+      return t.includes('Ada writes here. Ada typed this live.') && t.includes('Bob writes here. Bob typed this live.');
+    }, 'both lines in both browsers');
+  }
+  // Each sees the other's collaboration cursor, labelled with the other's name.
+  await a.locator('.bn-collaboration-cursor__label', { hasText: 'Bob Editor' }).waitFor({ state: 'attached' });
+  await b.locator('.bn-collaboration-cursor__label', { hasText: 'Ada Editor' }).waitFor({ state: 'attached' });
+  assert.equal(await a.locator('.bn-collaboration-cursor__label', { hasText: 'Ada Editor' }).count(), 0, 'no cursor of one\'s own');
+  // The server has both.
+  await until(async () => {
+    const t = texts((await api.get(`/projects/${project.id}/docs/${doc.id}`)).content);
+    return t[0] === 'Ada writes here. Ada typed this live.' && t[1] === 'Bob writes here. Bob typed this live.';
+  }, 'the server to hold both edits');
+
+  // A third person (the administrator) edits over REST: both browsers show it.
+  const current = await api.get(`/projects/${project.id}/docs/${doc.id}`);
+  await api.patch(`/projects/${project.id}/docs/${doc.id}`, { content: [...current.content, paragraph('Added over REST.')] });
+  for (const page of [a, b]) await until(async () => (await editorText(page)).includes('Added over REST.'), 'the REST edit in the editor');
+
+  // A renames the document; B's title follows.
+  await a.getByLabel('Title').fill('Launch plan v2');
+  await a.getByLabel('Title').press('Enter');
+  await until(async () => (await b.getByLabel('Title').inputValue()) === 'Launch plan v2', "B's title to follow");
+  await b.locator('[data-testid="doc-item"][data-title="Launch plan v2"]').waitFor();
+
+  // A comments; B sees it arrive, without Edit or Delete on it.
+  await a.getByRole('textbox', { name: 'Comment', exact: true }).fill(`Ready for review @${bob.user.username}`);
+  await a.getByRole('button', { name: 'Comment', exact: true }).click();
+  const bobsView = b.getByTestId('doc-feed').getByTestId('comment').filter({ hasText: 'Ready for review' });
+  await bobsView.waitFor();
+  await bobsView.locator('.mention', { hasText: `@${bob.user.username}` }).waitFor();
+  const commentOnB = b.getByTestId('doc-feed').locator('.feed-item.is-comment');
+  assert.equal(await commentOnB.getByRole('button', { name: 'Edit' }).count(), 0, 'no Edit on someone else\'s comment');
+  // A edits it; B sees the new text.
+  const commentOnA = a.getByTestId('doc-feed').locator('.feed-item.is-comment');
+  await commentOnA.getByRole('button', { name: 'Edit' }).click();
+  await a.getByLabel('Edit comment').fill('Ready for review now');
+  await a.getByRole('button', { name: 'Save' }).click();
+  await b.getByTestId('doc-feed').getByTestId('comment').filter({ hasText: 'Ready for review now' }).waitFor();
+  await a.getByTestId('doc-feed').getByText('created the document').waitFor();
+
+  // A screenshot of A's screen while B moves: B's cursor label shows.
+  await clickEnd(b, 'Added over REST.');
+  await b.keyboard.type(' And more.', { delay: 25 });
+  await a.locator('.bn-collaboration-cursor__base[data-active] .bn-collaboration-cursor__label', { hasText: 'Bob Editor' }).waitFor();
+  await shot(a, 'docs');
+
+  // B restores version 1 (the state before the first edit) from the history panel.
+  await b.getByRole('tab', { name: 'History' }).click();
+  const history = b.getByTestId('doc-history');
+  await history.locator('[data-testid="snapshot"][data-number="1"]').waitFor();
+  await history.getByRole('button', { name: 'Version 1' }).click();
+  const view = history.getByTestId('snapshot-view');
+  await view.getByText('Ada writes here.').waitFor();
+  assert.equal(await view.getByText('Ada typed this live.').count(), 0, 'version 1 is the content before the edits');
+  b.once('dialog', (dialog) => {
+    assert.match(dialog.message(), /^Restore version 1 of "Launch plan v2"\?/);
+    void dialog.accept();
+  });
+  await view.getByRole('button', { name: 'Restore this version' }).click();
+  for (const page of [a, b]) {
+    await until(async () => {
+      const t = await editorText(page);
+      return t.includes('Ada writes here.') && !t.includes('typed this live') && !t.includes('Added over REST.');
+    }, 'the restored content in both browsers');
+    await until(async () => (await page.getByLabel('Title').inputValue()) === 'Draft plan', 'the restored title');
+  }
+  assert.deepEqual(texts((await api.get(`/projects/${project.id}/docs/${doc.id}`)).content), ['Ada writes here.', 'Bob writes here.']);
+  // The restored-over state is a version of its own, and the feed says what happened.
+  await history.locator('[data-testid="snapshot"][data-number="2"]').waitFor();
+  await b.getByRole('tab', { name: 'Comments & activity' }).click();
+  await b.getByTestId('doc-feed').getByText('restored version 1').waitFor();
+
+  // A deletes the comment; it goes in both.
+  a.once('dialog', (dialog) => void dialog.accept());
+  await commentOnA.getByRole('button', { name: 'Delete comment' }).click();
+  await b.getByTestId('doc-feed').getByTestId('comment').waitFor({ state: 'detached' });
+
+  await a.context().close();
+  await b.context().close();
+});
+
+test('folders: create, rename, move and delete, live in a second browser; documents move between folders', async () => {
+  const api = client(suite.session);
+  const project = await api.post('/projects', { name: unique('Docs Folders') });
+  const P = `/projects/${project.id}`;
+  const a = await (await signedInContext(suite.browser, suite.session)).newPage();
+  const b = await (await signedInContext(suite.browser, suite.session)).newPage();
+  for (const page of [a, b]) {
+    await page.goto(`${P}/docs`);
+    await page.getByTestId('doc-tree').getByText('No documents yet.').waitFor();
+  }
+  const tree = (page) => page.getByTestId('doc-tree');
+  const folder = (page, name) => tree(page).locator(`[data-testid="doc-folder"][data-name="${name}"]`);
+  const dialog = (page, name) => page.getByRole('dialog', { name });
+
+  // Two folders, the second inside the first.
+  await tree(a).getByRole('button', { name: 'New folder' }).click();
+  await dialog(a, 'New folder').getByLabel('Name').fill('Specs');
+  await dialog(a, 'New folder').getByRole('button', { name: 'Create folder' }).click();
+  await folder(a, 'Specs').waitFor();
+  await folder(b, 'Specs').waitFor();
+  await tree(a).getByRole('button', { name: 'New folder' }).click();
+  await dialog(a, 'New folder').getByLabel('Name').fill('API');
+  assert.equal(await dialog(a, 'New folder').getByLabel('Inside').inputValue(), itemsOf(await api.get(`${P}/docs/folders`))[0].id, 'inside the current folder');
+  await dialog(a, 'New folder').getByRole('button', { name: 'Create folder' }).click();
+  await folder(a, 'API').waitFor();
+  let folders = itemsOf(await api.get(`${P}/docs/folders`));
+  const specs = folders.find((f) => f.name === 'Specs');
+  assert.equal(folders.find((f) => f.name === 'API').parent_id, specs.id);
+
+  // Rename API, then move it to the top level.
+  await tree(a).getByRole('button', { name: 'Rename folder API' }).click();
+  await dialog(a, 'Rename folder API').getByLabel('Name').fill('Interfaces');
+  await dialog(a, 'Rename folder API').getByRole('button', { name: 'Rename' }).click();
+  await folder(a, 'Interfaces').waitFor();
+  await tree(a).getByRole('button', { name: 'Move folder Interfaces' }).click();
+  await dialog(a, 'Move folder Interfaces').getByLabel('Move into').selectOption({ label: 'Top level' });
+  await dialog(a, 'Move folder Interfaces').getByRole('button', { name: 'Move' }).click();
+  await until(async () => !itemsOf(await api.get(`${P}/docs/folders`)).find((f) => f.name === 'Interfaces')?.parent_id, 'Interfaces at the top level');
+  await tree(b).locator('.doc-tree-list > [data-testid="doc-folder"][data-name="Interfaces"]').waitFor();
+
+  // A document in Specs, then moved to Interfaces with the folder picker.
+  await folder(a, 'Specs').locator('.doc-folder-toggle').first().click();
+  await tree(a).getByRole('button', { name: 'New document' }).click();
+  await dialog(a, 'New document').getByLabel('Title').fill('Protocol notes');
+  assert.equal(await dialog(a, 'New document').getByLabel('Folder').inputValue(), specs.id, 'in the current folder');
+  await dialog(a, 'New document').getByRole('button', { name: 'Create document' }).click();
+  await a.getByTestId('doc-page').getByLabel('Title').waitFor();
+  assert.equal(await a.getByLabel('Title').inputValue(), 'Protocol notes');
+  await folder(b, 'Specs').locator('.doc-folder-toggle').first().click();
+  await folder(b, 'Specs').locator('[data-testid="doc-item"][data-title="Protocol notes"]').waitFor();
+  const doc = itemsOf(await api.get(`${P}/docs`)).find((d) => d.title === 'Protocol notes');
+  assert.equal(doc.folder_id, specs.id);
+  const interfaces = itemsOf(await api.get(`${P}/docs/folders`)).find((f) => f.name === 'Interfaces');
+  await a.getByTestId('doc-page').getByLabel('Folder').selectOption({ label: 'Interfaces' });
+  await until(async () => (await api.get(`${P}/docs/${doc.id}`)).folder_id === interfaces.id, 'the document moved');
+  await a.getByTestId('doc-feed').getByText('moved it from "Specs" to "Interfaces"').waitFor();
+
+  // Deleting Interfaces names the document that goes to the top level.
+  await folder(a, 'Interfaces').locator('.doc-folder-toggle').first().click();
+  await folder(a, 'Interfaces').locator('.doc-folder-toggle').first().click();
+  a.once('dialog', (d) => {
+    assert.equal(d.message(), 'Delete the folder "Interfaces"? Its documents move to the top level: Protocol notes.');
+    void d.accept();
+  });
+  await tree(a).getByRole('button', { name: 'Delete folder Interfaces' }).click();
+  for (const page of [a, b]) {
+    await folder(page, 'Interfaces').waitFor({ state: 'detached' });
+    await tree(page).locator('.doc-tree-list > [data-testid="doc-item"][data-title="Protocol notes"]').waitFor();
+  }
+  folders = itemsOf(await api.get(`${P}/docs/folders`));
+  assert.deepEqual(folders.map((f) => f.name), ['Specs']);
+  assert.equal((await api.get(`${P}/docs/${doc.id}`)).folder_id, undefined);
+
+  // Deleting the document.
+  a.once('dialog', (d) => void d.accept());
+  await a.getByRole('button', { name: 'Delete document' }).click();
+  await until(async () => new URL(a.url()).pathname === `${P}/docs`, 'back to the list');
+  await tree(b).locator('[data-testid="doc-item"][data-title="Protocol notes"]').waitFor({ state: 'detached' });
+  await a.context().close();
+  await b.context().close();
+});
+
+test('a viewer reads a document live in a read-only editor', async () => {
+  const api = client(suite.session);
+  const project = await api.post('/projects', { name: unique('Docs Viewer') });
+  const viewer = await projectMember(api, project, 'Viewer', 'Vera Viewer');
+  const doc = await api.post(`/projects/${project.id}/docs`, { title: 'Handbook', content: [paragraph('Read me.')] });
+  const page = await openDoc(suite.browser, viewer.session, project, doc);
+  const editor = page.locator('[data-testid="doc-content"] .bn-editor');
+  assert.equal(await editor.getAttribute('contenteditable'), 'false', 'the editor is read-only');
+  await page.getByText('Read only').waitFor();
+  assert.ok(await page.getByLabel('Title').isDisabled(), 'the title is read-only');
+  for (const name of ['New document', 'New folder', 'Delete document']) {
+    assert.equal(await page.getByRole('button', { name }).count(), 0, `no ${name}`);
+  }
+  // Typing changes nothing.
+  await editor.click();
+  await page.keyboard.type('Viewer text');
+  await page.waitForTimeout(500);
+  assert.ok(!(await editorText(page)).includes('Viewer text'));
+  // Edits by others still arrive.
+  await api.patch(`/projects/${project.id}/docs/${doc.id}`, { content: [paragraph('Read me.'), paragraph('Updated by the admin.')] });
+  await until(async () => (await editorText(page)).includes('Updated by the admin.'), 'the edit to arrive');
+  assert.deepEqual(texts((await api.get(`/projects/${project.id}/docs/${doc.id}`)).content), ['Read me.', 'Updated by the admin.']);
+  // No Restore in the history.
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page.getByTestId('doc-history').getByRole('button', { name: 'Version 1' }).click();
+  await page.getByTestId('snapshot-view').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Restore this version' }).count(), 0, 'no Restore');
+  await page.locator('[data-testid="doc-connection"][data-state="live"]').waitFor();
+  await page.context().close();
+});

@@ -1,0 +1,197 @@
+// A document's content, edited live: a Yjs document kept in sync with the server over the
+// y-websocket protocol at /ws/docs/{docId} (the access_token cookie authenticates: the same
+// origin, so the provider needs no token), bound to BlockNote's collaboration fragment
+// `document-store`. Other people's cursors and selections are BlockNote's (named and coloured
+// from the provider's awareness, where the server writes each person's name); above the editor,
+// who is here and the connection's state. Loaded lazily: BlockNote is most of the bundle.
+
+import { useEffect, useMemo, useState } from 'react';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { useCreateBlockNote } from '@blocknote/react';
+import { BlockNoteView } from '@blocknote/mantine';
+import '@blocknote/core/fonts/inter.css';
+import '@blocknote/mantine/style.css';
+import { refreshSession } from '../../api/client';
+import { useTheme } from '../../theme';
+import { initials } from '../ProjectLayout';
+import { docSchema } from './schema';
+
+/** The Yjs fragment BlockNote's collaboration binds (the server reads and writes the same). */
+const FRAGMENT = 'document-store';
+
+/** What the server's close codes mean to the person editing (README, "Live documents"). */
+const CLOSED: Record<number, string> = {
+  4401: 'Your session has ended. Sign in again to keep editing.',
+  4403: 'You no longer have access to this document.',
+  4404: 'This document has been deleted.',
+  4413: 'This document is too large to take more edits.',
+  4429: 'Too many people have this document open. Try again in a moment.',
+};
+
+/** One colour per person, the same in every browser (cursors and the "who is here" list). */
+const COLORS = ['#e11d48', '#ea580c', '#ca8a04', '#16a34a', '#0d9488', '#0284c7', '#4f46e5', '#9333ea', '#c026d3', '#64748b'];
+export function colorFor(id: string): string {
+  let h = 0;
+  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return COLORS[h % COLORS.length];
+}
+
+export interface Me {
+  id: string;
+  name: string;
+}
+
+type Status = 'connecting' | 'connected' | 'disconnected';
+
+/** A person in the document: the server-set `user.id` (one entry however many tabs). */
+interface Here {
+  id: string;
+  name: string;
+  color: string;
+  me: boolean;
+}
+
+interface Session {
+  ydoc: Y.Doc;
+  provider: WebsocketProvider;
+}
+
+export default function DocEditor({ docId, editable, me }: { docId: string; editable: boolean; me: Me }) {
+  const [session, setSession] = useState<Session | null>(null);
+  const [status, setStatus] = useState<Status>('connecting');
+  const [synced, setSynced] = useState(false);
+  const [closed, setClosed] = useState<{ code: number; reason: string } | null>(null);
+  const [here, setHere] = useState<Here[]>([]);
+
+  useEffect(() => {
+    const ydoc = new Y.Doc();
+    const origin = window.location.origin.replace(/^http/, 'ws');
+    // No BroadcastChannel between tabs: every update goes through the server, which commits it
+    // before anyone else sees it (and refuses a reader's).
+    const provider = new WebsocketProvider(`${origin}/ws/docs`, docId, ydoc, { disableBc: true });
+    let refreshedAt = 0;
+    // An expired or missing access token: refresh it once (at most every 30 s), then reconnect.
+    const signInAgain = async () => {
+      if (Date.now() - refreshedAt < 30_000) return false;
+      refreshedAt = Date.now();
+      provider.disconnect();
+      const ok = await refreshSession();
+      if (ok) {
+        setClosed(null);
+        provider.connect();
+      }
+      return ok;
+    };
+    provider.on('status', ({ status }) => setStatus(status));
+    provider.on('sync', (s: boolean) => setSynced(s));
+    provider.on('connection-close', (event) => {
+      setSynced(false);
+      // 4001: the credential expired while connected (checked every SOCKET_RECHECK).
+      if (event?.code === 4001) void signInAgain();
+    });
+    // A 44xx close is final for the provider: it does not reconnect by itself.
+    provider.on('closed', (event) => {
+      if (event.code === 4401) {
+        void signInAgain().then((ok) => ok || setClosed(event));
+        return;
+      }
+      setClosed(event);
+    });
+    const onAwareness = () => {
+      const byUser = new Map<string, Here>();
+      for (const [client, state] of provider.awareness.getStates()) {
+        const user = (state as { user?: { id?: string; name?: string; color?: string } }).user;
+        if (!user?.name) continue;
+        const mine = client === ydoc.clientID;
+        const id = mine ? me.id : user.id ?? `client-${client}`;
+        if (byUser.get(id)?.me) continue;
+        byUser.set(id, { id, name: mine ? me.name : user.name, color: user.color ?? colorFor(id), me: mine });
+      }
+      setHere([...byUser.values()].sort((a, b) => Number(b.me) - Number(a.me) || a.name.localeCompare(b.name)));
+    };
+    provider.awareness.on('change', onAwareness);
+    setSession({ ydoc, provider });
+    return () => {
+      provider.awareness.off('change', onAwareness);
+      provider.destroy();
+      ydoc.destroy();
+      setSession(null);
+      setStatus('connecting');
+      setSynced(false);
+      setClosed(null);
+      setHere([]);
+    };
+  }, [docId, me.id, me.name]);
+
+  const state = closed ? 'closed' : status === 'connected' && synced ? 'live' : status === 'connected' ? 'syncing' : status;
+  const label: Record<string, string> = {
+    live: 'Live',
+    syncing: 'Loading…',
+    connecting: 'Connecting…',
+    disconnected: 'Reconnecting…',
+    closed: 'Not connected',
+  };
+  return (
+    <div className="doc-editor">
+      <div className="doc-editor-bar">
+        <span className="doc-connection" data-testid="doc-connection" data-state={state} role="status">
+          <span className={`live-dot ${state === 'live' ? 'on' : 'off'}`} aria-hidden="true" />
+          {label[state]}
+        </span>
+        {!editable && <span className="pill">Read only</span>}
+        <ul className="doc-here" data-testid="doc-here" aria-label="Who is here">
+          {here.map((h) => (
+            <li key={h.id} data-name={h.name} title={h.me ? `${h.name} (you)` : h.name}>
+              <span className="avatar small" style={{ background: h.color, color: '#fff' }} aria-hidden="true">
+                {initials(h.name)}
+              </span>
+              <span className="doc-here-name">{h.me ? `${h.name} (you)` : h.name}</span>
+            </li>
+          ))}
+        </ul>
+      </div>
+      {closed && (
+        <div className="error-box" role="alert" data-testid="doc-closed">
+          <span>{CLOSED[closed.code] ?? `The connection was closed (${closed.code}${closed.reason ? `: ${closed.reason}` : ''}).`}</span>
+          {closed.code === 4429 && session && (
+            <button
+              className="btn small"
+              onClick={() => {
+                setClosed(null);
+                session.provider.connect();
+              }}
+            >
+              Retry
+            </button>
+          )}
+        </div>
+      )}
+      {session && <CollaborativeEditor key={docId} session={session} editable={editable && !closed} me={me} />}
+    </div>
+  );
+}
+
+function CollaborativeEditor({ session, editable, me }: { session: Session; editable: boolean; me: Me }) {
+  const user = useMemo(() => ({ name: me.name, color: colorFor(me.id) }), [me.id, me.name]);
+  // No uploadFile: files in documents are not stored yet, so BlockNote offers links only.
+  const editor = useCreateBlockNote(
+    {
+      schema: docSchema,
+      collaboration: {
+        provider: session.provider,
+        fragment: session.ydoc.getXmlFragment(FRAGMENT),
+        user,
+        showCursorLabels: 'activity',
+      },
+      domAttributes: { editor: { 'aria-label': 'Document content' } },
+    },
+    [session, user],
+  );
+  const theme = useTheme().effective;
+  return (
+    <div className="rich-text doc-content" data-testid="doc-content">
+      <BlockNoteView editor={editor} editable={editable} theme={theme} />
+    </div>
+  );
+}
