@@ -1,4 +1,4 @@
-// Accessibility: axe-core on every screen (0 critical, 0 serious), the task drawer as a dialog,
+// Accessibility: axe-core on every screen (0 critical, 0 serious; documents too), the task drawer as a dialog,
 // table rows reached and opened with the keyboard, @mentions picked with the keyboard by full
 // name, the activity feed naming sprints.
 
@@ -12,6 +12,13 @@ test('axe finds no critical or serious violation on any screen', async () => {
   const api = client(suite.session);
   const { project, tasks } = await projectWithTasks(api, unique('Axe Test'), ['Check me', 'And me']);
   await api.post(`/projects/${project.id}/sprints`, { name: 'Axe sprint' });
+  const folder = await api.post(`/projects/${project.id}/docs/folders`, { name: 'Axe folder' });
+  const doc = await api.post(`/projects/${project.id}/docs`, {
+    title: 'Axe doc',
+    folder_id: folder.id,
+    content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Checked by axe.', styles: {} }] }],
+  });
+  await api.post(`/projects/${project.id}/docs/${doc.id}/comments`, { content: { text: 'A comment' } });
   const P = `/projects/${project.id}`;
   const failures = [];
   for (const colorScheme of ['light', 'dark']) {
@@ -25,6 +32,8 @@ test('axe finds no critical or serious violation on any screen', async () => {
       [`${P}/timeline`, () => page.waitForLoadState('networkidle')],
       [`${P}/agents`, () => page.waitForLoadState('networkidle')],
       [`${P}/settings`, () => page.getByRole('heading', { name: 'Statuses' }).waitFor()],
+      [`${P}/docs`, () => page.getByTestId('doc-tree').getByText('Axe folder').waitFor()],
+      [`${P}/docs/${doc.id}`, () => page.locator('[data-testid="doc-connection"][data-state="live"]').waitFor()],
       ['/notifications', () => page.getByRole('heading', { name: 'Notifications' }).waitFor()],
       ['/api-keys', () => page.waitForLoadState('networkidle')],
       ['/admin', () => page.getByTestId('admin-users').getByText('@admin').waitFor()],

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSuite, client, itemsOf, projectMember, shot, signedInContext, unique, until } from './lib.mjs';
+import { adminSuite, axeViolations, client, itemsOf, projectMember, shot, signedInContext, unique, until } from './lib.mjs';
 
 const suite = adminSuite();
 
@@ -227,6 +227,7 @@ test('a viewer reads a document live in a read-only editor', async () => {
   const editor = page.locator('[data-testid="doc-content"] .bn-editor');
   assert.equal(await editor.getAttribute('contenteditable'), 'false', 'the editor is read-only');
   await page.getByText('Read only').waitFor();
+  assert.deepEqual(await axeViolations(page), [], 'the read-only page passes axe');
   assert.ok(await page.getByLabel('Title').isDisabled(), 'the title is read-only');
   for (const name of ['New document', 'New folder', 'Delete document']) {
     assert.equal(await page.getByRole('button', { name }).count(), 0, `no ${name}`);

@@ -20,6 +20,12 @@ for (const width of [390, 360]) {
     const api = client(suite.session);
     const { project, tasks } = await projectWithTasks(api, unique('Phone Test'), ['A task with a rather long title to wrap on a phone', 'Second']);
     await api.post(`/projects/${project.id}/sprints`, { name: 'Sprint one' });
+    const folder = await api.post(`/projects/${project.id}/docs/folders`, { name: 'A folder with a rather long name for a phone' });
+    const doc = await api.post(`/projects/${project.id}/docs`, {
+      title: 'A document with a rather long title to wrap on a phone',
+      folder_id: folder.id,
+      content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Read and written on a phone, with a line long enough to wrap.', styles: {} }] }],
+    });
     const context = await signedInContext(suite.browser, suite.session, { viewport: { width, height: 844 }, hasTouch: true, isMobile: true });
     const page = await context.newPage();
     const P = `/projects/${project.id}`;
@@ -31,6 +37,8 @@ for (const width of [390, 360]) {
       [`${P}/timeline`, () => page.waitForLoadState('networkidle')],
       [`${P}/agents`, () => page.waitForLoadState('networkidle')],
       [`${P}/settings`, () => page.getByRole('heading', { name: 'Statuses' }).waitFor()],
+      [`${P}/docs`, () => page.getByTestId('doc-tree').waitFor()],
+      [`${P}/docs/${doc.id}`, () => page.locator('[data-testid="doc-connection"][data-state="live"]').waitFor()],
       ['/notifications', () => page.getByRole('heading', { name: 'Notifications' }).waitFor()],
       ['/api-keys', () => page.waitForLoadState('networkidle')],
       ['/admin', () => page.getByTestId('admin-users').getByText('@admin').waitFor()],
@@ -39,6 +47,14 @@ for (const width of [390, 360]) {
       await page.goto(path);
       await ready();
       await assertFits(page, path);
+      if (path.includes('/docs/')) {
+        // The document's page folds the tree away; its toggle brings it back.
+        assert.equal(await page.getByTestId('doc-tree').isVisible(), false, 'the tree is folded');
+        if (width === 390) await shot(page, 'phone-doc');
+        await page.getByRole('button', { name: 'All documents' }).first().click();
+        await page.getByTestId('doc-tree').getByText('A folder with a rather long name for a phone').waitFor();
+        await assertFits(page, 'the document with its tree');
+      }
     }
 
     // The tabs do not wrap: one row that scrolls sideways.

@@ -29,8 +29,11 @@ const CLOSED: Record<number, string> = {
   4429: 'Too many people have this document open. Try again in a moment.',
 };
 
-/** One colour per person, the same in every browser (cursors and the "who is here" list). */
-const COLORS = ['#e11d48', '#ea580c', '#ca8a04', '#16a34a', '#0d9488', '#0284c7', '#4f46e5', '#9333ea', '#c026d3', '#64748b'];
+/**
+ * One colour per person, the same in every browser (cursors and the "who is here" list); each
+ * dark enough for white text (4.5:1), which BlockNote's cursor label then uses too.
+ */
+const COLORS = ['#be123c', '#c2410c', '#a16207', '#15803d', '#0f766e', '#0369a1', '#4338ca', '#7e22ce', '#a21caf', '#475569'];
 export function colorFor(id: string): string {
   let h = 0;
   for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
