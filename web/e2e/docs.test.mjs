@@ -80,7 +80,12 @@ test('two editors type at once, see each other live, a REST edit arrives, a vers
   await b.locator('[data-testid="doc-item"][data-title="Launch plan v2"]').waitFor();
 
   // A comments; B sees it arrive, without Edit or Delete on it.
-  await a.getByRole('textbox', { name: 'Comment', exact: true }).fill(`Ready for review @${bob.user.username}`);
+  // @ and a word of Bob's name suggest him; Enter picks him.
+  const box = a.getByRole('combobox', { name: 'Comment', exact: true });
+  await box.fill('Ready for review @bob');
+  await a.getByRole('listbox', { name: 'Mention' }).getByRole('option', { name: /Bob Editor/ }).waitFor();
+  await box.press('Enter');
+  assert.equal(await box.inputValue(), `Ready for review @${bob.user.username} `);
   await a.getByRole('button', { name: 'Comment', exact: true }).click();
   const bobsView = b.getByTestId('doc-feed').getByTestId('comment').filter({ hasText: 'Ready for review' });
   await bobsView.waitFor();

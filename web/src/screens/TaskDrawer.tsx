@@ -25,6 +25,7 @@ import type { Activity, CustomField, Member, Project, Task } from '../api/types'
 import { commentDoc, docText, type Mentionable } from '../components/blocks';
 import { BlockView } from '../components/BlockView';
 import { ErrorBoundary } from '../components/ErrorBoundary';
+import { MentionInput } from '../components/MentionInput';
 import { useRun } from '../components/run';
 import { Busy, ErrorBox, Options, Spinner, fmtBytes, fmtDate, fmtTime } from '../components/ui';
 import { usePresence, useRealtime } from '../realtime/context';
@@ -681,21 +682,8 @@ function Comments({
     return list;
   }, [members, agents.data]);
 
-  // Suggestions match the handle or any word of the full name; arrows choose, Enter or Tab picks.
-  const query = /@([A-Za-z0-9._-]*)$/.exec(text)?.[1];
-  const suggestions = useMemo(() => {
-    if (query === undefined) return [];
-    const q = query.toLowerCase();
-    return people
-      .filter((p) => p.name.toLowerCase().startsWith(q) || p.label.toLowerCase().split(/\s+/).some((w) => w.startsWith(q)) || p.label.toLowerCase().startsWith(q))
-      .slice(0, 6);
-  }, [people, query]);
-  const [active, setActive] = useState(0);
-  useEffect(() => setActive(0), [query]);
-  const pick = (p: Mentionable) => setText(text.replace(/@([A-Za-z0-9._-]*)$/, `@${p.name} `));
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
+  function submit(e?: FormEvent) {
+    e?.preventDefault();
     if (!text.trim()) return;
     run('comment', async () => {
       await api.post(`/projects/${project}/tasks/${task.id}/activities/comments`, { content: commentDoc(text.trim(), people) });
@@ -718,52 +706,14 @@ function Comments({
         ))}
       </ol>
       <form onSubmit={submit} className="comment-form">
-        <textarea
-          aria-label="Comment"
+        <MentionInput
+          label="Comment"
           placeholder="Write a comment… use @ to mention someone"
           value={text}
-          rows={3}
-          onChange={(e) => setText(e.target.value)}
-          role="combobox"
-          aria-expanded={suggestions.length > 0}
-          aria-controls="mention-suggestions"
-          aria-autocomplete="list"
-          aria-activedescendant={suggestions[active] ? `mention-${suggestions[active].id}` : undefined}
-          onKeyDown={(e) => {
-            if (suggestions.length > 0) {
-              if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-                e.preventDefault();
-                setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
-                return;
-              }
-              if ((e.key === 'Enter' && !e.metaKey && !e.ctrlKey) || e.key === 'Tab') {
-                e.preventDefault();
-                pick(suggestions[Math.min(active, suggestions.length - 1)]);
-                return;
-              }
-            }
-            if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) submit(e as unknown as FormEvent);
-          }}
+          onChange={setText}
+          people={people}
+          onSubmit={() => submit()}
         />
-        {suggestions.length > 0 && (
-          <div className="suggestions" role="listbox" aria-label="Mention" id="mention-suggestions">
-            {suggestions.map((p, i) => (
-              <button
-                type="button"
-                key={p.id}
-                id={`mention-${p.id}`}
-                role="option"
-                aria-selected={i === active}
-                className={i === active ? 'active' : ''}
-                onMouseDown={(e) => e.preventDefault()}
-                onClick={() => pick(p)}
-              >
-                {p.agent ? <span className="bot">AI</span> : null}
-                {p.label} <span className="muted">@{p.name}</span>
-              </button>
-            ))}
-          </div>
-        )}
         <ErrorBox error={error} />
         <Busy busy={busy !== null} className="btn primary" type="submit" disabled={!text.trim()}>
           Comment

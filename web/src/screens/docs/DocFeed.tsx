@@ -1,5 +1,5 @@
 // A document's comments among its activity (created, renamed, edited, moved, restored), oldest
-// first; people comment (an @username becomes a mention, which notifies them) and edit or
+// first; people comment (@ suggests members; a mention notifies them) and edit or
 // delete their own comments. `doc.*` events keep the feed current (realtime/socket.ts).
 
 import { useMemo, useState, type FormEvent } from 'react';
@@ -9,6 +9,7 @@ import { keys, useDocActivities, useDocSnapshots, useMembers, useReporterId } fr
 import type { DocActivity, DocSnapshot, DocSummary, Member } from '../../api/types';
 import { commentDoc, docText, type Mentionable } from '../../components/blocks';
 import { BlockView } from '../../components/BlockView';
+import { MentionInput } from '../../components/MentionInput';
 import { useRun } from '../../components/run';
 import { Busy, ErrorBox, Spinner, fmtTime } from '../../components/ui';
 import { folderPath, type Tree } from './folders';
@@ -30,8 +31,8 @@ export function DocFeed({ project, doc, tree }: { project: string; doc: DocSumma
     [members.data],
   );
 
-  function submit(e: FormEvent) {
-    e.preventDefault();
+  function submit(e?: FormEvent) {
+    e?.preventDefault();
     if (!text.trim()) return;
     void run('comment', () => api.post(comments, { content: commentDoc(text.trim(), people) })).then((ok) => ok && setText(''));
   }
@@ -59,14 +60,7 @@ export function DocFeed({ project, doc, tree }: { project: string; doc: DocSumma
         ))}
       </ol>
       <form onSubmit={submit} className="comment-form">
-        <textarea
-          aria-label="Comment"
-          placeholder="Write a comment… @username mentions someone"
-          value={text}
-          rows={3}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={(e) => e.key === 'Enter' && (e.metaKey || e.ctrlKey) && submit(e as unknown as FormEvent)}
-        />
+        <MentionInput label="Comment" placeholder="Write a comment… use @ to mention someone" value={text} onChange={setText} people={people} onSubmit={() => submit()} />
         <ErrorBox error={error} />
         <Busy busy={busy !== null} className="btn primary" type="submit" disabled={!text.trim()}>
           Comment
@@ -100,8 +94,8 @@ function FeedItem({
   const actor = a.actor_name || a.actor_username || (a.actor_id ? memberById.get(a.actor_id)?.full_name : '') || 'Someone';
   const isComment = a.activity_type === 'comment';
 
-  function save(e: FormEvent) {
-    e.preventDefault();
+  function save(e?: FormEvent) {
+    e?.preventDefault();
     if (editing === null || !editing.trim()) return;
     void run('edit', () => api.patch(url, { content: commentDoc(editing.trim(), people) })).then((ok) => ok && setEditing(null));
   }
@@ -127,7 +121,7 @@ function FeedItem({
       </div>
       {isComment && editing !== null ? (
         <form className="comment-form" onSubmit={save}>
-          <textarea aria-label="Edit comment" value={editing} rows={3} onChange={(e) => setEditing(e.target.value)} autoFocus />
+          <MentionInput label="Edit comment" value={editing} onChange={setEditing} people={people} onSubmit={() => save()} autoFocus />
           <div className="actions">
             <button type="button" className="btn small" onClick={() => setEditing(null)}>
               Cancel
