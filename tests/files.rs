@@ -1,6 +1,6 @@
-//! Task attachments through Paca's presigned flow, on the embedded blob store and on an
-//! S3-compatible server (moto): a plain HTTP client PUTs to the URLs the API hands out, as a
-//! browser does.
+//! Task attachments and documents' files through Paca's presigned flow, on the embedded blob
+//! store and on an S3-compatible server (moto): a plain HTTP client PUTs to the URLs the API
+//! hands out, as a browser does.
 
 mod common;
 
@@ -968,7 +968,181 @@ impl RawPut {
     }
 }
 
+/// A document's files: Paca's four routes, each checking the file is this document's; the
+/// objects go when a file is removed or its document deleted.
+async fn document_files(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let (p, t) = task(&admin, "Doc files").await;
+    let doc = |title: &str| {
+        let admin = &admin;
+        let p = &p;
+        let title = title.to_owned();
+        async move {
+            let r = admin.post(&at(p, "/docs"), &json!({"title": title})).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.data()["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let (d1, d2) = (doc("Spec").await, doc("Notes").await);
+    let files = |d: &str, rest: &str| at(&p, &format!("/docs/{d}/files{rest}"));
+    let data = bytes(3000, 9);
+    let session = admin
+        .post(
+            &files(&d1, "/initiate-upload"),
+            &json!({"file_name": "diagram.png", "content_type": "image/png", "file_size": data.len()}),
+        )
+        .await;
+    assert_eq!(session.status, 201, "{}", session.body);
+    let file_id = session.data()["file_id"]
+        .as_str()
+        .expect("file id")
+        .to_owned();
+    let url = session.data()["upload_url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    assert!(url.contains(&format!("/docs/{d1}/")), "{url}");
+    assert_eq!(put(&url, data.clone()).await.status(), 200);
+    // Another document, or a task, cannot complete it.
+    let r = admin
+        .post(
+            &files(&d2, "/complete-upload"),
+            &json!({"file_id": file_id}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (404, "FILE_NOT_FOUND".to_owned()),
+        "{}",
+        r.body
+    );
+    let r = admin
+        .post(
+            &attachments(&p, &t, "/complete-upload"),
+            &json!({"file_id": file_id}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (404, "FILE_NOT_FOUND".to_owned()),
+        "{}",
+        r.body
+    );
+    let done = admin
+        .post(
+            &files(&d1, "/complete-upload"),
+            &json!({"file_id": file_id}),
+        )
+        .await;
+    assert_eq!(done.status, 201, "{}", done.body);
+    let file = done.data().clone();
+    assert_eq!(
+        (
+            file["id"].as_str(),
+            file["file_name"].as_str(),
+            file["content_type"].as_str(),
+            file["file_size"].as_u64()
+        ),
+        (
+            Some(file_id.as_str()),
+            Some("diagram.png"),
+            Some("image/png"),
+            Some(3000)
+        )
+    );
+    assert!(file["created_at"].is_string(), "{file}");
+
+    // Readers download; the bytes come back equal, shown inline (a safe type).
+    let (viewer, viewer_id) = s.user("dora", "USER").await;
+    common::add_member(&admin, &p, &viewer_id, "Viewer").await;
+    let r = viewer
+        .get(&files(&d1, &format!("/{file_id}/download-url")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = reqwest::get(r.data()["url"].as_str().expect("url"))
+        .await
+        .expect("GET");
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(got.bytes().await.expect("body").to_vec(), data);
+    for r in [
+        viewer
+            .post(
+                &files(&d1, "/initiate-upload"),
+                &json!({"file_name": "x.txt", "content_type": "text/plain", "file_size": 3}),
+            )
+            .await,
+        viewer.delete(&files(&d1, &format!("/{file_id}"))).await,
+    ] {
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+    let r = admin
+        .get(&files(&d2, &format!("/{file_id}/download-url")))
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (404, "FILE_NOT_FOUND".to_owned()),
+        "{}",
+        r.body
+    );
+    let r = admin.get(&files(&d1, "/nope/download-url")).await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (400, Some("invalid file id"))
+    );
+    let r = admin
+        .post(
+            &files(&uuid::Uuid::new_v4().to_string(), "/initiate-upload"),
+            &json!({"file_name": "x.txt", "content_type": "text/plain", "file_size": 3}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (404, "DOC_NOT_FOUND".to_owned()),
+        "{}",
+        r.body
+    );
+
+    // Removed: the object goes (after the commit, through the cleanup consumer).
+    until_stored(&s, 1).await;
+    let r = admin.delete(&files(&d1, &format!("/{file_id}"))).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    until_stored(&s, 0).await;
+    let r = admin
+        .get(&files(&d1, &format!("/{file_id}/download-url")))
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+
+    // A deleted document's files go with it.
+    for (i, d) in [&d1, &d2].into_iter().enumerate() {
+        let session = admin
+            .post(
+                &files(d, "/initiate-upload"),
+                &json!({"file_name": "a.txt", "content_type": "text/plain", "file_size": 10}),
+            )
+            .await;
+        let id = session.data()["file_id"].as_str().expect("id").to_owned();
+        put(
+            session.data()["upload_url"].as_str().expect("url"),
+            bytes(10, i as u8),
+        )
+        .await;
+        let r = admin
+            .post(&files(d, "/complete-upload"), &json!({"file_id": id}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    until_stored(&s, 2).await;
+    let r = admin.delete(&at(&p, &format!("/docs/{d1}"))).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    until_stored(&s, 1).await;
+}
+
 on_both_backends!(
+    document_files,
     concurrent_starts_respect_the_quota,
     expired_uploads_are_swept,
     review_findings_stay_fixed,

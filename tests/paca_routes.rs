@@ -76,23 +76,6 @@ const EXPECTED_GAPS: &[(&str, &str)] = &[
         "GET",
         "/api/v1/projects/{projectId}/tasks/{taskId}/workflows",
     ),
-    // Docs.
-    (
-        "POST",
-        "/api/v1/projects/{projectId}/docs/{docId}/files/initiate-upload",
-    ),
-    (
-        "POST",
-        "/api/v1/projects/{projectId}/docs/{docId}/files/complete-upload",
-    ),
-    (
-        "GET",
-        "/api/v1/projects/{projectId}/docs/{docId}/files/{fileId}/download-url",
-    ),
-    (
-        "DELETE",
-        "/api/v1/projects/{projectId}/docs/{docId}/files/{fileId}",
-    ),
     // Plugins: the proxy and administration.
     ("ANY", "/api/v1/plugins/{pluginId}/*"),
     ("GET", "/api/v1/admin/plugins/marketplace"),

@@ -9,13 +9,14 @@
 
 use crate::blob::{BlobError, BlobStore, CompletedPart, Serve};
 use crate::error::{Error, Result, codes};
-use crate::ids::{AttachmentId, FileId, ProjectId, TaskId};
+use crate::ids::{AttachmentId, DocumentId, FileId, ProjectId, TaskId};
 use crate::project::access::Caller;
 use crate::project::batch::Event;
-use crate::project::command::{AttachFile, DetachFile};
+use crate::project::command::{AttachDocFile, AttachFile, DetachDocFile, DetachFile};
+use crate::project::docs::{AuthorizeDocUpload, DocFileView, GetDocFile};
 use crate::project::events::EventKind;
 use crate::project::files::{
-    AttachmentView, AuthorizeUpload, GetAttachment, ListAttachments, PendingUpload,
+    AttachmentView, AuthorizeUpload, GetAttachment, ListAttachments, PendingUpload, UploadOwner,
 };
 use crate::project::registry::Projects;
 use crate::store::{Store, UploadLimit, UploadRoom};
@@ -138,19 +139,17 @@ impl Files {
         &self.blobs
     }
 
-    /// Starts an upload: the pending row, then the URLs to PUT the bytes to.
+    /// Starts an upload for a task or a document: the pending row, then the URLs to PUT the
+    /// bytes to.
     pub async fn initiate(
         &self,
         caller: &Caller,
         project: ProjectId,
-        task: TaskId,
+        owner: UploadOwner,
         new: NewUpload,
     ) -> Result<UploadSession> {
         let (file_name, content_type) = validate(&new)?;
-        let committed = self
-            .projects
-            .read(project, caller.clone(), AuthorizeUpload { task_id: task })
-            .await?;
+        let committed = self.authorize(caller, project, owner).await?;
         let size = u64::try_from(new.file_size).unwrap_or(0);
         let max = self.limits.max_bytes.min(PART_BYTES * MAX_PARTS);
         if size > max {
@@ -172,7 +171,10 @@ impl Files {
         }
         let now = crate::clock::now();
         let id = FileId::new();
-        let key = crate::project::files::storage_key(project, task, id);
+        let key = match owner {
+            UploadOwner::Task(task) => crate::project::files::storage_key(project, task, id),
+            UploadOwner::Document(doc) => crate::project::files::doc_storage_key(project, doc, id),
+        };
         let multipart = size >= PART_BYTES;
         let upload_id = if multipart {
             Some(self.blobs.create_multipart(&key, &content_type).await?)
@@ -182,7 +184,7 @@ impl Files {
         let upload = PendingUpload {
             id,
             project_id: project,
-            task_id: task,
+            owner,
             storage_key: key.clone(),
             file_name,
             content_type,
@@ -269,6 +271,28 @@ impl Files {
         Ok(session)
     }
 
+    /// The caller may add files to the task or document (live); the bytes the project's
+    /// files hold.
+    async fn authorize(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        owner: UploadOwner,
+    ) -> Result<i64> {
+        match owner {
+            UploadOwner::Task(task_id) => {
+                self.projects
+                    .read(project, caller.clone(), AuthorizeUpload { task_id })
+                    .await
+            }
+            UploadOwner::Document(document_id) => {
+                self.projects
+                    .read(project, caller.clone(), AuthorizeDocUpload { document_id })
+                    .await
+            }
+        }
+    }
+
     /// Attaches an uploaded file to its task once its bytes are in the store.
     pub async fn complete(
         &self,
@@ -277,12 +301,51 @@ impl Files {
         task: TaskId,
         done: Completion,
     ) -> Result<AttachmentView> {
-        // The caller may write the task before anything about the upload is told.
-        self.projects
-            .read(project, caller.clone(), AuthorizeUpload { task_id: task })
-            .await?;
+        self.complete_for(
+            caller,
+            project,
+            UploadOwner::Task(task),
+            done,
+            async |upload, quota| {
+                self.projects
+                    .command(project, caller.clone(), AttachFile { upload, quota })
+                    .await
+            },
+        )
+        .await
+    }
+
+    /// Adds an uploaded file to its document once its bytes are in the store.
+    pub async fn complete_doc(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        document: DocumentId,
+        done: Completion,
+    ) -> Result<DocFileView> {
+        let owner = UploadOwner::Document(document);
+        self.complete_for(caller, project, owner, done, async |upload, quota| {
+            self.projects
+                .command(project, caller.clone(), AttachDocFile { upload, quota })
+                .await
+        })
+        .await
+    }
+
+    /// Checks an upload for `owner` and its bytes, then runs `attach` (the project's commit)
+    /// while holding the upload, so no other completion runs at once.
+    async fn complete_for<R>(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        owner: UploadOwner,
+        done: Completion,
+        attach: impl AsyncFnOnce(PendingUpload, Option<i64>) -> Result<R>,
+    ) -> Result<R> {
+        // The caller may write the task or document before anything about the upload is told.
+        self.authorize(caller, project, owner).await?;
         let upload = match self.store.upload(done.file_id).await? {
-            Some(u) if u.project_id == project && u.task_id == task => u,
+            Some(u) if u.project_id == project && u.owner == owner => u,
             Some(_) => return Err(file_not_found()),
             None => {
                 return Err(
@@ -311,7 +374,16 @@ impl Files {
             ));
         }
         let id = upload.id;
-        let attached = self.complete_claimed(caller, upload, done).await;
+        let attached = match self.check_bytes(&upload, done).await {
+            Ok(()) => {
+                let quota = self
+                    .limits
+                    .project_quota
+                    .map(|q| i64::try_from(q).unwrap_or(i64::MAX));
+                attach(upload, quota).await
+            }
+            Err(err) => Err(err),
+        };
         if attached.is_err() {
             // The client may fix its request and try again (a committed attachment has no row
             // left to release).
@@ -322,13 +394,9 @@ impl Files {
         attached
     }
 
-    async fn complete_claimed(
-        &self,
-        caller: &Caller,
-        upload: PendingUpload,
-        done: Completion,
-    ) -> Result<AttachmentView> {
-        let project = upload.project_id;
+    /// Whether the upload's bytes are all in the store, with the size announced (a multipart
+    /// upload is assembled here).
+    async fn check_bytes(&self, upload: &PendingUpload, done: Completion) -> Result<()> {
         // Bytes that began arriving before the claim would land after the checks below.
         if self
             .blobs
@@ -411,13 +479,7 @@ impl Files {
             }
             Some(_) => {}
         }
-        let quota = self
-            .limits
-            .project_quota
-            .map(|q| i64::try_from(q).unwrap_or(i64::MAX));
-        self.projects
-            .command(project, caller.clone(), AttachFile { upload, quota })
-            .await
+        Ok(())
     }
 
     /// A task's attachments.
@@ -462,6 +524,58 @@ impl Files {
             .blobs
             .presign_get(&file.storage_key, &serve, self.limits.download_url_ttl)
             .await?)
+    }
+
+    /// A short-lived URL that reads a document's file (inline only for safe types, as for
+    /// attachments).
+    pub async fn doc_download_url(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        document: DocumentId,
+        file: FileId,
+        download: bool,
+    ) -> Result<String> {
+        let file = self
+            .projects
+            .read(
+                project,
+                caller.clone(),
+                GetDocFile {
+                    document_id: document,
+                    file_id: file,
+                },
+            )
+            .await?;
+        let serve = Serve {
+            attachment: download || !inline_safe(&file.content_type),
+            file_name: file.file_name.clone(),
+            content_type: file.content_type.clone(),
+        };
+        Ok(self
+            .blobs
+            .presign_get(&file.storage_key, &serve, self.limits.download_url_ttl)
+            .await?)
+    }
+
+    /// Removes a document's file; the cleanup consumer deletes its object.
+    pub async fn delete_doc_file(
+        &self,
+        caller: &Caller,
+        project: ProjectId,
+        document: DocumentId,
+        file: FileId,
+    ) -> Result<()> {
+        self.projects
+            .command(
+                project,
+                caller.clone(),
+                DetachDocFile {
+                    document_id: document,
+                    file_id: file,
+                },
+            )
+            .await
     }
 
     /// Removes an attachment; the cleanup consumer deletes its object.
@@ -654,8 +768,8 @@ pub fn inline_safe(content_type: &str) -> bool {
         || essence.starts_with("video/")
 }
 
-/// Deletes the objects of removed attachments, deleted tasks and deleted projects, once the
-/// removal is committed.
+/// Deletes the objects of removed attachments and document files, deleted tasks, documents
+/// and projects, once the removal is committed.
 pub struct FileCleanup {
     blobs: Arc<dyn BlobStore>,
 }
@@ -675,7 +789,11 @@ impl crate::pipeline::Consumer for FileCleanup {
     fn wants(&self, kind: EventKind) -> bool {
         matches!(
             kind,
-            EventKind::AttachmentRemoved | EventKind::TaskDeleted | EventKind::ProjectDeleted
+            EventKind::AttachmentRemoved
+                | EventKind::TaskDeleted
+                | EventKind::ProjectDeleted
+                | EventKind::DocFileRemoved
+                | EventKind::DocDeleted
         )
     }
 
@@ -701,6 +819,35 @@ impl crate::pipeline::Consumer for FileCleanup {
                 Some(task) => self
                     .blobs
                     .delete_prefix(&crate::project::files::task_prefix(event.project_id, task))
+                    .await
+                    .map(drop),
+                None => Ok(()),
+            },
+            EventKind::DocFileRemoved => {
+                let id = |field: &str| {
+                    event.payload[field]
+                        .as_str()
+                        .and_then(|f| f.parse::<uuid::Uuid>().ok())
+                };
+                let (Some(doc), Some(file)) = (id("document_id"), id("file_id")) else {
+                    return Err(Error::Internal(
+                        "a document file's removal without its document and file".into(),
+                    ));
+                };
+                let key = crate::project::files::doc_storage_key(
+                    event.project_id,
+                    DocumentId(doc),
+                    FileId(file),
+                );
+                self.blobs.delete(&key).await
+            }
+            EventKind::DocDeleted => match event.subject_id {
+                Some(doc) => self
+                    .blobs
+                    .delete_prefix(&crate::project::files::doc_prefix(
+                        event.project_id,
+                        DocumentId(doc),
+                    ))
                     .await
                     .map(drop),
                 None => Ok(()),

@@ -344,6 +344,22 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             get(docs::list_activities),
         )
         .route(
+            "/projects/{project_id}/docs/{doc_id}/files/initiate-upload",
+            post(attachments::initiate_doc),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/files/complete-upload",
+            post(attachments::complete_doc),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/files/{file_id}/download-url",
+            get(attachments::doc_download_url),
+        )
+        .route(
+            "/projects/{project_id}/docs/{doc_id}/files/{file_id}",
+            delete(attachments::delete_doc_file),
+        )
+        .route(
             "/projects/{project_id}/docs/{doc_id}/comments",
             post(docs::add_comment),
         )

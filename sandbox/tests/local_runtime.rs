@@ -68,7 +68,7 @@ async fn started_in(
     let sandbox = rt.start(&spec).await.expect("start");
     let client = AgentClient::new(&sandbox.endpoint, None);
     client
-        .wait_healthy(Duration::from_secs(10))
+        .wait_healthy(Duration::from_secs(30))
         .await
         .expect("healthy");
     let id = client

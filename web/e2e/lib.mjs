@@ -55,7 +55,8 @@ export async function adminSession() {
     try {
       const saved = JSON.parse(readFileSync(file, 'utf8'));
       const probe = await fetch(`${BASE}/api/v1/users/me`, { headers: { authorization: `Bearer ${saved.access_token}` } });
-      if (probe.ok) return saved;
+      // A token about to expire would end in the middle of a test file: sign in again.
+      if (probe.ok && expiresAt(saved.access_token) > Date.now() + 5 * 60_000) return saved;
     } catch {
       /* log in again */
     }
@@ -63,6 +64,16 @@ export async function adminSession() {
   const cookies = await login('admin', ADMIN_PASSWORD);
   writeFileSync(file, JSON.stringify(cookies), { mode: 0o600 });
   return cookies;
+}
+
+/** When a JWT expires (ms since the epoch); 0 when it does not say. */
+function expiresAt(token) {
+  try {
+    const payload = JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url').toString('utf8'));
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** A REST client acting with the session's access token. */

@@ -45,6 +45,8 @@ pub enum Change {
     /// project: the document's actor owns it from then on.
     DocState(NewDocState),
     DocComment(super::docs::DocComment),
+    DocFile(super::docs::DocFile),
+    DocFileDeleted(crate::ids::FileId),
     FileDeleted(crate::ids::FileId),
     Agent(Box<Agent>),
     AgentEnvVar(AgentEnvVar),

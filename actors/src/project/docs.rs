@@ -6,7 +6,7 @@ use super::access::{self, Caller, DOCS_READ, DOCS_WRITE};
 use super::query::ProjectQuery;
 use super::state::ProjectState;
 use crate::error::{Error, Result, codes};
-use crate::ids::{DocCommentId, DocFolderId, DocumentId, MemberId, ProjectId};
+use crate::ids::{DocCommentId, DocFolderId, DocumentId, FileId, MemberId, ProjectId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -250,4 +250,88 @@ impl ProjectQuery for DocComments {
             .map(|c| comment_entry(state, c))
             .collect())
     }
+}
+
+/// A file in a document (an image, an attachment block): its row; the bytes are in the blob
+/// store under `storage_key`, and the document's content refers to it as
+/// `docfile://{project}/{document}/{file}` (Paca's web client's scheme).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocFile {
+    pub id: FileId,
+    pub project_id: ProjectId,
+    pub document_id: DocumentId,
+    pub storage_key: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub file_size: i64,
+    pub uploaded_by: Option<UserId>,
+    pub created_by: Option<UserId>,
+    /// When the upload started.
+    pub file_created_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A document's file as Paca answers it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocFileView {
+    pub id: FileId,
+    pub file_name: String,
+    pub content_type: String,
+    pub file_size: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&DocFile> for DocFileView {
+    fn from(f: &DocFile) -> Self {
+        Self {
+            id: f.id,
+            file_name: f.file_name.clone(),
+            content_type: f.content_type.clone(),
+            file_size: f.file_size,
+            created_at: f.file_created_at,
+        }
+    }
+}
+
+/// Before a document's upload starts: the caller may write documents and the document is
+/// live. Answers the bytes the project's files hold (its quota's measure).
+#[derive(Clone, Debug)]
+pub struct AuthorizeDocUpload {
+    pub document_id: DocumentId,
+}
+
+impl ProjectQuery for AuthorizeDocUpload {
+    type Reply = i64;
+
+    fn answer(&self, state: &ProjectState, caller: &Caller) -> Result<Self::Reply> {
+        access::require(state, caller, DOCS_WRITE)?;
+        live_document(state, self.document_id)?;
+        Ok(state.file_bytes)
+    }
+}
+
+/// One file of a live document, for a download URL.
+#[derive(Clone, Debug)]
+pub struct GetDocFile {
+    pub document_id: DocumentId,
+    pub file_id: FileId,
+}
+
+impl ProjectQuery for GetDocFile {
+    type Reply = DocFile;
+
+    fn answer(&self, state: &ProjectState, caller: &Caller) -> Result<Self::Reply> {
+        access::require_read(state, caller, DOCS_READ)?;
+        live_document(state, self.document_id)?;
+        state
+            .doc_files
+            .get(&self.file_id)
+            .filter(|f| f.document_id == self.document_id)
+            .cloned()
+            .ok_or_else(doc_file_not_found)
+    }
+}
+
+pub(crate) fn doc_file_not_found() -> Error {
+    Error::not_found(codes::FILE_NOT_FOUND, "file: not found in this document")
 }

@@ -104,6 +104,9 @@ catalogue! {
     DocCommentAdded = "doc.comment.added" in Docs;
     DocCommentUpdated = "doc.comment.updated" in Docs;
     DocCommentDeleted = "doc.comment.deleted" in Docs;
+    /// A file added to a document (Corral's; Paca's web only refreshes on it).
+    DocFileAdded = "doc.file.added" in Docs;
+    DocFileRemoved = "doc.file.removed" in Docs;
     DocFolderCreated = "doc.folder.created" in Docs;
     DocFolderUpdated = "doc.folder.updated" in Docs;
     DocFolderDeleted = "doc.folder.deleted" in Docs;

@@ -5,7 +5,7 @@ use super::access::{self, Caller, TASKS_READ, TASKS_WRITE};
 use super::query::ProjectQuery;
 use super::state::ProjectState;
 use crate::error::{Error, Result, codes};
-use crate::ids::{AttachmentId, FileId, ProjectId, TaskId, UserId};
+use crate::ids::{AttachmentId, DocumentId, FileId, ProjectId, TaskId, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -72,12 +72,19 @@ impl From<&StoredFile> for AttachmentView {
     }
 }
 
+/// What an upload is for: a task's attachment or a document's file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadOwner {
+    Task(TaskId),
+    Document(DocumentId),
+}
+
 /// An upload started and not yet attached (`file_uploads`; the files service owns these rows).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingUpload {
     pub id: FileId,
     pub project_id: ProjectId,
-    pub task_id: TaskId,
+    pub owner: UploadOwner,
     pub storage_key: String,
     pub file_name: String,
     pub content_type: String,
@@ -100,6 +107,16 @@ pub fn storage_key(project: ProjectId, task: TaskId, file: FileId) -> String {
 /// The prefix of every file of a task.
 pub fn task_prefix(project: ProjectId, task: TaskId) -> String {
     format!("{}tasks/{task}/", project_prefix(project))
+}
+
+/// Where a document's file lives in the blob store.
+pub fn doc_storage_key(project: ProjectId, document: DocumentId, file: FileId) -> String {
+    format!("{}{file}", doc_prefix(project, document))
+}
+
+/// The prefix of every file of a document.
+pub fn doc_prefix(project: ProjectId, document: DocumentId) -> String {
+    format!("{}docs/{document}/", project_prefix(project))
 }
 
 /// The prefix of every file of a project.

@@ -2,7 +2,7 @@
 
 use super::agents::{Agent, AgentEnvVar, AgentMcpServer, AgentSkill};
 use super::batch::Change;
-use super::docs::{DocComment, DocFolder, Document};
+use super::docs::{DocComment, DocFile, DocFolder, Document};
 use super::files::StoredFile;
 use super::model::{Comment, Member, Project, ProjectRole, Task, TaskStatus, TaskType};
 use super::planning::{CustomField, Sprint, TaskLink, TaskPosition, View};
@@ -39,7 +39,8 @@ pub struct ProjectState {
     pub positions: HashMap<ViewId, SharedMap<TaskId, TaskPosition>>,
     pub custom_fields: BTreeMap<CustomFieldId, CustomField>,
     pub links: SharedMap<LinkId, TaskLink>,
-    /// Files attached to tasks, and the sum of their sizes (the storage quota's measure).
+    /// Files attached to tasks, and the sum of their sizes and documents' files' (the storage
+    /// quota's measure).
     pub files: SharedMap<FileId, StoredFile>,
     pub file_bytes: i64,
     /// Document folders (a tree by `parent_id`).
@@ -48,6 +49,8 @@ pub struct ProjectState {
     pub documents: SharedMap<DocumentId, Document>,
     /// Comments on documents, deleted ones included (soft delete).
     pub doc_comments: SharedMap<DocCommentId, DocComment>,
+    /// Files in documents (their bytes count in `file_bytes` too).
+    pub doc_files: SharedMap<FileId, DocFile>,
     /// Agents, deleted ones included (soft delete, like their memberships).
     pub agents: BTreeMap<AgentId, Agent>,
     pub agent_env: BTreeMap<AgentEnvVarId, AgentEnvVar>,
@@ -225,6 +228,17 @@ impl ProjectState {
             Change::DocState(_) => {}
             Change::DocComment(c) => {
                 self.doc_comments.insert(c.id, c.clone());
+            }
+            Change::DocFile(f) => {
+                if let Some(before) = self.doc_files.insert(f.id, f.clone()) {
+                    self.file_bytes -= before.file_size;
+                }
+                self.file_bytes += f.file_size;
+            }
+            Change::DocFileDeleted(id) => {
+                if let Some(gone) = self.doc_files.remove(id) {
+                    self.file_bytes -= gone.file_size;
+                }
             }
             Change::FileDeleted(id) => {
                 if let Some(gone) = self.files.remove(id) {

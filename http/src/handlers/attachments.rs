@@ -10,8 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use corral_actors::blob::CompletedPart;
 use corral_actors::files::{Completion, NewUpload, UploadSession};
-use corral_actors::ids::{FileId, TaskId};
-use corral_actors::project::files::AttachmentView;
+use corral_actors::ids::{DocumentId, FileId, TaskId};
+use corral_actors::project::docs::DocFileView;
+use corral_actors::project::files::{AttachmentView, UploadOwner};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -48,21 +49,39 @@ pub async fn initiate(
     Path((project, task)): Path<(String, String)>,
     Json(body): Json<InitiateUpload>,
 ) -> ApiResult<Reply<UploadSession>> {
+    let owner = UploadOwner::Task(task_id(&task)?);
+    initiate_for(
+        &state,
+        &caller,
+        &headers,
+        project_id(&project)?,
+        owner,
+        body,
+    )
+    .await
+}
+
+/// Starts an upload for a task or a document, its URLs as the client reaches them.
+async fn initiate_for(
+    state: &AppState,
+    caller: &corral_actors::project::Caller,
+    headers: &HeaderMap,
+    project: corral_actors::ids::ProjectId,
+    owner: UploadOwner,
+    body: InitiateUpload,
+) -> ApiResult<Reply<UploadSession>> {
     let new = NewUpload {
         file_name: body.file_name,
         content_type: body.content_type,
         file_size: body.file_size,
     };
-    let mut session = state
-        .files
-        .initiate(&caller, project_id(&project)?, task_id(&task)?, new)
-        .await?;
+    let mut session = state.files.initiate(caller, project, owner, new).await?;
     if let Some(url) = &mut session.upload_url {
-        *url = absolute(&state, &headers, url);
+        *url = absolute(state, headers, url);
     }
     if let Some(multipart) = &mut session.multipart {
         for part in &mut multipart.parts {
-            part.upload_url = absolute(&state, &headers, &part.upload_url);
+            part.upload_url = absolute(state, headers, &part.upload_url);
         }
     }
     Ok(created(session))
@@ -91,28 +110,113 @@ pub async fn complete(
     Path((project, task)): Path<(String, String)>,
     Json(body): Json<CompleteUpload>,
 ) -> ApiResult<Reply<AttachmentView>> {
-    let file_id = body
-        .file_id
-        .filter(|id| !id.is_nil())
-        .ok_or_else(|| ApiError::bad_request("file_id is required"))?;
-    let done = Completion {
-        file_id: FileId(file_id),
-        upload_id: body.upload_id.filter(|u| !u.is_empty()),
-        parts: body.parts.map(|parts| {
-            parts
-                .into_iter()
-                .map(|p| CompletedPart {
-                    part_number: p.part_number,
-                    etag: p.etag,
-                })
-                .collect()
-        }),
-    };
+    let done = body.completion()?;
     let attachment = state
         .files
         .complete(&caller, project_id(&project)?, task_id(&task)?, done)
         .await?;
     Ok(created(attachment))
+}
+
+impl CompleteUpload {
+    /// Paca's body as the files service takes it: `file_id` is required.
+    fn completion(self) -> Result<Completion, ApiError> {
+        let file_id = self
+            .file_id
+            .filter(|id| !id.is_nil())
+            .ok_or_else(|| ApiError::bad_request("file_id is required"))?;
+        Ok(Completion {
+            file_id: FileId(file_id),
+            upload_id: self.upload_id.filter(|u| !u.is_empty()),
+            parts: self.parts.map(|parts| {
+                parts
+                    .into_iter()
+                    .map(|p| CompletedPart {
+                        part_number: p.part_number,
+                        etag: p.etag,
+                    })
+                    .collect()
+            }),
+        })
+    }
+}
+
+fn document_id(raw: &str) -> Result<DocumentId, ApiError> {
+    parse_id(raw, "document id")
+}
+
+fn file_id(raw: &str) -> Result<FileId, ApiError> {
+    parse_id(raw, "file id")
+}
+
+/// `POST /docs/{doc_id}/files/initiate-upload`: as for a task's attachment.
+pub async fn initiate_doc(
+    State(state): State<AppState>,
+    ProjectCaller(caller): ProjectCaller,
+    headers: HeaderMap,
+    Path((project, doc)): Path<(String, String)>,
+    Json(body): Json<InitiateUpload>,
+) -> ApiResult<Reply<UploadSession>> {
+    let owner = UploadOwner::Document(document_id(&doc)?);
+    initiate_for(
+        &state,
+        &caller,
+        &headers,
+        project_id(&project)?,
+        owner,
+        body,
+    )
+    .await
+}
+
+/// `POST /docs/{doc_id}/files/complete-upload`: Paca's file JSON.
+pub async fn complete_doc(
+    State(state): State<AppState>,
+    ProjectCaller(caller): ProjectCaller,
+    Path((project, doc)): Path<(String, String)>,
+    Json(body): Json<CompleteUpload>,
+) -> ApiResult<Reply<DocFileView>> {
+    let project = project_id(&project)?;
+    let doc = document_id(&doc)?;
+    let done = body.completion()?;
+    let file = state
+        .files
+        .complete_doc(&caller, project, doc, done)
+        .await?;
+    Ok(created(file))
+}
+
+pub async fn doc_download_url(
+    State(state): State<AppState>,
+    ProjectCaller(caller): ProjectCaller,
+    headers: HeaderMap,
+    Path((project, doc, file)): Path<(String, String, String)>,
+    Query(query): Query<DownloadQuery>,
+) -> ApiResult<Reply<DownloadUrl>> {
+    let download = query.download.as_deref() == Some("true");
+    let project = project_id(&project)?;
+    let (doc, file) = (document_id(&doc)?, file_id(&file)?);
+    let url = state
+        .files
+        .doc_download_url(&caller, project, doc, file, download)
+        .await?;
+    Ok(ok(DownloadUrl {
+        url: absolute(&state, &headers, &url),
+    }))
+}
+
+pub async fn delete_doc_file(
+    State(state): State<AppState>,
+    ProjectCaller(caller): ProjectCaller,
+    Path((project, doc, file)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let project = project_id(&project)?;
+    let (doc, file) = (document_id(&doc)?, file_id(&file)?);
+    state
+        .files
+        .delete_doc_file(&caller, project, doc, file)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -3,10 +3,10 @@
 use super::project_rows::EventRow;
 use chrono::{DateTime, Utc};
 use corral_actors::ids::{
-    DocCommentId, DocFolderId, DocSnapshotId, DocumentId, MemberId, ProjectId,
+    DocCommentId, DocFolderId, DocSnapshotId, DocumentId, FileId, MemberId, ProjectId, UserId,
 };
 use corral_actors::project::batch::Event;
-use corral_actors::project::docs::{DocComment, Document};
+use corral_actors::project::docs::{DocComment, DocFile, Document};
 use corral_actors::store::{DocActivityEntry, DocSnapshotView};
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -124,6 +124,39 @@ impl From<DocCommentRow> for DocComment {
             created_at: r.created_at,
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DocFileRow {
+    id: Uuid,
+    project_id: Uuid,
+    document_id: Uuid,
+    storage_key: String,
+    file_name: String,
+    content_type: String,
+    file_size: i64,
+    uploaded_by: Option<Uuid>,
+    created_by: Option<Uuid>,
+    file_created_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<DocFileRow> for DocFile {
+    fn from(r: DocFileRow) -> Self {
+        DocFile {
+            id: FileId(r.id),
+            project_id: ProjectId(r.project_id),
+            document_id: DocumentId(r.document_id),
+            storage_key: r.storage_key,
+            file_name: r.file_name,
+            content_type: r.content_type,
+            file_size: r.file_size,
+            uploaded_by: r.uploaded_by.map(UserId),
+            created_by: r.created_by.map(UserId),
+            file_created_at: r.file_created_at,
+            created_at: r.created_at,
         }
     }
 }

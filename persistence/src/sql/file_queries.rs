@@ -44,11 +44,14 @@ macro_rules! impl_file_store {
                 sqlx::query(
                     "INSERT INTO file_uploads (id, project_id, task_id, storage_key, file_name, \
                      content_type, file_size, multipart_upload_id, uploaded_by, created_at, \
-                     expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     expires_at, document_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(u.id.0)
                 .bind(u.project_id.0)
-                .bind(u.task_id.0)
+                .bind(match u.owner {
+                    corral_actors::project::files::UploadOwner::Task(t) => Some(t.0),
+                    corral_actors::project::files::UploadOwner::Document(_) => None,
+                })
                 .bind(&u.storage_key)
                 .bind(&u.file_name)
                 .bind(&u.content_type)
@@ -57,6 +60,10 @@ macro_rules! impl_file_store {
                 .bind(u.uploaded_by.map(|id| id.0))
                 .bind(u.created_at)
                 .bind(u.expires_at)
+                .bind(match u.owner {
+                    corral_actors::project::files::UploadOwner::Document(d) => Some(d.0),
+                    corral_actors::project::files::UploadOwner::Task(_) => None,
+                })
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
@@ -69,7 +76,7 @@ macro_rules! impl_file_store {
                 id: corral_actors::ids::FileId,
             ) -> StoreResult<Option<corral_actors::project::files::PendingUpload>> {
                 let row: Option<$crate::sql::file_rows::UploadRow> = sqlx::query_as(
-                    "SELECT id, project_id, task_id, storage_key, file_name, content_type, \
+                    "SELECT id, project_id, task_id, document_id, storage_key, file_name, content_type, \
                      file_size, multipart_upload_id, uploaded_by, created_at, expires_at, \
                      claimed_until FROM file_uploads WHERE id = $1",
                 )
@@ -123,7 +130,7 @@ macro_rules! impl_file_store {
                 limit: u32,
             ) -> StoreResult<Vec<corral_actors::project::files::PendingUpload>> {
                 let rows: Vec<$crate::sql::file_rows::UploadRow> = sqlx::query_as(
-                    "SELECT id, project_id, task_id, storage_key, file_name, content_type, \
+                    "SELECT id, project_id, task_id, document_id, storage_key, file_name, content_type, \
                      file_size, multipart_upload_id, uploaded_by, created_at, expires_at, \
                      claimed_until FROM file_uploads WHERE expires_at < $1 \
                      AND (claimed_until IS NULL OR claimed_until < $1) \
@@ -142,7 +149,10 @@ macro_rules! impl_file_store {
                 id: corral_actors::ids::FileId,
             ) -> StoreResult<Option<corral_actors::ids::ProjectId>> {
                 let found: Option<uuid::Uuid> =
-                    sqlx::query_scalar("SELECT project_id FROM files WHERE id = $1")
+                    sqlx::query_scalar(
+                        "SELECT project_id FROM files WHERE id = $1 \
+                         UNION ALL SELECT project_id FROM doc_files WHERE id = $1",
+                    )
                         .bind(id.0)
                         .fetch_optional(&self.pool)
                         .await

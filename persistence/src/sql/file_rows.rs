@@ -1,9 +1,11 @@
 //! Rows of the file and document tables.
 
 use chrono::{DateTime, Utc};
-use corral_actors::ids::{AttachmentId, DocFolderId, FileId, MemberId, ProjectId, TaskId, UserId};
+use corral_actors::ids::{
+    AttachmentId, DocFolderId, DocumentId, FileId, MemberId, ProjectId, TaskId, UserId,
+};
 use corral_actors::project::docs::DocFolder;
-use corral_actors::project::files::{PendingUpload, StoredFile};
+use corral_actors::project::files::{PendingUpload, StoredFile, UploadOwner};
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -45,7 +47,8 @@ impl From<FileRow> for StoredFile {
 pub(crate) struct UploadRow {
     id: Uuid,
     project_id: Uuid,
-    task_id: Uuid,
+    task_id: Option<Uuid>,
+    document_id: Option<Uuid>,
     storage_key: String,
     file_name: String,
     content_type: String,
@@ -62,7 +65,11 @@ impl From<UploadRow> for PendingUpload {
         PendingUpload {
             id: FileId(r.id),
             project_id: ProjectId(r.project_id),
-            task_id: TaskId(r.task_id),
+            // The table's check: exactly one of the two.
+            owner: match (r.task_id, r.document_id) {
+                (Some(task), _) => UploadOwner::Task(TaskId(task)),
+                (None, document) => UploadOwner::Document(DocumentId(document.unwrap_or_default())),
+            },
             storage_key: r.storage_key,
             file_name: r.file_name,
             content_type: r.content_type,

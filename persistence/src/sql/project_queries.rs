@@ -536,6 +536,31 @@ macro_rules! impl_project_store {
                         .execute(&mut **tx)
                         .await?;
                     }
+                    Change::DocFile(f) => {
+                        sqlx::query(
+                            "INSERT INTO doc_files (id, project_id, document_id, storage_key, file_name, \
+                             content_type, file_size, uploaded_by, created_by, file_created_at, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        )
+                        .bind(f.id.0)
+                        .bind(f.project_id.0)
+                        .bind(f.document_id.0)
+                        .bind(&f.storage_key)
+                        .bind(&f.file_name)
+                        .bind(&f.content_type)
+                        .bind(f.file_size)
+                        .bind(f.uploaded_by.map(|u| u.0))
+                        .bind(f.created_by.map(|u| u.0))
+                        .bind(f.file_created_at)
+                        .bind(f.created_at)
+                        .execute(&mut **tx)
+                        .await?;
+                        // Added: no longer an upload in progress, in the same transaction.
+                        sqlx::query("DELETE FROM file_uploads WHERE id = $1").bind(f.id.0).execute(&mut **tx).await?;
+                    }
+                    Change::DocFileDeleted(id) => {
+                        sqlx::query("DELETE FROM doc_files WHERE id = $1").bind(id.0).execute(&mut **tx).await?;
+                    }
                     Change::DocState(d) => {
                         sqlx::query(
                             "INSERT INTO doc_states (document_id, project_id, state, state_seq, last_seq, updated_at) \
@@ -939,6 +964,19 @@ macro_rules! impl_project_store {
                 for c in comments {
                     let c: corral_actors::project::docs::DocComment = c.into();
                     state.doc_comments.insert(c.id, c);
+                }
+                let doc_files: Vec<$crate::sql::doc_rows::DocFileRow> = sqlx::query_as(
+                    "SELECT id, project_id, document_id, storage_key, file_name, content_type, file_size, \
+                     uploaded_by, created_by, file_created_at, created_at FROM doc_files WHERE project_id = $1",
+                )
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+                for f in doc_files {
+                    let f: corral_actors::project::docs::DocFile = f.into();
+                    state.file_bytes += f.file_size;
+                    state.doc_files.insert(f.id, f);
                 }
                 Ok(Some(state))
             }

@@ -252,6 +252,7 @@ fn delete(s: &mut Stage<'_>, id: DocumentId) -> Result<Document> {
     doc.deleted_at = Some(s.now);
     doc.updated_at = s.now;
     s.put(Change::Document(doc.clone()));
+    super::doc_files::detach_all(s, id);
     emit(s, EventKind::DocDeleted, &doc, json!({}));
     Ok(doc)
 }

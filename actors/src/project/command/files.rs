@@ -9,7 +9,9 @@ use crate::ids::{AttachmentId, TaskId};
 use crate::project::access::{self, TASKS_WRITE};
 use crate::project::batch::Change;
 use crate::project::events::EventKind;
-use crate::project::files::{AttachmentView, PendingUpload, StoredFile, attachment_not_found};
+use crate::project::files::{
+    AttachmentView, PendingUpload, StoredFile, UploadOwner, attachment_not_found,
+};
 use serde_json::json;
 
 /// Attaches a completed upload to its task.
@@ -37,12 +39,13 @@ command!(
 
 fn attach(s: &mut Stage<'_>, upload: &PendingUpload, quota: Option<i64>) -> Result<AttachmentView> {
     access::require(s.state, s.caller, TASKS_WRITE)?;
+    let UploadOwner::Task(task_id) = upload.owner else {
+        return Err(Error::not_found(codes::FILE_NOT_FOUND, "file: not found"));
+    };
     if upload.project_id != s.project_id() {
         return Err(Error::not_found(codes::FILE_NOT_FOUND, "file: not found"));
     }
-    s.state
-        .live_task(upload.task_id)
-        .ok_or_else(task_not_found)?;
+    s.state.live_task(task_id).ok_or_else(task_not_found)?;
     if s.state.files.contains_key(&upload.id) {
         return Err(Error::conflict(
             codes::ATTACHMENT_UPLOAD_NOT_PENDING,
@@ -61,7 +64,7 @@ fn attach(s: &mut Stage<'_>, upload: &PendingUpload, quota: Option<i64>) -> Resu
         id: upload.id,
         attachment_id: AttachmentId::new(),
         project_id: upload.project_id,
-        task_id: upload.task_id,
+        task_id,
         storage_key: upload.storage_key.clone(),
         file_name: upload.file_name.clone(),
         content_type: upload.content_type.clone(),

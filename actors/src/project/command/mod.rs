@@ -49,6 +49,7 @@ mod agents;
 mod comments;
 mod custom_fields;
 mod doc_comments;
+mod doc_files;
 mod docs;
 mod documents;
 mod files;
@@ -75,6 +76,7 @@ pub use custom_fields::{
     CreateCustomField, CustomFieldChanges, DeleteCustomField, NewCustomField, UpdateCustomField,
 };
 pub use doc_comments::{AddDocComment, DeleteDocComment, UpdateDocComment};
+pub use doc_files::{AttachDocFile, DetachDocFile};
 pub use docs::{CreateDocFolder, DeleteDocFolder, UpdateDocFolder};
 pub use documents::{
     ContentChange, CreateDocument, DeleteDocument, UpdateDocument, check_update, clean_title,

@@ -30,17 +30,28 @@ export function FolderTree({
   onCurrent: (folder: string) => void;
 }) {
   const queries = useQueryClient();
+  // Folders opened, and folders closed that would otherwise show open (the current folder and
+  // the ones above it open by themselves, so that an open document is in view).
   const [open, setOpen] = useState<Set<string>>(() => new Set());
+  const [closed, setClosed] = useState<Set<string>>(() => new Set());
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const { error, run } = useRun(() => queries.invalidateQueries({ queryKey: keys.docFolders(project) }));
 
-  // Opening the current folder's ancestors keeps the current folder in view.
-  const isOpen = (id: string) => open.has(id) || (current !== '' && subtree(tree, id).has(current) && id !== current);
+  const isOpen = (id: string) => open.has(id) || (current !== '' && !closed.has(id) && subtree(tree, id).has(current));
+  // A click opens a folder and makes it the current one; a click on the current open folder closes it.
   const toggle = (f: DocFolder) => {
-    const next = new Set(open);
-    if (current === f.id && isOpen(f.id)) next.delete(f.id);
-    else next.add(f.id);
-    setOpen(next);
+    const closing = current === f.id && isOpen(f.id);
+    const nextOpen = new Set(open);
+    const nextClosed = new Set(closed);
+    if (closing) {
+      nextOpen.delete(f.id);
+      nextClosed.add(f.id);
+    } else {
+      nextOpen.add(f.id);
+      nextClosed.delete(f.id);
+    }
+    setOpen(nextOpen);
+    setClosed(nextClosed);
     onCurrent(f.id);
   };
 
