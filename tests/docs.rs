@@ -326,24 +326,6 @@ fn text(t: &str) -> Value {
     json!([{"type": "text", "text": t, "styles": {}}])
 }
 
-/// The texts of the top-level blocks, in order.
-fn texts(content: &Value) -> Vec<String> {
-    content
-        .as_array()
-        .map(|blocks| {
-            blocks
-                .iter()
-                .map(|b| {
-                    b["content"]
-                        .as_array()
-                        .map(|runs| runs.iter().filter_map(|r| r["text"].as_str()).collect())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 async fn document_lifecycle(b: Backend) {
     let Some(s) = TestServer::start(b).await else {
         return;
@@ -372,7 +354,7 @@ async fn document_lifecycle(b: Backend) {
     assert!(created["created_by"].is_string(), "{created}");
     // Rendered back from Yjs: ids and BlockNote's default props appear.
     let content = &created["content"];
-    assert_eq!(texts(content), ["Deploy", "Run the script."]);
+    assert_eq!(common::block_texts(content), ["Deploy", "Run the script."]);
     assert_eq!(content[0]["props"]["level"], 2);
     assert_eq!(content[1]["props"]["textAlignment"], "left");
     let first_block = content[0]["id"].as_str().expect("block id").to_owned();
@@ -412,7 +394,7 @@ async fn document_lifecycle(b: Backend) {
     assert_eq!(updated["title"], "Runbook v2");
     assert_eq!(updated["folder_id"], specs_id.as_str());
     assert_eq!(
-        texts(&updated["content"]),
+        common::block_texts(&updated["content"]),
         ["Deploy", "Run the new script."]
     );
     assert_eq!(updated["content"][0]["id"], first_block.as_str());
@@ -623,7 +605,7 @@ async fn document_refusals(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(texts(&r.data()["content"]), ["fine"]);
+    assert_eq!(common::block_texts(&r.data()["content"]), ["fine"]);
 
     // Ids: malformed, and another project's document.
     let r = admin.get(&docs(&p, "/not-a-uuid")).await;
@@ -696,7 +678,7 @@ async fn snapshots_and_restore(b: Backend) {
             (
                 s["snapshot_number"].as_i64().unwrap_or(0),
                 s["title"].as_str().unwrap_or("").to_owned(),
-                texts(&s["content"]),
+                common::block_texts(&s["content"]),
             )
         })
         .collect();
@@ -747,7 +729,10 @@ async fn snapshots_and_restore(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        (r.data()["title"].as_str(), texts(&r.data()["content"])),
+        (
+            r.data()["title"].as_str(),
+            common::block_texts(&r.data()["content"])
+        ),
         (Some("Plan"), vec!["one".to_owned()])
     );
     let snaps = admin
@@ -757,7 +742,10 @@ async fn snapshots_and_restore(b: Backend) {
         .clone();
     assert_eq!(snaps[0]["snapshot_number"], 3);
     assert_eq!(
-        (snaps[0]["title"].as_str(), texts(&snaps[0]["content"])),
+        (
+            snaps[0]["title"].as_str(),
+            common::block_texts(&snaps[0]["content"])
+        ),
         (Some("Plan B"), vec!["three".to_owned()]),
         "the restored-over state is kept"
     );
@@ -855,7 +843,7 @@ async fn content_is_durable_and_shared(b: Backend) {
     s.restart(&[]).await;
     let admin = s.admin().await;
     let got = admin.get(&docs(&p, &format!("/{id}"))).await;
-    assert_eq!(texts(&got.data()["content"]), lines);
+    assert_eq!(common::block_texts(&got.data()["content"]), lines);
     if b == Backend::Sqlite {
         return; // one SQLite file belongs to one node
     }
@@ -863,7 +851,7 @@ async fn content_is_durable_and_shared(b: Backend) {
     let on_b = common::Client::new(&node_b.base);
     *on_b.access.lock().expect("lock") = admin.access_token();
     assert_eq!(
-        texts(&on_b.get(&docs(&p, &format!("/{id}"))).await.data()["content"]),
+        common::block_texts(&on_b.get(&docs(&p, &format!("/{id}"))).await.data()["content"]),
         lines
     );
     lines.push("from b".to_owned());
@@ -876,7 +864,7 @@ async fn content_is_durable_and_shared(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        texts(&admin.get(&docs(&p, &format!("/{id}"))).await.data()["content"]),
+        common::block_texts(&admin.get(&docs(&p, &format!("/{id}"))).await.data()["content"]),
         lines
     );
 }

@@ -89,23 +89,6 @@ async fn finish(
     last
 }
 
-fn texts(content: &Value) -> Vec<String> {
-    content
-        .as_array()
-        .map(|blocks| {
-            blocks
-                .iter()
-                .map(|b| {
-                    b["content"]
-                        .as_array()
-                        .map(|runs| runs.iter().filter_map(|r| r["text"].as_str()).collect())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 async fn random_edits_converge_and_survive_sigkill(b: Backend) {
     let Some((services, backend_env)) = Services::start(b).await else {
         return;
@@ -197,7 +180,7 @@ async fn random_edits_converge_and_survive_sigkill(b: Backend) {
     admin.login_ok(ADMIN, ADMIN_PASSWORD).await;
     let got = admin.get(&at(&p, &format!("/docs/{doc}"))).await;
     assert_eq!(got.status, 200, "{}", got.body);
-    assert_eq!(texts(&got.data()["content"]), paragraphs);
+    assert_eq!(common::block_texts(&got.data()["content"]), paragraphs);
 
     // Every node killed, one started again: a fresh client gets that content, and the server
     // holds everything every client held.

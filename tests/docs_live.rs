@@ -150,23 +150,6 @@ impl Editor {
     }
 }
 
-/// The texts of the top-level blocks.
-fn texts(blocks: &Value) -> Vec<String> {
-    blocks
-        .as_array()
-        .map(|bs| {
-            bs.iter()
-                .map(|b| {
-                    b["content"]
-                        .as_array()
-                        .map(|runs| runs.iter().filter_map(|r| r["text"].as_str()).collect())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn paragraphs(lines: &[&str]) -> Value {
     Value::Array(
         lines
@@ -188,7 +171,7 @@ async fn new_doc(c: &Client, p: &str, lines: &[&str]) -> String {
 }
 
 async fn rest_texts(c: &Client, p: &str, doc: &str) -> Vec<String> {
-    texts(&c.get(&at(p, &format!("/docs/{doc}"))).await.data()["content"])
+    common::block_texts(&c.get(&at(p, &format!("/docs/{doc}"))).await.data()["content"])
 }
 
 /// Two editors see each other's edits; a REST edit reaches both; the server keeps it all.
@@ -202,17 +185,17 @@ async fn editors_share_edits(b: Backend) {
     let doc = new_doc(&admin, &p, &["hello"]).await;
     let mut a = Editor::connect(&s.base, &doc, &token).await;
     let mut b2 = Editor::connect(&s.base, &doc, &token).await;
-    assert_eq!(texts(&a.blocks()), ["hello"]);
+    assert_eq!(common::block_texts(&a.blocks()), ["hello"]);
 
     a.edit(paragraphs(&["hello", "from a"])).await;
     b2.until(
-        |e| texts(&e.blocks()) == ["hello", "from a"],
+        |e| common::block_texts(&e.blocks()) == ["hello", "from a"],
         "a's edit at b",
     )
     .await;
     b2.edit(paragraphs(&["hello!", "from a"])).await;
     a.until(
-        |e| texts(&e.blocks()) == ["hello!", "from a"],
+        |e| common::block_texts(&e.blocks()) == ["hello!", "from a"],
         "b's edit at a",
     )
     .await;
@@ -226,8 +209,11 @@ async fn editors_share_edits(b: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     for e in [&mut a, &mut b2] {
-        e.until(|e| texts(&e.blocks()).len() == 3, "the REST edit live")
-            .await;
+        e.until(
+            |e| common::block_texts(&e.blocks()).len() == 3,
+            "the REST edit live",
+        )
+        .await;
     }
 
     // What was acknowledged survives a restart.
@@ -311,7 +297,7 @@ async fn readers_follow_and_access_is_rechecked(b: Backend) {
     assert_eq!(r.status, 200, "{}", r.body);
     reader
         .until(
-            |e| texts(&e.blocks()).contains(&"more".to_owned()),
+            |e| common::block_texts(&e.blocks()).contains(&"more".to_owned()),
             "a writer's edit at the reader",
         )
         .await;
@@ -485,11 +471,17 @@ async fn two_nodes_converge(b: Backend) {
     let mut on_a = Editor::connect(&a.base, &doc, &token).await;
     let mut on_b = Editor::connect(&node_b.base, &doc, &token).await;
     on_a.edit(paragraphs(&["start", "from a"])).await;
-    on_b.until(|e| texts(&e.blocks()).len() == 2, "a's edit on node b")
-        .await;
+    on_b.until(
+        |e| common::block_texts(&e.blocks()).len() == 2,
+        "a's edit on node b",
+    )
+    .await;
     on_b.edit(paragraphs(&["start", "from a", "from b"])).await;
-    on_a.until(|e| texts(&e.blocks()).len() == 3, "b's edit on node a")
-        .await;
+    on_a.until(
+        |e| common::block_texts(&e.blocks()).len() == 3,
+        "b's edit on node a",
+    )
+    .await;
     assert_eq!(on_a.blocks(), on_b.blocks());
     let client = on_a.client();
     on_a.send(live::awareness(&[AwarenessEntry {

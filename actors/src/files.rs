@@ -515,15 +515,13 @@ impl Files {
                 },
             )
             .await?;
-        let serve = Serve {
-            attachment: download || !inline_safe(&file.content_type),
-            file_name: file.file_name.clone(),
-            content_type: file.content_type.clone(),
-        };
-        Ok(self
-            .blobs
-            .presign_get(&file.storage_key, &serve, self.limits.download_url_ttl)
-            .await?)
+        self.signed_download(
+            &file.storage_key,
+            &file.file_name,
+            &file.content_type,
+            download,
+        )
+        .await
     }
 
     /// A short-lived URL that reads a document's file (inline only for safe types, as for
@@ -547,15 +545,13 @@ impl Files {
                 },
             )
             .await?;
-        let serve = Serve {
-            attachment: download || !inline_safe(&file.content_type),
-            file_name: file.file_name.clone(),
-            content_type: file.content_type.clone(),
-        };
-        Ok(self
-            .blobs
-            .presign_get(&file.storage_key, &serve, self.limits.download_url_ttl)
-            .await?)
+        self.signed_download(
+            &file.storage_key,
+            &file.file_name,
+            &file.content_type,
+            download,
+        )
+        .await
     }
 
     /// Removes a document's file; the cleanup consumer deletes its object.
@@ -576,6 +572,26 @@ impl Files {
                 },
             )
             .await
+    }
+
+    /// A short-lived URL that reads an object: saved with `download`, else shown inline when
+    /// its type is safe to show (never HTML, SVG or script: see `inline_safe`).
+    async fn signed_download(
+        &self,
+        key: &str,
+        file_name: &str,
+        content_type: &str,
+        download: bool,
+    ) -> Result<String> {
+        let serve = Serve {
+            attachment: download || !inline_safe(content_type),
+            file_name: file_name.to_owned(),
+            content_type: content_type.to_owned(),
+        };
+        Ok(self
+            .blobs
+            .presign_get(key, &serve, self.limits.download_url_ttl)
+            .await?)
     }
 
     /// Removes an attachment; the cleanup consumer deletes its object.

@@ -508,3 +508,21 @@ pub fn id_named(resp: &Resp, key: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("{name} not in {resp:?}"))
         .to_owned()
 }
+
+/// The plain text of each top-level block of BlockNote JSON, in order (the documents' tests).
+pub fn block_texts(content: &Value) -> Vec<String> {
+    content
+        .as_array()
+        .map(|blocks| {
+            blocks
+                .iter()
+                .map(|b| {
+                    b["content"]
+                        .as_array()
+                        .map(|runs| runs.iter().filter_map(|r| r["text"].as_str()).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

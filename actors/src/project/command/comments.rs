@@ -105,8 +105,9 @@ fn own_comment(s: &Stage<'_>, task_id: TaskId, id: CommentId) -> Result<Comment>
     Ok(comment)
 }
 
-/// Notifies members mentioned in the content (not the author, once each).
-fn notify_mentions(s: &mut Stage<'_>, task: &Task, doc: &Value, already: &[UserId]) {
+/// The members a comment mentions (by `teamMention` id or `@username`) who are to be
+/// notified: once each, not its author, not those in `already`.
+pub(super) fn to_notify(s: &Stage<'_>, doc: &Value, already: &[UserId]) -> Vec<UserId> {
     let found = mention::find(doc);
     let mut users: Vec<UserId> = found
         .ids
@@ -124,11 +125,15 @@ fn notify_mentions(s: &mut Stage<'_>, task: &Task, doc: &Value, already: &[UserI
             users.push(user);
         }
     }
+    users.retain(|u| Some(*u) != s.caller.user_id && !already.contains(u));
+    users
+}
+
+/// Notifies members mentioned in the content (not the author, once each).
+fn notify_mentions(s: &mut Stage<'_>, task: &Task, doc: &Value, already: &[UserId]) {
     let actor = s.caller_member().map(|m| m.id);
-    for user in users {
-        if Some(user) != s.caller.user_id && !already.contains(&user) {
-            notify(s, user, actor, NotificationKind::Mentioned, task);
-        }
+    for user in to_notify(s, doc, already) {
+        notify(s, user, actor, NotificationKind::Mentioned, task);
     }
 }
 

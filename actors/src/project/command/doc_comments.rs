@@ -145,27 +145,7 @@ fn emit(s: &mut Stage<'_>, kind: EventKind, c: &DocComment) {
 /// Notifies the members the comment mentions (by `teamMention` id or `@username`), not its
 /// author and not those an earlier version already mentioned, once each (Paca notifies no one).
 fn notify_mentions(s: &mut Stage<'_>, c: &DocComment, already: &[UserId]) {
-    let found = mention::find(&c.content);
-    let mut users: Vec<UserId> = found
-        .ids
-        .into_iter()
-        .map(UserId)
-        .filter(|u| s.state.member_of(*u).is_some())
-        .collect();
-    for name in &found.usernames {
-        let member = s.state.members.values().find(|m| {
-            m.deleted_at.is_none() && m.user_id.is_some() && m.username.eq_ignore_ascii_case(name)
-        });
-        if let Some(user) = member.and_then(|m| m.user_id)
-            && !users.contains(&user)
-        {
-            users.push(user);
-        }
-    }
-    for user in users {
-        if Some(user) == s.caller.user_id || already.contains(&user) {
-            continue;
-        }
+    for user in super::comments::to_notify(s, &c.content, already) {
         let n = Notification {
             id: NotificationId::new(),
             recipient_user_id: user,

@@ -3,7 +3,7 @@
 //! removed by the `files-cleanup` consumer once the removal is committed.
 
 use super::Stage;
-use crate::error::{Error, Result, codes};
+use crate::error::Result;
 use crate::ids::{DocumentId, FileId};
 use crate::project::access::{self, DOCS_WRITE};
 use crate::project::batch::Change;
@@ -44,20 +44,8 @@ fn attach(s: &mut Stage<'_>, upload: &PendingUpload, quota: Option<i64>) -> Resu
         return Err(doc_file_not_found());
     }
     live_document(s.state, document_id)?;
-    if s.state.doc_files.contains_key(&upload.id) {
-        return Err(Error::conflict(
-            codes::ATTACHMENT_UPLOAD_NOT_PENDING,
-            "attachment: the upload is already attached",
-        ));
-    }
-    if let Some(quota) = quota
-        && s.state.file_bytes + upload.file_size > quota
-    {
-        return Err(Error::TooLarge {
-            code: codes::PROJECT_STORAGE_QUOTA_EXCEEDED,
-            message: format!("attachment: the project's storage quota ({quota} bytes) is full"),
-        });
-    }
+    let attached = s.state.doc_files.contains_key(&upload.id);
+    super::files::check_room(s, upload, attached, quota)?;
     let file = DocFile {
         id: upload.id,
         project_id: upload.project_id,

@@ -69,7 +69,7 @@ command!(
 );
 
 /// Whether a folder the project does not hold belongs to another project.
-async fn elsewhere(outside: &Outside<'_>, folder: Option<DocFolderId>) -> bool {
+pub(super) async fn elsewhere(outside: &Outside<'_>, folder: Option<DocFolderId>) -> bool {
     let Some(folder) = folder else { return false };
     if outside.state.doc_folders.contains_key(&folder) {
         return false;

@@ -39,7 +39,7 @@ impl super::ProjectCommand for CreateDocument {
     }
 
     async fn resolve(&mut self, outside: Outside<'_>) {
-        self.folder_elsewhere = folder_elsewhere(&outside, self.folder_id).await;
+        self.folder_elsewhere = super::docs::elsewhere(&outside, self.folder_id).await;
     }
 }
 
@@ -73,7 +73,7 @@ impl super::ProjectCommand for UpdateDocument {
 
     async fn resolve(&mut self, outside: Outside<'_>) {
         if let Patch::Value(folder) = self.folder_id {
-            self.folder_elsewhere = folder_elsewhere(&outside, Some(folder)).await;
+            self.folder_elsewhere = super::docs::elsewhere(&outside, Some(folder)).await;
         }
     }
 }
@@ -83,17 +83,6 @@ command!(
     DeleteDocument { document_id: DocumentId } -> Document,
     |c, s| delete(s, c.document_id)
 );
-
-async fn folder_elsewhere(outside: &Outside<'_>, folder: Option<DocFolderId>) -> bool {
-    let Some(folder) = folder else { return false };
-    if outside.state.doc_folders.contains_key(&folder) {
-        return false;
-    }
-    matches!(
-        outside.store.doc_folder_project(folder).await,
-        Ok(Some(project)) if project != outside.project_id
-    )
-}
 
 /// The title as stored: trimmed; `None` when blank.
 pub fn clean_title(title: &str) -> Result<Option<String>> {

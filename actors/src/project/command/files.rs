@@ -46,20 +46,7 @@ fn attach(s: &mut Stage<'_>, upload: &PendingUpload, quota: Option<i64>) -> Resu
         return Err(Error::not_found(codes::FILE_NOT_FOUND, "file: not found"));
     }
     s.state.live_task(task_id).ok_or_else(task_not_found)?;
-    if s.state.files.contains_key(&upload.id) {
-        return Err(Error::conflict(
-            codes::ATTACHMENT_UPLOAD_NOT_PENDING,
-            "attachment: the upload is already attached",
-        ));
-    }
-    if let Some(quota) = quota
-        && s.state.file_bytes + upload.file_size > quota
-    {
-        return Err(Error::TooLarge {
-            code: codes::PROJECT_STORAGE_QUOTA_EXCEEDED,
-            message: format!("attachment: the project's storage quota ({quota} bytes) is full"),
-        });
-    }
+    check_room(s, upload, s.state.files.contains_key(&upload.id), quota)?;
     let file = StoredFile {
         id: upload.id,
         attachment_id: AttachmentId::new(),
@@ -77,6 +64,32 @@ fn attach(s: &mut Stage<'_>, upload: &PendingUpload, quota: Option<i64>) -> Resu
     s.put(Change::File(file.clone()));
     emit(s, EventKind::AttachmentAdded, &file);
     Ok(AttachmentView::from(&file))
+}
+
+/// An upload attached once (`attached`: its id is already a file), within the project's
+/// quota: checked where the project's files are serialized, so concurrent completions cannot
+/// overshoot it together.
+pub(super) fn check_room(
+    s: &Stage<'_>,
+    upload: &PendingUpload,
+    attached: bool,
+    quota: Option<i64>,
+) -> Result<()> {
+    if attached {
+        return Err(Error::conflict(
+            codes::ATTACHMENT_UPLOAD_NOT_PENDING,
+            "attachment: the upload is already attached",
+        ));
+    }
+    if let Some(quota) = quota
+        && s.state.file_bytes + upload.file_size > quota
+    {
+        return Err(Error::TooLarge {
+            code: codes::PROJECT_STORAGE_QUOTA_EXCEEDED,
+            message: format!("attachment: the project's storage quota ({quota} bytes) is full"),
+        });
+    }
+    Ok(())
 }
 
 fn detach(s: &mut Stage<'_>, task: TaskId, attachment: AttachmentId) -> Result<()> {
