@@ -256,6 +256,22 @@ async fn awareness_is_relayed_and_stamped(b: Backend) {
     );
     assert_eq!(seen["user"]["color"], "#ff0000");
     assert_eq!(seen["user"]["id"], ann_id.as_str());
+    // An awareness flood is dropped over the rate, then closed with 4429.
+    let (flooder, flooder_id) = s.user("flo", "USER").await;
+    common::add_member(&admin, &p, &flooder_id, "Editor").await;
+    let mut flood = Editor::connect(&s.base, &doc, &flooder.access_token().expect("token")).await;
+    let me = flood.client();
+    for clock in 1..=400 {
+        let frame = live::awareness(&[AwarenessEntry {
+            client: me,
+            clock,
+            state: json!({"cursor": clock}).to_string(),
+        }]);
+        // The server may close it before the last ones are sent.
+        let _ = flood.socket.send(Frame::Binary(frame.into())).await;
+    }
+    let (code, reason) = flood.closed().await;
+    assert_eq!(code, 4429, "{reason}");
     // b cannot speak for a's client id.
     b2.send(live::awareness(&[AwarenessEntry {
         client,

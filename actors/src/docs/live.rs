@@ -262,6 +262,8 @@ pub struct Session {
     refusals: VecDeque<Instant>,
     awareness_tokens: f64,
     awareness_at: Instant,
+    /// Awareness messages dropped over the rate, in the last [`REFUSAL_WINDOW`].
+    awareness_dropped: VecDeque<Instant>,
 }
 
 /// Refused writes a read-only session may send in [`REFUSAL_WINDOW`] before it is closed.
@@ -270,6 +272,9 @@ const REFUSAL_WINDOW: Duration = Duration::from_secs(10);
 /// Awareness messages per second a session may send, and the burst.
 const AWARENESS_RATE: f64 = 20.0;
 const AWARENESS_BURST: f64 = 40.0;
+/// Awareness messages over the rate a session may send in [`REFUSAL_WINDOW`] (ten times the
+/// rate for that long) before it is closed.
+const AWARENESS_DROPPED_MAX: usize = 200;
 
 impl Session {
     pub fn new(
@@ -298,6 +303,7 @@ impl Session {
             refusals: VecDeque::new(),
             awareness_tokens: AWARENESS_BURST,
             awareness_at: Instant::now(),
+            awareness_dropped: VecDeque::new(),
         };
         let link = SessionLink {
             id,
@@ -346,7 +352,9 @@ impl Session {
         self.refusals.len() > REFUSALS_MAX
     }
 
-    /// Takes a token of the awareness rate; false when the session sends too fast.
+    /// Takes a token of the awareness rate; false when the session sends too fast (the
+    /// message is dropped: the next one carries the state anyway). A session that keeps
+    /// flooding is closed with 4429.
     pub fn awareness_allowed(&mut self) -> bool {
         let now = Instant::now();
         let earned = now.duration_since(self.awareness_at).as_secs_f64() * AWARENESS_RATE;
@@ -354,10 +362,23 @@ impl Session {
         self.awareness_tokens = (self.awareness_tokens + earned).min(AWARENESS_BURST);
         if self.awareness_tokens >= 1.0 {
             self.awareness_tokens -= 1.0;
-            true
-        } else {
-            false
+            return true;
         }
+        self.awareness_dropped.push_back(now);
+        while self
+            .awareness_dropped
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > REFUSAL_WINDOW)
+        {
+            self.awareness_dropped.pop_front();
+        }
+        if self.awareness_dropped.len() > AWARENESS_DROPPED_MAX {
+            self.close(
+                close::LIMIT,
+                "DOC_AWARENESS_RATE: cursor updates come faster than this server takes",
+            );
+        }
+        false
     }
 }
 
