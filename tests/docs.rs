@@ -665,6 +665,18 @@ async fn snapshots_and_restore(b: Backend) {
         assert_eq!(r.status, 200, "{}", r.body);
     }
     tokio::time::sleep(Duration::from_millis(2200)).await;
+    // A PATCH that changes nothing takes no snapshot, even when one would be due.
+    let r = admin
+        .patch(&docs(&p, &format!("/{id}")), &edit("three"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let count = admin
+        .get(&docs(&p, &format!("/{id}/snapshots")))
+        .await
+        .data()["items"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(count, 1);
     let r = admin
         .patch(&docs(&p, &format!("/{id}")), &json!({"title": "Plan B"}))
         .await;

@@ -73,6 +73,8 @@ pub struct Edit {
     pub member: Option<MemberId>,
     /// The title before the edit, for the snapshot of the state before it.
     pub title_before: String,
+    /// The title changes with this edit (a snapshot is due even when the content does not).
+    pub retitles: bool,
     /// Snapshot the state before the edit whatever the interval (a restore).
     pub force_snapshot: bool,
 }
@@ -837,6 +839,9 @@ impl DocState {
             }
             None => None,
         };
+        // Nothing changes: no snapshot of it either.
+        let snapshot =
+            snapshot.filter(|_| update.is_some() || edit.retitles || edit.force_snapshot);
         if update.is_none() && snapshot.is_none() {
             return Ok(EditOutcome {
                 new: old.clone(),

@@ -242,6 +242,7 @@ impl Docs {
                         blocks,
                         member: access.member,
                         title_before: access.document.title.clone(),
+                        retitles: retitled,
                         force_snapshot: false,
                     },
                 )
@@ -348,6 +349,7 @@ impl Docs {
                     blocks: Some(blocks),
                     member: access.member,
                     title_before: access.document.title.clone(),
+                    retitles: saved.title != access.document.title,
                     force_snapshot: true,
                 },
             )
