@@ -1095,7 +1095,45 @@ async fn doc_comments(b: Backend) {
     assert_eq!(events[5]["payload"]["project_id"], p.as_str());
 }
 
+/// Events stay bounded: a large content change is noted by its size, not copied.
+async fn large_edits_are_not_copied_into_events(b: Backend) {
+    let Some(s) = TestServer::start(b).await else {
+        return;
+    };
+    let admin = s.admin().await;
+    let p = project(&admin, "Big").await;
+    let doc = document(&admin, &p, json!({"title": "Long"})).await;
+    let id = doc["id"].as_str().expect("id").to_owned();
+    let long = "z".repeat(300 * 1024);
+    let r = admin
+        .patch(
+            &docs(&p, &format!("/{id}")),
+            &json!({"content": [{"type": "paragraph", "content": text(&long)}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let feed = admin
+        .get(&docs(&p, &format!("/{id}/activities")))
+        .await
+        .data()["items"]
+        .clone();
+    let change = &feed[1]["content"]["changes"][0];
+    assert_eq!(change["field"], "content");
+    assert_eq!(change["old"], Value::Null, "the empty document before");
+    assert!(
+        change["new"]["bytes"]
+            .as_u64()
+            .is_some_and(|n| n > 300 * 1024),
+        "{change}"
+    );
+    assert_eq!(
+        common::block_texts(&admin.get(&docs(&p, &format!("/{id}"))).await.data()["content"]),
+        [long]
+    );
+}
+
 on_both_backends!(
+    large_edits_are_not_copied_into_events,
     doc_comments,
     folder_tree,
     folder_depth_is_bounded,

@@ -216,7 +216,7 @@ fn update(s: &mut Stage<'_>, c: &UpdateDocument) -> Result<Document> {
         changes.push(json!({"field": "title", "old": old.title, "new": doc.title}));
     }
     if let Some(ch) = c.content.as_ref().filter(|_| content_changed) {
-        changes.push(json!({"field": "content", "old": ch.old, "new": ch.new}));
+        changes.push(json!({"field": "content", "old": bounded(&ch.old), "new": bounded(&ch.new)}));
     }
     if old.position != doc.position {
         changes.push(json!({"field": "position", "old": old.position, "new": doc.position}));
@@ -244,6 +244,19 @@ fn delete(s: &mut Stage<'_>, id: DocumentId) -> Result<Document> {
     super::doc_files::detach_all(s, id);
     emit(s, EventKind::DocDeleted, &doc, json!({}));
     Ok(doc)
+}
+
+/// Largest content an event carries whole (the log keeps every event).
+pub const EVENT_CONTENT_MAX_BYTES: usize = 256 * 1024;
+
+/// The content as an event carries it: whole, or, when larger than
+/// [`EVENT_CONTENT_MAX_BYTES`], a note of its size (the snapshots keep the versions).
+fn bounded(content: &Value) -> Value {
+    let bytes = content.to_string().len();
+    if bytes <= EVENT_CONTENT_MAX_BYTES {
+        return content.clone();
+    }
+    json!({"omitted": "larger than an event carries; see the document's snapshots", "bytes": bytes})
 }
 
 /// Moves the documents of deleted folders to the root (Paca's `ON DELETE SET NULL`); their ids.
