@@ -193,6 +193,38 @@ async fn editors_share_edits(b: Backend) {
         "a's edit at b",
     )
     .await;
+    // Live edits keep the history as REST edits do: the first one of a window snapshots the
+    // state before it, and is the document's edit (one doc.updated).
+    let snaps = admin.get(&at(&p, &format!("/docs/{doc}/snapshots"))).await;
+    assert_eq!(snaps.status, 200, "{}", snaps.body);
+    let snaps = snaps.data()["items"].clone();
+    assert_eq!(snaps.as_array().map(Vec::len), Some(1), "{snaps}");
+    assert_eq!(common::block_texts(&snaps[0]["content"]), ["hello"]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let feed = admin
+            .get(&at(&p, &format!("/docs/{doc}/activities")))
+            .await
+            .data()["items"]
+            .clone();
+        let live = feed
+            .as_array()
+            .and_then(|f| f.iter().find(|e| e["content"]["live"] == true))
+            .cloned();
+        if let Some(entry) = live {
+            assert_eq!(entry["activity_type"], "doc.updated");
+            assert_eq!(
+                common::block_texts(&entry["content"]["changes"][0]["old"]),
+                ["hello"]
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no doc.updated for the live edit: {feed}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     b2.edit(paragraphs(&["hello!", "from a"])).await;
     a.until(
         |e| common::block_texts(&e.blocks()) == ["hello!", "from a"],

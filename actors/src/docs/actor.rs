@@ -17,6 +17,7 @@ use crate::bus::Bus;
 use crate::error::{Error, Result, codes};
 use crate::ids::{DocSnapshotId, DocumentId, MemberId, ProjectId};
 use crate::project::access::Caller;
+use crate::project::command::RecordLiveEdit;
 use crate::project::docs::AuthorizeDoc;
 use crate::project::registry::Projects;
 use crate::registry::{Activation, ActorKind, KindErrors};
@@ -631,16 +632,32 @@ impl DocState {
             [one] => self.sessions.get(one).and_then(|s| s.member),
             _ => None,
         };
+        // The first edit of a window of `DOC_SNAPSHOT_INTERVAL` snapshots the state before it,
+        // as REST edits do, and is recorded as the document's edit (its time, its author, one
+        // `doc.updated`).
+        let now = crate::clock::now();
+        let opener = senders
+            .first()
+            .and_then(|id| self.sessions.get(id))
+            .map(|s| s.caller.clone());
+        let snapshot = match opener {
+            Some(_) if self.snapshot_due(now) => self.live_snapshot(now, member).await,
+            _ => None,
+        };
         let appended = self
             .store
             .append_doc(&DocAppend {
                 document_id: self.id,
-                at: crate::clock::now(),
+                at: now,
                 update: Some(merged.clone()),
                 member_id: member,
-                snapshot: None,
+                snapshot: snapshot.clone(),
             })
             .await;
+        let window = match &appended {
+            Ok(a) if a.snapshotted => snapshot.zip(opener),
+            _ => None,
+        };
         let seq = match appended {
             Ok(a) => a.seq.unwrap_or(self.seq),
             Err(err) => {
@@ -673,6 +690,21 @@ impl DocState {
         let skip: &[SessionId] = if senders.len() == 1 { &senders } else { &[] };
         self.relay_since(&before, skip);
         self.publish(Some(seq), Some(&merged), None).await;
+        if let Some((snapshot, caller)) = window {
+            self.last_snapshot_at = Some(now);
+            let record = RecordLiveEdit {
+                document_id: self.id,
+                old: snapshot.content,
+                new: self.render(),
+            };
+            let (projects, project) = (self.projects.clone(), self.project);
+            // Not waited for: the editors' next updates need not queue behind the project.
+            tokio::spawn(async move {
+                if let Err(err) = projects.command(project, caller, record).await {
+                    tracing::warn!(%err, "a live edit's activity entry was not recorded");
+                }
+            });
+        }
         if gap {
             // Another replica appended in between: take its updates too (ours again, which
             // changes nothing).
@@ -794,14 +826,43 @@ impl DocState {
         rendered
     }
 
+    /// Whether an edit now opens a new snapshot window.
+    fn snapshot_due(&self, now: DateTime<Utc>) -> bool {
+        self.last_snapshot_at.is_none_or(|at| {
+            now.signed_duration_since(at).to_std().unwrap_or_default()
+                >= self.limits.snapshot_interval
+        })
+    }
+
+    /// A snapshot of the state before a live edit, titled as the document is now (the title
+    /// is project state); `None` when the document is gone from the project.
+    async fn live_snapshot(
+        &mut self,
+        now: DateTime<Utc>,
+        member: Option<MemberId>,
+    ) -> Option<NewDocSnapshot> {
+        let state = self.projects.snapshot(self.project).await.ok().flatten()?;
+        let title = state.documents.get(&self.id)?.title.clone();
+        Some(NewDocSnapshot {
+            id: DocSnapshotId::new(),
+            document_id: self.id,
+            project_id: self.project,
+            title,
+            content: self.render(),
+            created_by: member,
+            created_at: now,
+            unless_after: Some(
+                now - chrono::Duration::from_std(self.limits.snapshot_interval)
+                    .unwrap_or_else(|_| chrono::Duration::zero()),
+            ),
+        })
+    }
+
     async fn edit(&mut self, edit: Edit) -> Result<EditOutcome> {
         self.catch_up().await?;
         let old = self.render();
         let now = crate::clock::now();
-        let due = self.last_snapshot_at.is_none_or(|at| {
-            now.signed_duration_since(at).to_std().unwrap_or_default()
-                >= self.limits.snapshot_interval
-        });
+        let due = self.snapshot_due(now);
         let snapshot = (edit.force_snapshot || due).then(|| NewDocSnapshot {
             id: DocSnapshotId::new(),
             document_id: self.id,

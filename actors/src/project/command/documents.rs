@@ -79,6 +79,14 @@ impl super::ProjectCommand for UpdateDocument {
 }
 
 command!(
+    /// Records a window of live editing the document's actor opened: the document's edit time
+    /// and author, and one `doc.updated` with the content before the window and after its
+    /// first edit. Staged like any edit: the editor who opened it must still be allowed to write.
+    RecordLiveEdit { document_id: DocumentId, old: Value, new: Value } -> (),
+    |c, s| record_live(s, c)
+);
+
+command!(
     /// Deletes a document (soft: its row and content stay, it is gone from every read).
     DeleteDocument { document_id: DocumentId } -> Document,
     |c, s| delete(s, c.document_id)
@@ -233,6 +241,22 @@ fn update(s: &mut Stage<'_>, c: &UpdateDocument) -> Result<Document> {
         emit(s, EventKind::DocMoved, &doc, json!({ "changes": [change] }));
     }
     Ok(doc)
+}
+
+fn record_live(s: &mut Stage<'_>, c: &RecordLiveEdit) -> Result<()> {
+    access::require(s.state, s.caller, DOCS_WRITE)?;
+    let mut doc = live_document(s.state, c.document_id)?.clone();
+    doc.updated_at = s.now;
+    doc.updated_by = s.caller_member().map(|m| m.id);
+    s.put(Change::Document(doc.clone()));
+    let change = json!({"field": "content", "old": bounded(&c.old), "new": bounded(&c.new)});
+    emit(
+        s,
+        EventKind::DocUpdated,
+        &doc,
+        json!({"changes": [change], "live": true}),
+    );
+    Ok(())
 }
 
 fn delete(s: &mut Stage<'_>, id: DocumentId) -> Result<Document> {

@@ -79,7 +79,8 @@ pub use doc_comments::{AddDocComment, DeleteDocComment, UpdateDocComment};
 pub use doc_files::{AttachDocFile, DetachDocFile};
 pub use docs::{CreateDocFolder, DeleteDocFolder, UpdateDocFolder};
 pub use documents::{
-    ContentChange, CreateDocument, DeleteDocument, UpdateDocument, check_update, clean_title,
+    ContentChange, CreateDocument, DeleteDocument, RecordLiveEdit, UpdateDocument, check_update,
+    clean_title,
 };
 pub use files::{AttachFile, DetachFile};
 pub use links::{AddLink, RemoveLink};
