@@ -38,8 +38,8 @@ test('two editors type at once, see each other live, a REST edit arrives, a vers
   const ada = await projectMember(api, project, 'Editor', 'Ada Editor');
   const bob = await projectMember(api, project, 'Editor', 'Bob Editor');
   const doc = await api.post(`/projects/${project.id}/docs`, { title: 'Draft plan', content: [paragraph('Ada writes here.'), paragraph('Bob writes here.')] });
-  // A REST edit keeps the state before it as version 1 (the server keeps no snapshot before
-  // live edits yet).
+  // The first edit keeps the state before it as version 1; the live edits that follow fall in
+  // the same snapshot window (DOC_SNAPSHOT_INTERVAL), so version 1 is the state before them all.
   await api.patch(`/projects/${project.id}/docs/${doc.id}`, { title: 'Launch plan' });
 
   const a = await openDoc(suite.browser, ada.session, project, doc);

@@ -26,7 +26,7 @@ const CLOSED: Record<number, string> = {
   4403: 'You no longer have access to this document.',
   4404: 'This document has been deleted.',
   4413: 'This document is too large to take more edits.',
-  4429: 'Too many people have this document open. Try again in a moment.',
+  4429: 'The server is busy with this document (too many editors, or cursor updates too fast). Try again in a moment.',
 };
 
 /**
