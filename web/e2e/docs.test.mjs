@@ -1,11 +1,13 @@
 // Documents: two Editors type into one document at once and each sees the other's text, cursor
 // and name; an edit over REST by a third person arrives in both; a version is restored from the
 // history panel and both show it; comments appear live; folders are created, renamed, moved and
-// deleted (their documents going to the top level); a Viewer gets a read-only editor.
+// deleted (their documents going to the top level); a Viewer gets a read-only editor; an Editor
+// uploads an image through BlockNote's image block and a Viewer sees it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminSuite, axeViolations, client, itemsOf, projectMember, shot, signedInContext, unique, until } from './lib.mjs';
+import { deflateSync } from 'node:zlib';
+import { BASE, adminSuite, axeViolations, client, itemsOf, projectMember, shot, signedInContext, unique, until } from './lib.mjs';
 
 const suite = adminSuite();
 
@@ -29,7 +31,18 @@ const editorText = (page) => page.locator('[data-testid="doc-content"] .bn-edito
 async function clickEnd(page, text) {
   const block = page.locator('[data-testid="doc-content"] .bn-inline-content', { hasText: text });
   await block.click();
-  await page.keyboard.press('End');
+  // End until the caret is at the end: the editor may still be placing the click's caret.
+  await until(async () => {
+    await page.keyboard.press('End');
+    return block.evaluate((el) => {
+      const s = getSelection();
+      if (!s?.isCollapsed || !s.focusNode || !el.contains(s.focusNode)) return false;
+      const after = document.createRange();
+      after.selectNodeContents(el);
+      after.setStart(s.focusNode, s.focusOffset);
+      return after.toString() === '';
+    });
+  }, `the caret at the end of "${text}"`);
 }
 
 test('two editors type at once, see each other live, a REST edit arrives, a version is restored, comments appear', async () => {
@@ -253,4 +266,99 @@ test('a viewer reads a document live in a read-only editor', async () => {
   assert.equal(await page.getByRole('button', { name: 'Restore this version' }).count(), 0, 'no Restore');
   await page.locator('[data-testid="doc-connection"][data-state="live"]').waitFor();
   await page.context().close();
+});
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A PNG of `width`×`height` pixels of one RGB colour. */
+function png(width, height, [r, g, b]) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, RGB, no interlace
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat())]);
+  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(pixels)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+test("an editor uploads an image into a document; the block keeps a docfile:// URL and a viewer's browser shows the image", async () => {
+  const api = client(suite.session);
+  const project = await api.post('/projects', { name: unique('Docs Files') });
+  const ada = await projectMember(api, project, 'Editor', 'Ada Editor');
+  const vera = await projectMember(api, project, 'Viewer', 'Vera Viewer');
+  const doc = await api.post(`/projects/${project.id}/docs`, { title: 'Charts', content: [paragraph('The chart:')] });
+  const P = `/projects/${project.id}/docs/${doc.id}`;
+  const image = png(6, 4, [220, 40, 40]);
+
+  const a = await openDoc(suite.browser, ada.session, project, doc);
+  const v = await openDoc(suite.browser, vera.session, project, doc);
+
+  // A adds an image block from the slash menu under the first line; its file panel offers Upload.
+  const addImageBlock = async () => {
+    await clickEnd(a, 'The chart:');
+    await a.keyboard.press('Enter');
+    await a.keyboard.type('/image');
+    await a.locator('.bn-suggestion-menu-item', { hasText: 'Image' }).first().click();
+  };
+  const upload = async (file) => {
+    const chooser = a.waitForEvent('filechooser');
+    await a.locator('.bn-panel').getByRole('button', { name: 'Upload image' }).click();
+    await (await chooser).setFiles(file);
+  };
+  // A refused file says why, above the editor, and its empty block goes.
+  await addImageBlock();
+  await upload({ name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) });
+  await a.getByTestId('doc-upload-error').filter({ hasText: 'Could not upload empty.png: The file is empty.' }).waitFor();
+  await a.locator('[data-testid="doc-content"] [data-content-type="image"]').waitFor({ state: 'detached' });
+  await addImageBlock();
+  await upload({ name: 'chart.png', mimeType: 'image/png', buffer: image });
+  await a.getByTestId('doc-upload-error').waitFor({ state: 'detached' });
+
+  // The block keeps Paca's docfile:// URL, which names a file of this document.
+  const block = await until(async () => (await api.get(P)).content?.find((b) => b.type === 'image' && b.props?.url), 'the image block on the server');
+  const url = new RegExp(`^docfile://${project.id}/${doc.id}/([0-9a-f-]{36})$`).exec(block.props.url);
+  assert.ok(url, `a docfile:// URL (${block.props.url})`);
+  assert.equal(block.props.name, 'chart.png');
+  assert.deepEqual(texts((await api.get(P)).content).slice(0, 1), ['The chart:']);
+  const signed = await api.get(`${P}/files/${url[1]}/download-url`);
+  assert.ok(signed.url, 'the file is stored');
+
+  // Both browsers show it from a signed /storage URL that answers with the bytes.
+  for (const page of [a, v]) {
+    const img = page.locator('[data-testid="doc-content"] img.bn-visual-media');
+    await img.waitFor();
+    const src = await until(async () => {
+      const s = await img.getAttribute('src');
+      return s && new URL(s, BASE).pathname.startsWith('/storage/') ? s : null;
+    }, 'the image to resolve to a /storage URL');
+    await until(() => img.evaluate((el) => el.complete && el.naturalWidth === 6 && el.naturalHeight === 4), 'the image to load');
+    const res = await fetch(new URL(src, BASE));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), image);
+  }
+  await a.context().close();
+  await v.context().close();
 });

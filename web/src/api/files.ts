@@ -1,6 +1,7 @@
-// Task attachments over Paca's presigned flow: `initiate-upload` answers signed URLs, the bytes go
-// straight to them (Corral's `/storage` or an S3 bucket) with XMLHttpRequest for upload progress,
-// then `complete-upload` attaches the file. Also the download URLs and deletion.
+// Files over Paca's presigned flow, for any owner that has the routes: `initiate-upload` answers
+// signed URLs, the bytes go straight to them (Corral's `/storage` or an S3 bucket) with
+// XMLHttpRequest for upload progress, then `complete-upload` attaches the file. Task attachments
+// are here (also their download URLs and deletion); documents' files are in `docFiles.ts`.
 
 import { ApiError, api } from './client';
 import type { Attachment, UploadSession } from './types';
@@ -18,14 +19,27 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
+/** The two routes of one owner's presigned flow (a task's attachments, a document's files). */
+export interface UploadRoutes {
+  initiate: string;
+  complete: string;
+}
+
+/** The flow's routes under `path` (`{path}/initiate-upload`, `{path}/complete-upload`). */
+export const uploadRoutes = (path: string): UploadRoutes => ({ initiate: `${path}/initiate-upload`, complete: `${path}/complete-upload` });
+
 /** Uploads `file` and attaches it to the task; the new attachment. */
-export async function uploadAttachment(project: string, task: string, file: File, opts: UploadOptions = {}): Promise<Attachment> {
+export function uploadAttachment(project: string, task: string, file: File, opts: UploadOptions = {}): Promise<Attachment> {
+  return uploadFile<Attachment>(uploadRoutes(attachments(project, task)), file, opts);
+}
+
+/** Uploads `file` through the presigned flow at `routes`; what `complete-upload` answers. */
+export async function uploadFile<T>(routes: UploadRoutes, file: File, opts: UploadOptions = {}): Promise<T> {
   // The server refuses an empty file with a message for programs.
-  if (file.size === 0) throw new ApiError(0, 'ATTACHMENT_EMPTY', 'The file is empty.');
-  const path = attachments(project, task);
+  if (file.size === 0) throw new ApiError(0, 'FILE_EMPTY', 'The file is empty.');
   const contentType = file.type || 'application/octet-stream';
   const session = await api.post<UploadSession>(
-    `${path}/initiate-upload`,
+    routes.initiate,
     { file_name: file.name, content_type: contentType, file_size: file.size },
     { signal: opts.signal },
   );
@@ -46,12 +60,12 @@ export async function uploadAttachment(project: string, task: string, file: File
       }
       return { part_number: part.part_number, etag };
     });
-    return api.post<Attachment>(`${path}/complete-upload`, { file_id: session.file_id, upload_id, parts: etags }, { signal: opts.signal });
+    return api.post<T>(routes.complete, { file_id: session.file_id, upload_id, parts: etags }, { signal: opts.signal });
   }
 
   if (!session.upload_url) throw new ApiError(0, 'UPLOAD_URL_MISSING', 'The server gave no address to upload the file to.');
   await putWithRetry(session.upload_url, file, contentType, (sent) => progress.set(1, sent), opts.signal);
-  return api.post<Attachment>(`${path}/complete-upload`, { file_id: session.file_id }, { signal: opts.signal });
+  return api.post<T>(routes.complete, { file_id: session.file_id }, { signal: opts.signal });
 }
 
 /** A signed URL to the attachment's bytes: shown in the page, or (`download`) saved as a file. */

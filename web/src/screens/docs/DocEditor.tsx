@@ -3,16 +3,19 @@
 // origin, so the provider needs no token), bound to BlockNote's collaboration fragment
 // `document-store`. Other people's cursors and selections are BlockNote's (named and coloured
 // from the provider's awareness, where the server writes each person's name); above the editor,
-// who is here and the connection's state. Loaded lazily: BlockNote is most of the bundle.
+// who is here and the connection's state. Files (an image block's upload, a pasted or dropped
+// file) go to the document's files and blocks keep Paca's `docfile://` URL for them, resolved to
+// a signed URL when shown (`api/docFiles.ts`). Loaded lazily: BlockNote is most of the bundle.
 
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { useCreateBlockNote } from '@blocknote/react';
 import { BlockNoteView } from '@blocknote/mantine';
 import '@blocknote/core/fonts/inter.css';
 import '@blocknote/mantine/style.css';
-import { refreshSession } from '../../api/client';
+import { errorText, refreshSession } from '../../api/client';
+import { docFileUrl, resolveDocFileUrl, uploadDocFile } from '../../api/docFiles';
 import { useTheme } from '../../theme';
 import { initials } from '../ProjectLayout';
 import { docSchema } from './schema';
@@ -60,7 +63,8 @@ interface Session {
   provider: WebsocketProvider;
 }
 
-export default function DocEditor({ docId, editable, me }: { docId: string; editable: boolean; me: Me }) {
+/** `editable`: the member has `docs.write` (edits the content and uploads files). */
+export default function DocEditor({ project, docId, editable, me }: { project: string; docId: string; editable: boolean; me: Me }) {
   const [session, setSession] = useState<Session | null>(null);
   const [status, setStatus] = useState<Status>('connecting');
   const [synced, setSynced] = useState(false);
@@ -170,17 +174,55 @@ export default function DocEditor({ docId, editable, me }: { docId: string; edit
           )}
         </div>
       )}
-      {session && <CollaborativeEditor key={docId} session={session} editable={editable && !closed} me={me} />}
+      {session && (
+        <CollaborativeEditor key={docId} session={session} project={project} docId={docId} editable={editable && !closed} canUpload={editable} me={me} />
+      )}
     </div>
   );
 }
 
-function CollaborativeEditor({ session, editable, me }: { session: Session; editable: boolean; me: Me }) {
+interface EditorProps {
+  session: Session;
+  project: string;
+  docId: string;
+  editable: boolean;
+  /** BlockNote offers an Upload tab (and takes pasted and dropped files) only with this. */
+  canUpload: boolean;
+  me: Me;
+}
+
+function CollaborativeEditor({ session, project, docId, editable, canUpload, me }: EditorProps) {
   const user = useMemo(() => ({ name: me.name, color: colorFor(me.id) }), [me.id, me.name]);
-  // No uploadFile: files in documents are not stored yet, so BlockNote offers links only.
+  // BlockNote says only "upload failed"; the reason (too large, a type not allowed) shows here.
+  const [uploadError, setUploadError] = useState<{ name: string; error: unknown } | null>(null);
+  const editorRef = useRef<typeof docSchema.BlockNoteEditor | null>(null);
+  const uploadFile = useMemo(
+    () =>
+      canUpload
+        ? async (file: File, blockId?: string) => {
+            setUploadError(null);
+            try {
+              const stored = await uploadDocFile(project, docId, file);
+              return docFileUrl(project, docId, stored.id);
+            } catch (error) {
+              setUploadError({ name: file.name, error });
+              // BlockNote (0.51) leaves an empty file block showing "Loading..." after a failed
+              // upload, and that block refuses the next one (even a replacement block keeps the
+              // stuck view): it goes, and the message above says what failed.
+              const editor = editorRef.current;
+              const block = blockId ? editor?.getBlock(blockId) : undefined;
+              if (editor && block && 'url' in block.props && !block.props.url) editor.removeBlocks([block]);
+              throw error;
+            }
+          }
+        : undefined,
+    [canUpload, project, docId],
+  );
   const editor = useCreateBlockNote(
     {
       schema: docSchema,
+      uploadFile,
+      resolveFileUrl: resolveDocFileUrl,
       collaboration: {
         provider: session.provider,
         fragment: session.ydoc.getXmlFragment(FRAGMENT),
@@ -189,12 +231,25 @@ function CollaborativeEditor({ session, editable, me }: { session: Session; edit
       },
       domAttributes: { editor: { 'aria-label': 'Document content' } },
     },
-    [session, user],
+    [session, user, uploadFile],
   );
+  editorRef.current = editor;
   const theme = useTheme().effective;
   return (
-    <div className="rich-text doc-content" data-testid="doc-content">
-      <BlockNoteView editor={editor} editable={editable} theme={theme} />
-    </div>
+    <>
+      {uploadError && (
+        <div className="error-box" role="alert" data-testid="doc-upload-error">
+          <span>
+            Could not upload {uploadError.name}: {errorText(uploadError.error)}
+          </span>
+          <button className="btn small" onClick={() => setUploadError(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <div className="rich-text doc-content" data-testid="doc-content">
+        <BlockNoteView editor={editor} editable={editable} theme={theme} />
+      </div>
+    </>
   );
 }

@@ -63,7 +63,7 @@ export function DocPage({ project, doc, tree, canWrite }: { project: string; doc
         <section className="doc-main" aria-label="Content">
           <ErrorBoundary fallback={(e) => <ErrorBox error={e} />}>
             <Suspense fallback={<Spinner label="Loading the editor…" />}>
-              {user && <DocEditor docId={doc.id} editable={canWrite} me={{ id: user.id, name: user.full_name || user.username }} />}
+              {user && <DocEditor project={project} docId={doc.id} editable={canWrite} me={{ id: user.id, name: user.full_name || user.username }} />}
             </Suspense>
           </ErrorBoundary>
         </section>
