@@ -15,6 +15,8 @@
 //! - `upload`: N clients uploading 1 MiB attachments through Paca's presigned flow (initiate,
 //!   PUT to the signed URL, complete); baseline: writing the same bytes to a temp file, fsync
 //!   and rename, on the server's data disk.
+//! - `doc-edits`: N editors typing into one live document (y-websocket) and an observer;
+//!   baseline: Hocuspocus (Node) on the same harness, with its own framing.
 //!
 //! In-process (the actor layer without the HTTP edge):
 //! - `write-path`: the project actors' group commit vs. a transaction per update with row
@@ -27,6 +29,7 @@ mod activation;
 mod agent_storm;
 mod board_read;
 mod common;
+mod doc_edits;
 mod fanout;
 mod hot_project;
 mod memory;
@@ -84,6 +87,11 @@ enum Scenario {
     /// URL → complete), every step checked; vs. writing the same bytes to a temp file, fsync
     /// and rename on the same disk.
     Upload(upload::Args),
+    /// N editors typing into their own paragraphs of one live document (yrs over WebSockets)
+    /// and an observer: merged updates/s closed loop, p99 at a fixed rate, every client's
+    /// final state checked; vs. Hocuspocus on the same harness (`npm ci` in
+    /// benches/hocuspocus first).
+    DocEdits(doc_edits::Args),
     /// Every scenario on SQLite and on PostgreSQL + Valkey (`--quick`: small parameters, about
     /// two minutes).
     Suite(suite::Args),
@@ -104,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::BoardRead(args) => vec![board_read::run(args).await?],
         Scenario::Memory(args) => vec![memory::run(args).await?],
         Scenario::Upload(args) => vec![upload::run(args).await?],
+        Scenario::DocEdits(args) => doc_edits::run(args).await?,
         Scenario::Suite(args) => suite::run(args).await?,
     };
     println!("{}", serde_json::to_string_pretty(&results)?);
