@@ -673,7 +673,6 @@ impl DocState {
                 return;
             }
         };
-        let before = self.doc.transact().state_vector();
         {
             let mut txn = self.doc.transact_mut();
             if let Err(err) = apply_bytes(&mut txn, &merged) {
@@ -686,9 +685,11 @@ impl DocState {
         let known = self.seq;
         let gap = seq > known + 1;
         self.seq = self.seq.max(seq);
-        // Each sender has its own update; a batch of several senders goes to all of them.
+        // Each sender has its own update; a batch of several senders goes to all of them. The
+        // merged update is relayed as it was stored (a diff against the state vector would
+        // scan each edited text again).
         let skip: &[SessionId] = if senders.len() == 1 { &senders } else { &[] };
-        self.relay_since(&before, skip);
+        self.broadcast(&live::update(&merged), skip);
         self.publish(Some(seq), Some(&merged), None).await;
         if let Some((snapshot, caller)) = window {
             self.last_snapshot_at = Some(now);
